@@ -1,0 +1,118 @@
+"""What a kind is: one kind of desired end-state, with its schema, scopes, read, pure diff and apply.
+
+A kind never checks a dry-run flag. The engine calls `read` (I/O, read-only), then `diff`
+(pure: the kind's arguments and the observed state in, changes and findings out), and, only when
+applying, `current` (re-read one change's target) and `apply` (the one write of one change).
+
+Kinds register themselves by name with `@register`. The registry is what the playbook JSON Schema
+is generated from (`schemas/playbook.schema.json`) and what tests walk: every kind must declare a
+closed argument schema, the Okta scopes it needs, and a docstring example that validates.
+
+Example of a kind's docstring example block (the loader extracts the YAML after `Example::`)::
+
+    Example::
+
+        - name: Okta Support cannot reach the tenant
+          okta.support_access: {enabled: false}
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from remediator.plan import Change, Finding
+
+if TYPE_CHECKING:
+    from remediator.okta.client import OktaClient
+    from remediator.reads import TenantReads
+
+
+Verdict = Literal["pending", "done", "stale"]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What one write did: Okta's request id (to match the tenant's System Log) and any detail."""
+
+    request_id: str | None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TenantContext:
+    """Everything a kind may use for one tenant during one run.
+
+    `reads` is shared by every kind of the run so that no endpoint is read twice (admin list,
+    roles, users by id, the token owner). `protected_logins` are `break_glass` logins; the token
+    owner is `reads.me()`. `own_request_ids` are the request ids of remediator's own writes on this
+    tenant, from the journal, so that a hunt can leave them out. `journal_events` are the journal
+    records of this tenant (for evidence such as "sessions were cleared by an earlier run").
+    """
+
+    name: str
+    client: OktaClient
+    reads: TenantReads
+    protected_logins: frozenset[str] = frozenset()
+    own_request_ids: frozenset[str] = frozenset()
+    journal_events: tuple[dict[str, Any], ...] = ()
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+class Kind(ABC):
+    """Base of every kind. Subclasses set `name`, `schema`, `scopes` and implement the four steps."""
+
+    name: ClassVar[str]
+    schema: ClassVar[dict[str, Any]]
+    scopes: ClassVar[tuple[str, ...]]
+    #: True when the kind may plan changes (the three-step test applies to it).
+    writes: ClassVar[bool] = True
+
+    def __init__(self, state: str, args: dict[str, Any]) -> None:
+        self.state = state
+        self.args = args
+
+    @abstractmethod
+    async def read(self, ctx: TenantContext) -> Any:
+        """Read what `diff` needs. Read-only; use `ctx.reads` for anything other kinds read too."""
+
+    @abstractmethod
+    def diff(self, observed: Any) -> list[Change | Finding]:
+        """Pure: from the arguments and the observed state, the changes and findings, each with a reason."""
+
+    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
+        """Re-read `change.target` now, projected on the keys of `change.before` (for stale checks)."""
+        raise NotImplementedError(f"{self.name} plans no changes")
+
+    def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
+        """Is the change still to do (`pending`), already in effect (`done`), or did its target move (`stale`)?"""
+        if all(current.get(k) == v for k, v in change.after.items()):
+            return "done"
+        if current == change.before:
+            return "pending"
+        return "stale"
+
+    async def apply(self, ctx: TenantContext, change: Change) -> Applied:
+        """Make the one write of `change`. The engine has checked guardrails and staleness."""
+        raise NotImplementedError(f"{self.name} plans no changes")
+
+    # helpers for subclasses -------------------------------------------------------------
+    def change(self, action: str, target: Any, before: dict[str, Any], after: dict[str, Any], reason: str) -> Change:
+        return Change(state=self.state, kind=self.name, action=action, target=target,
+                      before=before, after=after, reason=reason)
+
+    def finding(self, severity: Any, title: str, target: Any = None, evidence: dict[str, Any] | None = None) -> Finding:
+        return Finding(state=self.state, kind=self.name, severity=severity, title=title,
+                       target=target, evidence=evidence or {})
+
+
+REGISTRY: dict[str, type[Kind]] = {}
+
+
+def register(cls: type[Kind]) -> type[Kind]:
+    """Class decorator: add a kind to the registry under its `name`."""
+    if cls.name in REGISTRY and REGISTRY[cls.name] is not cls:
+        raise ValueError(f"kind {cls.name!r} registered twice")
+    REGISTRY[cls.name] = cls
+    return cls
