@@ -1,0 +1,114 @@
+"""Planning: read each tenant, diff every state, apply the guardrails. Never writes to a tenant."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from remediator.engine.session import RunSettings, TenantSession
+from remediator.errors import RemediatorError
+from remediator.guardrails import Protected, is_lockout, protect
+from remediator.kinds import REGISTRY
+from remediator.plan import Change, Finding, Plan, PlaybookRef, TenantPlan
+from remediator.timeutil import format_time, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TenantJob:
+    """A tenant with its playbook rendered for it (rendering happens before any request)."""
+
+    spec: Any
+    rendered: Any  # remediator.playbook.RenderedPlaybook
+
+
+@dataclass
+class PlannedRun:
+    """A plan plus what applying it from the playbook needs: each state's arguments per tenant."""
+
+    plan: Plan
+    args: dict[str, dict[str, tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    max_changes: dict[str, int | None] = field(default_factory=dict)
+
+
+async def plan_all(
+    playbook_ref: PlaybookRef,
+    jobs: Sequence[TenantJob],
+    settings: RunSettings,
+    *,
+    client_factory: Callable[..., Any] | None = None,
+) -> PlannedRun:
+    """Plan every tenant concurrently (at most `settings.forks` at once)."""
+    gate = asyncio.Semaphore(max(1, settings.forks))
+
+    async def one(job: TenantJob) -> TenantPlan:
+        async with gate:
+            return await plan_tenant(job, settings, client_factory=client_factory)
+
+    tenant_plans = await asyncio.gather(*(one(job) for job in jobs))
+    plan = Plan(created_at=format_time(utcnow()), playbook=playbook_ref, tenants=tuple(tenant_plans))
+    run = PlannedRun(plan=plan)
+    for job in jobs:
+        run.args[job.spec.name] = {s.name: (s.kind, s.args) for s in job.rendered.states}
+        run.max_changes[job.spec.name] = job.rendered.max_changes
+    return run
+
+
+async def plan_tenant(
+    job: TenantJob, settings: RunSettings, *, client_factory: Callable[..., Any] | None = None
+) -> TenantPlan:
+    spec = job.spec
+    try:
+        async with TenantSession(
+            spec, settings, variables=job.rendered.variables, client_factory=client_factory
+        ) as session:
+            assert session.ctx is not None
+            kinds = [REGISTRY[s.kind](s.name, s.args) for s in job.rendered.states if s.when]
+            results = await asyncio.gather(*(_read_and_diff(kind, session) for kind in kinds))
+            changes = [item for items in results for item in items if isinstance(item, Change)]
+            findings = [item for items in results for item in items if isinstance(item, Finding)]
+            changes, guarded = await _guard(changes, session)
+            return TenantPlan(
+                name=spec.name,
+                org_url=spec.org_url,
+                changes=tuple(changes),
+                findings=tuple(findings + guarded),
+            )
+    except RemediatorError as exc:
+        return TenantPlan(name=spec.name, org_url=spec.org_url, status="error", error=str(exc))
+    except Exception as exc:  # isolation boundary: one tenant's bug must not stop the others
+        log.exception("tenant %s failed", spec.name)
+        return TenantPlan(
+            name=spec.name, org_url=spec.org_url, status="error", error=f"internal error: {type(exc).__name__}: {exc}"
+        )
+
+
+async def _read_and_diff(kind: Any, session: TenantSession) -> list[Change | Finding]:
+    observed = await kind.read(session.ctx)
+    return list(kind.diff(observed))
+
+
+async def _guard(changes: list[Change], session: TenantSession) -> tuple[list[Change], list[Finding]]:
+    """Second line of defence against locking out the operator, break-glass or the last super admin."""
+    if not any(is_lockout(c) for c in changes):
+        return changes, []
+    assert session.ctx is not None
+    reads = session.ctx.reads
+    me = await reads.me()
+    admins = await reads.admins()
+    active_supers = frozenset(
+        a.user["id"]
+        for a in admins
+        if a.user.get("status") == "ACTIVE"
+        and any(r.get("type") == "SUPER_ADMIN" and r.get("status", "ACTIVE") == "ACTIVE" for r in a.roles)
+    )
+    protected = Protected(
+        user_ids=frozenset({me["id"]}),
+        logins=session.ctx.protected_logins | {str(me.get("profile", {}).get("login", "")).lower()},
+        active_super_admins=active_supers,
+    )
+    return protect(changes, protected)

@@ -1,0 +1,67 @@
+"""One tenant for one run: its client, its shared reads and the context every kind receives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from remediator.journal import own_request_ids, tenant_records
+from remediator.kinds.base import TenantContext
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Knobs of one run that are not in the playbook."""
+
+    forks: int = 10
+    journal_path: Path = Path(".remediator/journal.jsonl")
+    client_options: dict[str, Any] = field(default_factory=dict)
+    max_changes: int | None = None  # overrides the playbook's max_changes when set
+    writes_per_tenant: int = 16  # concurrent writes within one state of one tenant
+
+
+class TenantSession:
+    """Opens the tenant's client and builds the kind context; `async with` closes the client."""
+
+    def __init__(
+        self,
+        spec: Any,
+        settings: RunSettings,
+        *,
+        variables: dict[str, Any] | None = None,
+        client_factory: Callable[..., Any] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.variables = variables or {}
+        self._client_factory = client_factory
+        self.client: Any = None
+        self.ctx: TenantContext | None = None
+
+    async def __aenter__(self) -> TenantSession:
+        from remediator.inventory import resolve_auth
+        from remediator.okta.client import OktaClient
+        from remediator.reads import TenantReads
+
+        auth = resolve_auth(self.spec)
+        factory = self._client_factory or OktaClient
+        self.client = factory(self.spec.org_url, auth, tenant=self.spec.name, **self.settings.client_options)
+        await self.client.__aenter__()
+        records = tenant_records(self.settings.journal_path, self.spec.name)
+        break_glass = self.variables.get("break_glass") or []
+        self.ctx = TenantContext(
+            name=self.spec.name,
+            client=self.client,
+            reads=TenantReads(self.client),
+            protected_logins=frozenset(str(x).lower() for x in break_glass),
+            own_request_ids=own_request_ids(records),
+            journal_events=records,
+            vars=self.variables,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.client is not None:
+            await self.client.__aexit__(*exc)

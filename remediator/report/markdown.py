@@ -1,0 +1,101 @@
+"""A Markdown report to attach to the incident record: what was found, changed, preserved, acknowledged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from remediator.plan import Plan
+from remediator.report.common import by_severity, compact, summary_line, target_label
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _row(*cells: Any) -> str:
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def markdown_report(
+    plan: Plan,
+    *,
+    title: str = "remediator report",
+    recaps: Sequence[Any] | None = None,
+    journal_records: Sequence[dict[str, Any]] = (),
+    evidence_dir: str | Path | None = None,
+) -> str:
+    """Per tenant: changes (made, with time and request id, when applied), findings with evidence,
+    the evidence manifest and the manual steps with who acknowledged them."""
+    lines = [f"# {title}", "", f"Playbook `{plan.playbook.path}` (sha256 `{plan.playbook.sha256[:12]}`), "
+             f"planned {plan.created_at}.", "", summary_line(plan), ""]
+    recap_by_name = {r.name: r for r in recaps or ()}
+    for tenant in plan.tenants:
+        lines += [f"## {tenant.name}", "", f"Org: {tenant.org_url}", ""]
+        if tenant.status != "ok":
+            lines += [f"**Could not be planned:** {_cell(tenant.error)}", ""]
+            continue
+        records = [r for r in journal_records if r.get("tenant") == tenant.name]
+        lines += _changes_section(tenant.changes, records, recap_by_name.get(tenant.name))
+        lines += _findings_section(tenant.findings)
+        lines += _evidence_section(evidence_dir, tenant.name)
+        lines += _acks_section(records)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _changes_section(changes: Sequence[Any], records: Sequence[dict[str, Any]], recap: Any) -> list[str]:
+    out = ["### Changes", ""]
+    if not changes:
+        return [*out, "None needed.", ""]
+    results = {}
+    for record in records:
+        change = record.get("change") or {}
+        if record.get("result") != "pending" and change.get("id"):
+            results[change["id"]] = record
+    out += ["| state | action | target | before → after | reason | result | time | request id |",
+            "|---|---|---|---|---|---|---|---|"]
+    for c in changes:
+        rec = results.get(c.id, {})
+        before_after = f"`{compact(c.before, 80)}` → `{compact(c.after, 80)}`"
+        out.append(_row(c.state, c.action, target_label(c.target), before_after, c.reason,
+                        rec.get("result", "planned"), rec.get("time", ""), rec.get("request_id") or ""))
+    if recap is not None:
+        out += ["", f"Recap: ok={recap.ok} changed={recap.changed} failed={recap.failed} skipped={recap.skipped}"]
+    return [*out, ""]
+
+
+def _findings_section(findings: Sequence[Any]) -> list[str]:
+    out = ["### Findings", ""]
+    if not findings:
+        return [*out, "None.", ""]
+    out += ["| severity | state | finding | target | evidence |", "|---|---|---|---|---|"]
+    for f in by_severity(list(findings)):
+        out.append(_row(f.severity, f.state, f.title, target_label(f.target), f"`{compact(f.evidence, 200)}`"))
+    return [*out, ""]
+
+
+def _evidence_section(evidence_dir: str | Path | None, tenant: str) -> list[str]:
+    if evidence_dir is None:
+        return []
+    manifest = Path(evidence_dir) / tenant / "manifest.json"
+    if not manifest.exists():
+        return []
+    data = json.loads(manifest.read_text())
+    covered = _cell(data.get("covered") or data.get("range"))
+    out = ["### Evidence", "", f"Manifest `{manifest}`; range covered: {covered}", "",
+           "| chunk | events | sha256 |", "|---|---|---|"]
+    for chunk in data.get("chunks", []):
+        out.append(_row(chunk.get("file"), chunk.get("events", chunk.get("count")), f"`{chunk.get('sha256')}`"))
+    return [*out, ""]
+
+
+def _acks_section(records: Sequence[dict[str, Any]]) -> list[str]:
+    acks = [r for r in records if r.get("type") == "ack"]
+    if not acks:
+        return []
+    out = ["### Manual steps acknowledged", "", "| step | by | when | note |", "|---|---|---|---|"]
+    for a in acks:
+        out.append(_row(a.get("step"), a.get("by"), a.get("time"), a.get("note", "")))
+    return [*out, ""]

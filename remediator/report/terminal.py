@@ -1,0 +1,62 @@
+"""The plan and the recap as a responder reads them at a glance, in a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from remediator.plan import Plan, TenantPlan
+from remediator.report.common import by_severity, compact, severity_counts, summary_line, target_label
+
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+ACTION_STYLE = "bold yellow"
+
+
+def render_plan(plan: Plan, console: Console, *, verbose: bool = False) -> None:
+    for tenant in plan.tenants:
+        _render_tenant(tenant, console, verbose=verbose)
+    console.print(f"[bold]{escape(summary_line(plan))}[/bold]")
+
+
+def _render_tenant(tenant: TenantPlan, console: Console, *, verbose: bool) -> None:
+    console.rule(f"[bold]{escape(tenant.name)}[/bold]  {escape(tenant.org_url)}")
+    if tenant.status != "ok":
+        console.print(f"  [bold red]error[/bold red]: {escape(tenant.error or 'unknown error')}")
+        return
+    states: dict[str, list[Any]] = {}
+    for item in (*tenant.changes, *by_severity(tenant.findings)):
+        states.setdefault(item.state, []).append(item)
+    if not states:
+        console.print("  [green]nothing to change, nothing found[/green]")
+    for state, items in states.items():
+        console.print(f"  [bold]{escape(state)}[/bold]")
+        for item in items:
+            if hasattr(item, "action"):
+                console.print(
+                    f"    [{ACTION_STYLE}]~ {escape(item.action)}[/{ACTION_STYLE}] {escape(target_label(item.target))}"
+                )
+                console.print(f"        {escape(compact(item.before))} [bold]→[/bold] {escape(compact(item.after))}")
+                console.print(f"        [dim]because {escape(item.reason)}[/dim]")
+            else:
+                style = SEVERITY_STYLE[item.severity]
+                console.print(f"    [{style}]! {item.severity}[/{style}] {escape(item.title)}")
+                if verbose and item.evidence:
+                    console.print(f"        [dim]{escape(compact(item.evidence, 400))}[/dim]")
+    console.print(
+        f"  {len(tenant.changes)} change(s), {len(tenant.findings)} finding(s) ({severity_counts(tenant.findings)})"
+    )
+
+
+def render_recap(recaps: Sequence[Any], console: Console) -> None:
+    console.rule("[bold]recap[/bold]")
+    for recap in recaps:
+        color = "green" if recap.success else "red"
+        console.print(
+            f"[{color}]{escape(recap.name):<24}[/{color}] ok={recap.ok} changed={recap.changed} "
+            f"failed={recap.failed} skipped={recap.skipped}"
+        )
+        if recap.error:
+            console.print(f"    [red]{escape(recap.error)}[/red]")
