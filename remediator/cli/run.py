@@ -1,0 +1,195 @@
+"""validate, plan, apply: the commands that read playbooks and talk to tenants."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from remediator.cli.app import app
+from remediator.engine import RunSettings, apply_plan, plan_all
+from remediator.engine.planner import TenantJob
+from remediator.errors import InputError, PlaybookError
+from remediator.journal import DEFAULT_PATH, Journal, read_records
+from remediator.plan import Plan, PlaybookRef
+from remediator.report import markdown_report, render_plan, render_recap
+
+InventoryOpt = Annotated[Path | None, typer.Option("-i", "--inventory", help="Inventory YAML (tenants).")]
+LimitOpt = Annotated[str | None, typer.Option("--limit", help="Tenants by name, tag or glob, comma-separated.")]
+ExtraOpt = Annotated[list[str] | None, typer.Option("-e", "--extra-vars", help="KEY=VALUE (VALUE is YAML).")]
+TagsOpt = Annotated[str | None, typer.Option("--tags", help="Only states with one of these tags (comma-separated).")]
+ForksOpt = Annotated[int, typer.Option("--forks", min=1, help="Tenants run concurrently.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of the terminal rendering.")]
+JournalOpt = Annotated[Path, typer.Option("--journal", help="Journal file (JSON Lines, hash-chained).")]
+ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write a Markdown report for the incident record.")]
+
+
+def _console() -> Console:
+    return Console(stderr=False, highlight=False, soft_wrap=True)
+
+
+def _tenants(inventory: Path | None, limit: str | None) -> list[Any]:
+    from remediator.inventory import default_tenant, load_inventory, select
+
+    tenants = load_inventory(inventory) if inventory else [default_tenant()]
+    return select(tenants, limit)
+
+
+def _jobs(playbook: Any, tenants: list[Any], extra: list[str] | None, tags: str | None) -> list[TenantJob]:
+    """Render the playbook for every tenant first, so bad input fails before any request."""
+    from remediator.playbook import parse_extra_vars, render_states
+
+    extra_vars = parse_extra_vars(extra or [])
+    tag_set = {t.strip() for t in tags.split(",") if t.strip()} if tags else None
+    return [TenantJob(spec, render_states(playbook, spec.vars, extra_vars, tags=tag_set)) for spec in tenants]
+
+
+def _playbook_ref(playbook: Any) -> PlaybookRef:
+    return PlaybookRef(path=str(playbook.path), sha256=playbook.sha256, git=playbook.git_info())
+
+
+def _write(path: Path, text: str, what: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError as exc:
+        raise InputError(f"cannot write the {what}: {exc.strerror}", where=str(path)) from None
+
+
+@app.command()
+def validate(
+    playbooks: Annotated[list[Path], typer.Argument(help="Playbook files.")],
+    inventory: InventoryOpt = None,
+) -> None:
+    """Check playbooks (and an inventory) without touching any tenant."""
+    from remediator.playbook import validate_paths
+
+    for line in validate_paths(playbooks, inventory):
+        typer.echo(line)
+
+
+@app.command()
+def plan(
+    playbook: Annotated[Path, typer.Argument(help="Playbook file.")],
+    inventory: InventoryOpt = None,
+    limit: LimitOpt = None,
+    extra_vars: ExtraOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Save the plan (JSON) for `apply PLAN.json`.")] = None,
+    as_json: JsonOpt = False,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when changes are pending.")
+    ] = False,
+    tags: TagsOpt = None,
+    forks: ForksOpt = 10,
+    journal: JournalOpt = DEFAULT_PATH,
+    report: ReportOpt = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show findings' evidence.")] = False,
+) -> int:
+    """Read each tenant and show what would change and what was found. Never writes to a tenant."""
+    from remediator.playbook import load_playbook
+
+    pb = load_playbook(playbook)
+    jobs = _jobs(pb, _tenants(inventory, limit), extra_vars, tags)
+    run = asyncio.run(plan_all(_playbook_ref(pb), jobs, RunSettings(forks=forks, journal_path=journal)))
+    _emit_plan(run.plan, as_json=as_json, out=out, report=report, verbose=verbose)
+    if run.plan.has_errors:
+        return 1
+    return 2 if detailed_exitcode and run.plan.has_changes else 0
+
+
+def _emit_plan(plan_doc: Plan, *, as_json: bool, out: Path | None, report: Path | None, verbose: bool) -> None:
+    if out is not None:
+        _write(out, plan_doc.dumps(), "plan")
+    if report is not None:
+        _write(report, markdown_report(plan_doc, title="remediator plan"), "report")
+    if as_json:
+        sys.stdout.write(plan_doc.dumps())
+    else:
+        render_plan(plan_doc, _console(), verbose=verbose)
+
+
+def _load_saved_plan(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text())
+    except OSError as exc:
+        raise InputError(f"cannot read the plan: {exc.strerror}", where=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise PlaybookError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
+    return Plan.from_json(data, where=str(path))
+
+
+def _is_saved_plan(path: Path) -> bool:
+    return path.suffix.lower() == ".json"
+
+
+@app.command()
+def apply(
+    source: Annotated[
+        Path, typer.Argument(metavar="PLAYBOOK|PLAN.json", help="A playbook, or a plan saved by plan --out.")
+    ],
+    inventory: InventoryOpt = None,
+    limit: LimitOpt = None,
+    extra_vars: ExtraOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: JsonOpt = False,
+    journal: JournalOpt = DEFAULT_PATH,
+    tags: TagsOpt = None,
+    forks: ForksOpt = 10,
+    max_changes: Annotated[int | None, typer.Option("--max-changes", min=0, help="Override max_changes.")] = None,
+    report: ReportOpt = None,
+) -> int:
+    """Apply a playbook (plan, show, confirm, apply) or exactly a saved plan."""
+    settings = RunSettings(forks=forks, journal_path=journal, max_changes=max_changes)
+    tenants = _tenants(inventory, limit)
+    specs = {t.name: t for t in tenants}
+    if _is_saved_plan(source):
+        if extra_vars:
+            raise InputError("-e applies to playbooks; a saved plan is applied exactly as planned", where="-e")
+        saved = _load_saved_plan(source)
+        plan_doc = Plan(saved.created_at, saved.playbook, tuple(t for t in saved.tenants if t.name in specs))
+        if not plan_doc.tenants:
+            raise InputError("no tenant of the plan is selected by the inventory/--limit", where=str(source))
+        run_args: dict[str, Any] = {"saved": True}
+    else:
+        from remediator.playbook import load_playbook
+
+        pb = load_playbook(source)
+        jobs = _jobs(pb, tenants, extra_vars, tags)
+        run = asyncio.run(plan_all(_playbook_ref(pb), jobs, settings))
+        plan_doc = run.plan
+        run_args = {
+            "saved": False,
+            "args": run.args,
+            "max_changes": run.max_changes,
+            "variables": {j.spec.name: j.rendered.variables for j in jobs},
+        }
+    if not as_json:
+        render_plan(plan_doc, _console())
+    if plan_doc.has_changes and not yes:
+        if not sys.stdin.isatty():
+            raise InputError("there is no terminal to confirm on: review the plan, then run again with --yes",
+                             where="apply")
+        if not typer.confirm("Apply these changes?", default=False):
+            typer.echo("nothing applied")
+            return 1 if plan_doc.has_errors else 0
+    outcome = asyncio.run(apply_plan(plan_doc, specs, settings, Journal(journal), **run_args))
+    if report is not None:
+        records = list(read_records(journal))
+        _write(report, markdown_report(plan_doc, title="remediator apply", recaps=outcome.recaps,
+                                       journal_records=records), "report")
+    if as_json:
+        doc = {"plan": plan_doc.to_json(), "recap": [_recap_json(r) for r in outcome.recaps]}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        render_recap(outcome.recaps, _console())
+    return 1 if plan_doc.has_errors else outcome.exit_code
+
+
+def _recap_json(recap: Any) -> dict[str, Any]:
+    return {"name": recap.name, "ok": recap.ok, "changed": recap.changed, "failed": recap.failed,
+            "skipped": recap.skipped, "error": recap.error, "results": recap.results}

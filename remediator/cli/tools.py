@@ -1,0 +1,142 @@
+"""snapshot, sandbox serve, evidence verify, journal verify, ack, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from remediator.cli.app import RemediatorGroup, app
+from remediator.errors import InputError
+from remediator.journal import DEFAULT_PATH, Journal, verify
+from remediator.timeutil import parse_time
+
+sandbox_app = typer.Typer(cls=RemediatorGroup, help="The sandbox tenant: a local emulation of the Okta API.")
+evidence_app = typer.Typer(cls=RemediatorGroup, help="Evidence preserved by okta.system_log_archive.")
+journal_app = typer.Typer(cls=RemediatorGroup, help="The journal of every write remediator attempted.")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(journal_app, name="journal")
+
+
+@app.command()
+def snapshot(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the tenant snapshot (JSON).")],
+    inventory: Annotated[Path | None, typer.Option("-i", "--inventory", help="Inventory YAML.")] = None,
+    limit: Annotated[str | None, typer.Option("--limit", help="The one tenant to snapshot.")] = None,
+    logs_since: Annotated[str | None, typer.Option("--logs-since", help="Also copy the System Log since.")] = None,
+) -> int:
+    """Read one tenant's state into the snapshot format that `sandbox serve --snapshot` loads."""
+    from remediator.cli.run import _tenants
+    from remediator.snapshot import take_snapshot
+
+    tenants = _tenants(inventory, limit)
+    if len(tenants) != 1:
+        raise InputError(f"snapshot takes one tenant, {len(tenants)} selected (use --limit NAME)", where="--limit")
+    if logs_since is not None:
+        try:
+            parse_time(logs_since)
+        except ValueError as exc:
+            raise InputError(str(exc), where="--logs-since") from None
+    data = asyncio.run(take_snapshot(tenants[0], logs_since=logs_since))
+    try:
+        out.write_text(json.dumps(data, indent=1) + "\n")
+    except OSError as exc:
+        raise InputError(f"cannot write the snapshot: {exc.strerror}", where=str(out)) from None
+    typer.echo(f"{tenants[0].name}: snapshot written to {out} ({len(data.get('users', []))} users)")
+    return 0
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(
+    scenario: Annotated[str | None, typer.Option("--scenario", help="Generate a tenant: lapsus-2022.")] = None,
+    snapshot_file: Annotated[Path | None, typer.Option("--snapshot", help="Serve this tenant snapshot.")] = None,
+    users: Annotated[int, typer.Option("--users", min=1, max=1_000_000, help="Scenario size.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Scenario and faults seed.")] = 1,
+    clock: Annotated[str | None, typer.Option("--clock", help="The tenant's now at start (ISO 8601).")] = None,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="0 picks a free port.")] = 0,
+    token: Annotated[str | None, typer.Option("--token", help="The operator's API token (random if absent).")] = None,
+    ready_file: Annotated[Path | None, typer.Option("--ready-file", help="Written once requests are accepted.")] = None,
+    rate_limits: Annotated[str, typer.Option("--rate-limits", help="off, enterprise or workforce.")] = "off",
+    time_scale: Annotated[float, typer.Option("--time-scale", min=0.001, help="A 'minute' lasts 60/X s.")] = 1.0,
+    faults: Annotated[str | None, typer.Option("--faults", help="e.g. 500:0.02,reset:0.01,latency:20ms")] = None,
+) -> int:
+    """Serve a sandbox tenant on 127.0.0.1 until SIGTERM/SIGINT."""
+    from remediator.sandbox.server import run_serve
+
+    if (scenario is None) == (snapshot_file is None):
+        raise InputError("give exactly one of --scenario NAME or --snapshot FILE", where="sandbox serve")
+    if rate_limits not in ("off", "enterprise", "workforce"):
+        raise InputError(f"must be off, enterprise or workforce, not {rate_limits!r}", where="--rate-limits")
+    if clock is not None:
+        try:
+            parse_time(clock)
+        except ValueError as exc:
+            raise InputError(str(exc), where="--clock") from None
+    return run_serve(
+        scenario=scenario,
+        snapshot=snapshot_file,
+        users=users,
+        seed=seed,
+        clock=clock,
+        port=port,
+        token=token,
+        ready_file=ready_file,
+        rate_limits=rate_limits,
+        time_scale=time_scale,
+        faults=faults,
+    )
+
+
+@evidence_app.command("verify")
+def evidence_verify(directory: Annotated[Path, typer.Argument(metavar="DIR", help="Evidence directory.")]) -> int:
+    """Recompute every chunk's hash, count and range against the manifests; exit 1 on any mismatch."""
+    from remediator.evidence import verify_evidence
+
+    for line in verify_evidence(directory):
+        typer.echo(line)
+    return 0
+
+
+@journal_app.command("verify")
+def journal_verify(
+    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Journal file.")] = DEFAULT_PATH,
+) -> int:
+    """Check the journal's hash chain; exit 1 naming the first broken record."""
+    result = verify(path)
+    typer.echo(f"{path}: ok: {result.records} records, {result.runs} run(s), {result.applied} write(s) applied")
+    return 0
+
+
+@app.command()
+def ack(
+    tenant: Annotated[str, typer.Argument(help="Tenant name.")],
+    step: Annotated[str, typer.Argument(help="The manual step's id.")],
+    by: Annotated[str, typer.Option("--by", help="Who did it.")],
+    note: Annotated[str, typer.Option("--note", help="What was done, where the record is.")] = "",
+    journal: Annotated[Path, typer.Option("--journal", help="Journal file.")] = DEFAULT_PATH,
+) -> int:
+    """Acknowledge a manual step of a playbook for a tenant (recorded in the journal)."""
+    if not by.strip():
+        raise InputError("must name who did the step", where="--by")
+    Journal(journal).append({"type": "ack", "tenant": tenant, "step": step, "by": by, "note": note})
+    typer.echo(f"{tenant}: step {step!r} acknowledged by {by}")
+    return 0
+
+
+@app.command()
+def demo(
+    users: Annotated[int, typer.Option("--users", min=10, max=100_000, help="Size of the sandbox org.")] = 2000,
+    workdir: Annotated[Path, typer.Option("--workdir", help="Where the journal and evidence go.")] = Path(
+        ".remediator/demo"
+    ),
+) -> int:
+    """Rehearse the LAPSUS$ response on a sandbox tenant: plan, apply, and a second plan that is empty."""
+    from remediator.demo import run_demo
+
+    return run_demo(Console(highlight=False, soft_wrap=True), users=users, workdir=workdir)
+

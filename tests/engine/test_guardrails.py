@@ -1,0 +1,42 @@
+"""Guardrails: protected accounts and the last super admin are never locked out; max_changes stops early."""
+
+from __future__ import annotations
+
+import pytest
+
+from remediator.errors import GuardrailError
+from remediator.guardrails import Protected, check_max_changes, protect
+from remediator.plan import Change, Target
+
+
+def _change(action: str, uid: str, login: str) -> Change:
+    return Change("s", "okta.x", action, Target("user", uid, login), {"status": "ACTIVE"}, {"status": "X"}, "r")
+
+
+def test_operator_and_break_glass_become_findings() -> None:
+    changes = [_change("suspend", "00uop", "op@acme.com"), _change("reset_password", "00ubg", "BG@acme.com"),
+               _change("reset_password", "00ua", "a@acme.com"), _change("clear_sessions", "00uop", "op@acme.com")]
+    kept, findings = protect(changes, Protected(user_ids=frozenset({"00uop"}), logins=frozenset({"bg@acme.com"})))
+    assert [c.target.id for c in kept] == ["00ua", "00uop"]  # clearing sessions is not a lockout
+    assert {f.target.id for f in findings} == {"00uop", "00ubg"}
+    assert all(f.severity == "high" for f in findings)
+
+
+def test_last_super_admin_is_kept() -> None:
+    changes = [_change("suspend", "00u1", "a"), _change("unassign_role", "00u2", "b")]
+    kept, findings = protect(changes, Protected(active_super_admins=frozenset({"00u1", "00u2"})))
+    assert kept == []
+    assert [f.severity for f in findings] == ["critical", "critical"]
+
+
+def test_other_super_admin_remains() -> None:
+    changes = [_change("suspend", "00u1", "a")]
+    kept, findings = protect(changes, Protected(active_super_admins=frozenset({"00u1", "00u9"})))
+    assert kept == changes and findings == []
+
+
+def test_max_changes() -> None:
+    changes = [_change("suspend", f"00u{i}", "x") for i in range(3)]
+    check_max_changes("acme", changes, 3)
+    with pytest.raises(GuardrailError, match="acme: 3 changes planned, more than max_changes=2"):
+        check_max_changes("acme", changes, 2)
