@@ -1,0 +1,102 @@
+"""`remediator demo`: the whole LAPSUS$ response rehearsed on a sandbox tenant, in one command.
+
+It starts a sandbox seeded with the `lapsus-2022` scenario in-process, then runs the shipped
+playbook through the same code paths as `plan` and `apply --yes` against it: plan, apply, and a
+second plan that must be empty. Needs no network and no credentials; writes only under `workdir`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+
+from remediator.engine import RunSettings, apply_plan, plan_all
+from remediator.engine.planner import PlannedRun, TenantJob
+from remediator.errors import InputError
+from remediator.journal import Journal, verify
+from remediator.plan import PlaybookRef
+from remediator.report import render_plan, render_recap
+from remediator.timeutil import format_time
+
+TOKEN_ENV = "REMEDIATOR_DEMO_TOKEN"
+PLAYBOOK = "okta-lapsus-2022.yml"
+
+
+def shipped_playbook(name: str = PLAYBOOK) -> Path:
+    """The shipped playbook: in the source tree, or where the package installed it."""
+    candidates = [
+        Path(__file__).resolve().parents[1] / "playbooks" / name,
+        Path(sys.prefix) / "share" / "remediator" / "playbooks" / name,
+    ]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise InputError(f"the shipped playbook {name} is not installed (looked in {', '.join(map(str, candidates))})")
+
+
+def run_demo(console: Console, *, users: int = 2000, workdir: Path = Path(".remediator/demo")) -> int:
+    from remediator.inventory import load_inventory
+    from remediator.playbook import load_playbook, parse_extra_vars, render_states
+    from remediator.sandbox import Sandbox
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    journal_path = workdir / "journal.jsonl"
+    journal_path.unlink(missing_ok=True)
+    playbook = load_playbook(shipped_playbook())
+    console.print(f"[bold]Starting a sandbox tenant[/bold] (scenario lapsus-2022, {users} users)…")
+    with Sandbox(scenario="lapsus-2022", users=users, seed=1) as sandbox:
+        planted = (sandbox.snapshot().get("scenario") or {}).get("planted", {})
+        inventory = _write_inventory(workdir, sandbox.org_url, planted)
+        os.environ[TOKEN_ENV] = sandbox.token
+        spec = load_inventory(inventory)[0]
+        extra = parse_extra_vars([f"evidence_until={format_time(sandbox.now())}"])
+        jobs = [TenantJob(spec, render_states(playbook, spec.vars, extra))]
+        ref = PlaybookRef(str(playbook.path), playbook.sha256, playbook.git_info())
+        settings = RunSettings(journal_path=journal_path)
+
+        console.rule("[bold]1. plan[/bold]")
+        first = asyncio.run(plan_all(ref, jobs, settings))
+        render_plan(first.plan, console)
+        console.rule("[bold]2. apply --yes[/bold]")
+        outcome = asyncio.run(apply_plan(first.plan, {spec.name: spec}, settings, Journal(journal_path),
+                                         **_apply_args(first, jobs)))
+        render_recap(outcome.recaps, console)
+        console.rule("[bold]3. plan again[/bold]")
+        second = asyncio.run(plan_all(ref, jobs, settings))
+        render_plan(second.plan, console)
+    report = verify(journal_path)
+    console.print(f"journal {journal_path}: chain verified, {report.records} records, {report.applied} writes")
+    console.print(f"evidence under {workdir / 'evidence'}; `remediator evidence verify {workdir / 'evidence'}`")
+    if first.plan.has_errors or second.plan.has_errors or outcome.exit_code or second.plan.has_changes:
+        console.print("[bold red]the demo did not converge[/bold red]")
+        return 1
+    console.print("[bold green]converged: the second plan has nothing to change[/bold green]")
+    return 0
+
+
+def _apply_args(run: PlannedRun, jobs: list[TenantJob]) -> dict[str, Any]:
+    return {"saved": False, "args": run.args, "max_changes": run.max_changes,
+            "variables": {j.spec.name: j.rendered.variables for j in jobs}}
+
+
+def _write_inventory(workdir: Path, org_url: str, planted: dict[str, Any]) -> Path:
+    break_glass = [planted["break_glass_login"]] if planted.get("break_glass_login") else []
+    inventory = {
+        "tenants": {
+            "sandbox": {
+                "org_url": org_url,
+                "token_env": TOKEN_ENV,
+                "tags": ["demo"],
+                "vars": {"break_glass": break_glass, "evidence_dir": str(workdir / "evidence")},
+            }
+        }
+    }
+    path = workdir / "inventory.yml"
+    path.write_text(yaml.safe_dump(inventory, sort_keys=False))
+    return path
