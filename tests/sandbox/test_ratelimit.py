@@ -282,3 +282,37 @@ async def test_concurrency_cap_75_in_flight() -> None:
     finally:
         release.set()
         await server.close()
+
+
+async def test_errors_raised_by_handlers_carry_the_headers_this_request_earned() -> None:
+    """The sandbox renders its Okta errors outside this middleware, from the exception's headers."""
+
+    class OktaError(Exception):
+        def __init__(self) -> None:
+            super().__init__("404")
+            self.headers: dict[str, str] = {}
+
+    @web.middleware
+    async def render(request: web.Request, handler: object) -> web.StreamResponse:
+        try:
+            return await handler(request)  # type: ignore[operator]
+        except OktaError as err:
+            return web.json_response({"errorCode": "E0000007"}, status=404, headers=err.headers)
+
+    async def missing(request: web.Request) -> web.Response:
+        raise OktaError
+
+    config = SimpleNamespace(rate_limits="enterprise", time_scale=1.0, clock=None)
+    app = web.Application(middlewares=[render, ratelimit_middleware(config)])
+    app.router.add_get("/{tail:.*}", missing)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as session:
+            for remaining in (299, 298):
+                async with session.get(server.make_url("/api/v1/users/00u1/factors")) as resp:
+                    assert resp.status == 404
+                    assert resp.headers["X-Rate-Limit-Limit"] == "300"
+                    assert resp.headers["X-Rate-Limit-Remaining"] == str(remaining)
+    finally:
+        await server.close()
