@@ -1,0 +1,106 @@
+"""A fake tenant for the System Log kinds: the few client methods they call, with switchable bound semantics.
+
+Okta's spec does not say whether `since`/`until` are inclusive; the fake can be told either way so that
+tests prove the archive is exact whatever the server does.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from remediator.kinds.base import TenantContext
+from remediator.timeutil import format_time, parse_time
+
+
+@dataclass
+class Page:
+    status: int
+    body: Any
+    request_id: str | None
+    next_url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Interrupted(BaseException):
+    """Stands for a kill: not an Exception, so no `except Exception` on the way can swallow it."""
+
+
+class FakeClient:
+    org_url = "https://acme.okta.com"
+    tenant = "acme"
+
+    def __init__(self, events: list[dict[str, Any]], now: str, *, since_inclusive: bool = True,
+                 until_inclusive: bool = False, kill_after_pages: int | None = None) -> None:
+        self.events = sorted(events, key=lambda e: e["published"])
+        self.now = parse_time(now)
+        self.since_inclusive = since_inclusive
+        self.until_inclusive = until_inclusive
+        self.kill_after_pages = kill_after_pages
+        self.calls: list[dict[str, Any]] = []
+
+    def server_now(self) -> datetime:
+        return self.now
+
+    def _in_range(self, published: str, since: str | None, until: str | None) -> bool:
+        t = parse_time(published)
+        if since is not None:
+            s = parse_time(since)
+            if t < s or (t == s and not self.since_inclusive):
+                return False
+        if until is not None:
+            u = parse_time(until)
+            if t > u or (t == u and not self.until_inclusive):
+                return False
+        return True
+
+    async def pages(self, path: str, params: dict | None = None, *, stop_on_empty: bool = False) -> AsyncIterator[Page]:
+        assert path == "/api/v1/logs"
+        params = dict(params or {})
+        self.calls.append(params)
+        assert params.get("sortOrder") == "ASCENDING"
+        limit = int(params.get("limit", 100))
+        selected = [e for e in self.events if self._in_range(e["published"], params.get("since"), params.get("until"))]
+        for n, start in enumerate(range(0, max(len(selected), 1), limit)):
+            if self.kill_after_pages is not None and n >= self.kill_after_pages:
+                raise Interrupted
+            body = selected[start:start + limit]
+            more = start + limit < len(selected)
+            yield Page(200, body, f"req-{n}", "next" if more else None)
+
+
+def event(published: str, event_type: str = "user.session.start", *, uid: str | None = None,
+          actor: str = "alice@acme.com", actor_id: str = "00ualice", targets: list[dict] | None = None,
+          request_id: str | None = None, **extra: Any) -> dict[str, Any]:
+    """An Okta-shaped System Log event (key order as Okta writes it)."""
+    e = {
+        "actor": {"id": actor_id, "type": "User", "alternateId": actor, "displayName": actor.split("@")[0]},
+        "client": {"ipAddress": "198.51.100.7", "zone": "null", "device": "Computer"},
+        "debugContext": {"debugData": {"requestId": request_id or f"r{uuidlib.uuid4().hex[:20]}",
+                                       "requestUri": "/api/v1/x"}},
+        "displayMessage": event_type,
+        "eventType": event_type,
+        "legacyEventType": None,
+        "outcome": {"result": "SUCCESS", "reason": None},
+        "published": published,
+        "securityContext": {"isProxy": None},
+        "severity": "INFO",
+        "target": targets,
+        "uuid": uid or str(uuidlib.uuid4()),
+        "version": "0",
+    }
+    e.update(extra)
+    return e
+
+
+def spread(start: str, count: int, step_ms: int = 1000, **kw: Any) -> list[dict[str, Any]]:
+    t = parse_time(start)
+    return [event(format_time(t + timedelta(milliseconds=i * step_ms)), **kw) for i in range(count)]
+
+
+def context(client: FakeClient, *, name: str = "acme", reads: Any = None,
+            own_request_ids: frozenset[str] = frozenset()) -> TenantContext:
+    return TenantContext(name=name, client=client, reads=reads, own_request_ids=own_request_ids)  # type: ignore[arg-type]

@@ -1,0 +1,164 @@
+"""okta.system_log_archive: data-file diff tests, and apply against a fake tenant (limits, resume, increments)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from remediator import evidence
+from remediator.errors import InputError
+from remediator.evidence import iter_archive_events, load_manifest, verify_evidence
+from remediator.kinds.base import REGISTRY
+from remediator.kinds.system_log_archive import SystemLogArchive
+from remediator.plan import Change, Finding
+from tests.evidence.fakes import FakeClient, Interrupted, context, event, spread
+
+DATA = Path(__file__).parent / "data" / "system_log_archive"
+NOW = "2022-03-22T12:00:00.000Z"
+SINCE = "2022-03-20T00:00:00.000Z"
+
+
+def project(item: Change | Finding) -> dict[str, Any]:
+    if isinstance(item, Change):
+        return {"change": item.action, "before": item.before, "after": item.after}
+    return {"finding": item.severity, "evidence": item.evidence}
+
+
+@pytest.mark.parametrize("case", sorted(DATA.glob("*.json")), ids=lambda p: p.stem)
+def test_diff_data_files(case: Path) -> None:
+    data = json.loads(case.read_text())
+    kind = SystemLogArchive("archive", data["args"])
+    out = kind.diff(data["observed"])
+    assert [project(x) for x in out] == data["expect"]
+    for item in out:
+        assert item.target is not None and item.target.id == data["observed"]["dir"]
+        if isinstance(item, Change):
+            assert item.reason
+
+
+def test_registered_with_closed_schema_and_valid_example() -> None:
+    import jsonschema
+
+    assert REGISTRY["okta.system_log_archive"] is SystemLogArchive
+    assert SystemLogArchive.schema["additionalProperties"] is False
+    assert SystemLogArchive.scopes == ("okta.logs.read",)
+    example = yaml.safe_load(SystemLogArchive.__doc__.split("Example::", 1)[1])
+    jsonschema.validate(example[0]["okta.system_log_archive"], SystemLogArchive.schema)
+
+
+def test_until_not_after_since_is_an_input_error() -> None:
+    kind = SystemLogArchive("s", {"since": NOW, "until": NOW, "dir": "x"})
+    with pytest.raises(InputError, match="not after"):
+        kind.diff({"dir": "x/acme", "now": NOW, "covered": None, "retention_lost": []})
+
+
+async def plan_apply(args: dict, client: FakeClient) -> tuple[list, SystemLogArchive]:
+    kind = SystemLogArchive("archive", args)
+    ctx = context(client)
+    items = kind.diff(await kind.read(ctx))
+    for change in [c for c in items if isinstance(c, Change)]:
+        assert kind.verdict(change, await kind.current(ctx, change)) == "pending"
+        await kind.apply(ctx, change)
+        assert kind.verdict(change, await kind.current(ctx, change)) == "done"
+    return items, kind
+
+
+def archived(tmp_path: Path) -> list[str]:
+    d = tmp_path / "acme"
+    return [e["uuid"] for e in iter_archive_events(d, load_manifest(d))]
+
+
+@pytest.mark.parametrize(("since_inclusive", "until_inclusive"), [(True, False), (True, True), (False, False)])
+async def test_events_exactly_on_the_limits(tmp_path: Path, since_inclusive: bool, until_inclusive: bool) -> None:
+    until = "2022-03-21T00:00:00.000Z"
+    before, at_since, mid, at_until, later = (event("2022-03-19T23:59:59.999Z"), event(SINCE),
+                                              event("2022-03-20T10:00:00.000Z"), event(until), event(NOW))
+    client = FakeClient([before, at_since, mid, at_until, later], NOW,
+                        since_inclusive=since_inclusive, until_inclusive=until_inclusive)
+    args = {"since": SINCE, "until": until, "dir": str(tmp_path)}
+    await plan_apply(args, client)
+    assert archived(tmp_path) == [at_since["uuid"], mid["uuid"]]
+    # a fixed until: the second run plans nothing and fetches nothing
+    calls = len(client.calls)
+    items, _ = await plan_apply(args, client)
+    assert items == [] and len(client.calls) == calls
+    # until = now: only what was published since, the event on the old limit exactly once
+    client.now = client.now.replace(minute=1)
+    items, _ = await plan_apply({"since": SINCE, "dir": str(tmp_path)}, client)
+    assert [i.action for i in items] == ["archive"]
+    assert archived(tmp_path) == [at_since["uuid"], mid["uuid"], at_until["uuid"], later["uuid"]]
+    assert client.calls[-1]["since"] == "2022-03-20T23:59:59.999Z"  # from the old limit, 1 ms early
+    verify_evidence(tmp_path)
+
+
+async def test_until_defaults_to_the_tenants_clock(tmp_path: Path) -> None:
+    client = FakeClient([event("2022-03-21T00:00:00.000Z")], "2022-03-22T12:00:00.000Z")
+    items, _ = await plan_apply({"since": SINCE, "dir": str(tmp_path)}, client)
+    assert items[0].after == {"covered": [SINCE, "2022-03-22T12:00:00.000Z"]}
+    assert client.calls[0]["until"] == "2022-03-22T12:00:00.000Z"
+    assert client.calls[0]["limit"] == 1000
+
+
+async def test_backfill_before_the_covered_range(tmp_path: Path) -> None:
+    early, late = spread("2022-03-18T00:00:00.000Z", 5, 3_600_000), spread("2022-03-21T00:00:00.000Z", 5)
+    client = FakeClient(early + late, NOW)
+    await plan_apply({"since": SINCE, "dir": str(tmp_path)}, client)
+    items, _ = await plan_apply({"since": "2022-03-18T00:00:00Z", "until": NOW, "dir": str(tmp_path)}, client)
+    assert items[0].after == {"covered": ["2022-03-18T00:00:00.000Z", NOW]}
+    assert archived(tmp_path) == [e["uuid"] for e in early + late]
+    verify_evidence(tmp_path)
+
+
+async def test_kill_mid_archive_resumes_without_gap_or_duplicate(tmp_path: Path) -> None:
+    events = spread(SINCE, 5000, 10)
+    args = {"since": SINCE, "until": NOW, "dir": str(tmp_path), "chunk_events": 1500}
+    with pytest.raises(Interrupted):
+        await plan_apply(args, FakeClient(events, NOW, kill_after_pages=3))
+    m = load_manifest(tmp_path / "acme")
+    assert m.events == 1500 and m.covered["until"] == events[1500]["published"]  # checkpointed at a chunk
+    verify_evidence(tmp_path)
+    client = FakeClient(events, NOW)
+    await plan_apply(args, client)
+    assert client.calls[0]["since"] < events[1500]["published"]  # resumed, not restarted
+    assert archived(tmp_path) == [e["uuid"] for e in events]
+    verify_evidence(tmp_path)
+
+
+async def test_chunk_renamed_but_manifest_not_updated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events = spread(SINCE, 3000, 10)
+    args = {"since": SINCE, "until": NOW, "dir": str(tmp_path), "chunk_events": 1000}
+    real_save, saves = evidence.save_manifest, []
+
+    def dying_save(directory: Any, manifest: Any) -> None:
+        saves.append(1)
+        if len(saves) == 2:
+            raise Interrupted
+        real_save(directory, manifest)
+
+    monkeypatch.setattr(evidence, "save_manifest", dying_save)
+    with pytest.raises(Interrupted):
+        await plan_apply(args, FakeClient(events, NOW))
+    monkeypatch.setattr(evidence, "save_manifest", real_save)
+    d = tmp_path / "acme"
+    assert len(list(d.glob("events-*.jsonl.gz"))) == 2 and len(load_manifest(d).chunks) == 1
+    with pytest.raises(evidence.VerifyError, match="not described"):
+        verify_evidence(tmp_path)
+    await plan_apply(args, FakeClient(events, NOW))
+    assert archived(tmp_path) == [e["uuid"] for e in events]
+    verify_evidence(tmp_path)
+
+
+async def test_range_past_retention_is_recorded_and_reported(tmp_path: Path) -> None:
+    client = FakeClient(spread("2022-03-21T00:00:00.000Z", 3), NOW)
+    args = {"since": "2021-12-01T00:00:00Z", "until": NOW, "dir": str(tmp_path)}
+    items, kind = await plan_apply(args, client)
+    assert [type(i).__name__ for i in items] == ["Finding", "Change"]
+    assert client.calls[0]["since"] >= "2021-12-22T11:59:59.999Z"  # never asks for what Okta refuses
+    m = load_manifest(tmp_path / "acme")
+    assert m.retention_lost == [{"since": "2021-12-01T00:00:00.000Z", "until": "2021-12-22T12:00:00.000Z"}]
+    again = kind.diff(await kind.read(context(client)))
+    assert [(type(i).__name__, i.severity) for i in again] == [("Finding", "high")]
