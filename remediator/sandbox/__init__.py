@@ -1,0 +1,131 @@
+"""A local Okta tenant: the Management API on loopback, for tests, the demo, benchmarks and rehearsals.
+
+    with Sandbox(snapshot) as sb:          # or Sandbox(scenario="lapsus-2022", users=1000)
+        sb.org_url, sb.token               # http://127.0.0.1:PORT and the operator's SSWS token
+        sb.snapshot(); sb.logs; sb.now()
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from remediator.errors import InputError
+from remediator.sandbox import snapshot as snapshot_format
+from remediator.sandbox.app import Middleware
+from remediator.sandbox.config import SandboxConfig
+from remediator.sandbox.server import ThreadedServer, run_serve
+from remediator.sandbox.store import Clock, Store, random_token
+from remediator.timeutil import format_time, parse_time
+
+__all__ = ["Sandbox", "SandboxConfig", "prepare", "run_serve"]
+SCENARIO_CLOCKS = {"lapsus-2022": "2022-03-22T12:00:00Z"}
+
+
+def _start_time(clock: str | None, data: dict[str, Any] | None, scenario: str | None) -> datetime | None:
+    text = clock or ((data or {}).get("org") or {}).get("clock") or SCENARIO_CLOCKS.get(scenario or "")
+    if not text:
+        return None
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise InputError(f"not a date: {text!r}", "--clock") from None
+
+
+def read_snapshot_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        data = json.loads(raw)
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot read the snapshot: {err}", str(file)) from None
+    if not isinstance(data, dict):
+        raise InputError("a snapshot is a JSON object", str(file))
+    return data
+
+
+def prepare(*, snapshot: dict[str, Any] | None = None, snapshot_path: str | os.PathLike[str] | None = None,
+            scenario: str | None = None, users: int = 200, seed: int = 1, clock: str | None = None,
+            token: str | None = None, rate_limits: str = "off", time_scale: float = 1.0,
+            faults: str | None = None) -> tuple[Store, Clock, SandboxConfig]:
+    """Build the state, clock and config of a tenant from a snapshot (dict or file) or a scenario."""
+    if snapshot is not None and snapshot_path is not None:
+        raise InputError("give a snapshot or a snapshot file, not both", "--snapshot")
+    if scenario and (snapshot is not None or snapshot_path is not None):
+        raise InputError("give --scenario or --snapshot, not both", "--scenario")
+    owned = False
+    if snapshot_path is not None:
+        snapshot, owned = read_snapshot_file(snapshot_path), True
+    start = _start_time(clock, snapshot, scenario)
+    if scenario:
+        from remediator.sandbox.scenarios import load as load_scenario
+
+        start = start or parse_time(format_time(datetime.now().astimezone()))
+        snapshot, owned = load_scenario(scenario, users, seed, format_time(start)), True
+        start = _start_time(clock, snapshot, scenario) or start
+    if snapshot is None:
+        snapshot, owned = snapshot_format.minimal(clock=format_time(start) if start else None), True
+    try:
+        config = SandboxConfig(rate_limits=rate_limits, time_scale=time_scale, faults=faults, seed=seed,
+                               token=token or random_token(), clock=format_time(start) if start else None)
+        store = snapshot_format.load(snapshot, copy_data=not owned)
+    except ValueError as err:
+        raise InputError(str(err), "sandbox") from None
+    return store, Clock(start), config
+
+
+class Sandbox:
+    """An in-process sandbox tenant on 127.0.0.1 (context manager; `start`/`stop` also work)."""
+
+    def __init__(self, snapshot: dict[str, Any] | None = None, *, scenario: str | None = None, users: int = 200,
+                 seed: int = 1, clock: str | None = None, token: str | None = None, rate_limits: str = "off",
+                 time_scale: float = 1.0, faults: str | None = None, port: int = 0,
+                 middlewares: list[Middleware] | None = None) -> None:
+        self.store, self.clock, self.config = prepare(
+            snapshot=snapshot, scenario=scenario, users=users, seed=seed, clock=clock, token=token,
+            rate_limits=rate_limits, time_scale=time_scale, faults=faults)
+        self._server = ThreadedServer(self.store, self.clock, self.config, port=port, middlewares=middlewares)
+        self.org_url = ""
+
+    def __repr__(self) -> str:  # never show the token
+        return f"Sandbox(org_url={self.org_url!r})"
+
+    @property
+    def token(self) -> str:
+        return self.config.token
+
+    def start(self) -> Sandbox:
+        port = self._server.start()
+        self.org_url = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The current state in the snapshot format (a deep copy), logs included."""
+        return self._call(lambda: snapshot_format.dump(self.store, taken_at=format_time(self.clock.now())))
+
+    @property
+    def logs(self) -> list[dict[str, Any]]:
+        return self._call(lambda: json.loads(json.dumps(self.store.logs)))
+
+    def _call(self, fn: Any) -> Any:
+        if self._server.thread.is_alive():
+            return self._server.call(fn)
+        return fn()

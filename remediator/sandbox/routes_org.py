@@ -1,0 +1,325 @@
+"""Org-level objects: API tokens, Okta Support access (org and per case), policies with rules, IdPs.
+
+Okta Support grant/extend/revoke answer 200 with the settings, as the recordings show (the current
+spec documents a 301 for these deprecated operations): grant gives 8 hours, extend adds 24.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from remediator.sandbox import syslog
+from remediator.sandbox.app import (
+    int_param,
+    json_response,
+    not_found,
+    read_json,
+    scope,
+    tenant_of,
+    validation_error,
+)
+from remediator.timeutil import format_time, parse_time
+
+routes = web.RouteTableDef()
+POLICY_TYPES = frozenset({"OKTA_SIGN_ON", "PASSWORD", "MFA_ENROLL", "IDP_DISCOVERY", "ACCESS_POLICY",
+                          "PROFILE_ENROLLMENT", "POST_AUTH_SESSION", "ENTITY_RISK", "DEVICE_SIGNAL_COLLECTION",
+                          "CONTINUOUS_ACCESS", "USER_LIFECYCLE"})
+IMPERSONATION_STATUSES = frozenset({"ENABLED", "DISABLED", "REQUESTED", "NOT_REQUESTED"})
+
+
+def _now(request: web.Request) -> str:
+    return format_time(tenant_of(request).clock.now())
+
+
+def _second(moment: Any) -> str:
+    """Okta Support expirations are whole seconds (`…:43.000Z`)."""
+    return format_time(moment.replace(microsecond=0))
+
+
+# ---- API tokens ------------------------------------------------------------------------------------
+
+def _token_or_404(request: web.Request) -> dict[str, Any]:
+    token_id = request.match_info["apiTokenId"]
+    for token in tenant_of(request).store.api_tokens:
+        if token.get("id") == token_id:
+            return token
+    raise not_found(token_id, "ApiToken")
+
+
+@routes.get("/api/v1/api-tokens")
+@scope("okta.apiTokens.read")
+async def list_api_tokens(request: web.Request) -> web.StreamResponse:
+    return json_response(request, tenant_of(request).store.api_tokens, self_link=True)
+
+
+@routes.get("/api/v1/api-tokens/{apiTokenId}")
+@scope("okta.apiTokens.read")
+async def get_api_token(request: web.Request) -> web.StreamResponse:
+    return json_response(request, _token_or_404(request))
+
+
+@routes.delete("/api/v1/api-tokens/{apiTokenId}")
+@scope("okta.apiTokens.manage")
+async def revoke_api_token(request: web.Request) -> web.StreamResponse:
+    token = _token_or_404(request)
+    tenant_of(request).store.api_tokens.remove(token)
+    syslog.record(request, "system.api_token.revoke",
+                  [syslog.named_target(token["id"], "Token", token.get("name"))])
+    return web.Response(status=204)
+
+
+# ---- Okta Support ----------------------------------------------------------------------------------
+
+def _support_view(request: web.Request) -> dict[str, Any]:
+    tenant = tenant_of(request)
+    base = f"{tenant.store.org_url}/api/v1/org/privacy/oktaSupport"
+    view = {k: v for k, v in tenant.store.okta_support.items() if k != "_links"}
+    view.setdefault("support", "DISABLED")
+    view.setdefault("expiration", None)
+    enabled = view["support"] == "ENABLED"
+    if enabled and view["expiration"] and view["expiration"] <= format_time(tenant.clock.now()):
+        view.update(support="DISABLED", expiration=None)  # lapsed grants read as disabled, as on Okta
+        enabled = False
+    actions = ("extend", "revoke") if enabled else ("grant",)
+    view["_links"] = {a: {"href": f"{base}/{a}", "hints": {"allow": ["POST"]}} for a in actions}
+    return view
+
+
+def _org_target(request: web.Request) -> dict[str, Any]:
+    store = tenant_of(request).store
+    return syslog.named_target(store.org_id, "Org", "Okta Support", alternate=store.org_url or "unknown")
+
+
+def _set_support(request: web.Request, support: str, expiration: str | None) -> dict[str, Any]:
+    store = tenant_of(request).store
+    store.okta_support = {**store.okta_support, "support": support, "expiration": expiration}
+    view = _support_view(request)
+    if "_links" in store.okta_support:
+        store.okta_support["_links"] = view["_links"]
+    return view
+
+
+@routes.get("/api/v1/org/privacy/oktaSupport")
+@scope("okta.orgs.read")
+async def get_support(request: web.Request) -> web.StreamResponse:
+    return json_response(request, _support_view(request))
+
+
+@routes.post("/api/v1/org/privacy/oktaSupport/grant")
+@scope("okta.orgs.manage")
+async def grant_support(request: web.Request) -> web.StreamResponse:
+    expiration = _second(tenant_of(request).clock.now() + timedelta(hours=8))
+    view = _set_support(request, "ENABLED", expiration)
+    syslog.record(request, "user.session.impersonation.grant", [_org_target(request)], {"expiration": expiration})
+    return json_response(request, view)
+
+
+@routes.post("/api/v1/org/privacy/oktaSupport/extend")
+@scope("okta.orgs.manage")
+async def extend_support(request: web.Request) -> web.StreamResponse:
+    current = _support_view(request)
+    if current["support"] != "ENABLED":
+        raise validation_error("support", "Okta Support access is not enabled: grant it before extending it.")
+    expiration = _second(parse_time(current["expiration"]) + timedelta(hours=24))
+    view = _set_support(request, "ENABLED", expiration)
+    syslog.record(request, "user.session.impersonation.extend", [_org_target(request)], {"expiration": expiration})
+    return json_response(request, view)
+
+
+@routes.post("/api/v1/org/privacy/oktaSupport/revoke")
+@scope("okta.orgs.manage")
+async def revoke_support(request: web.Request) -> web.StreamResponse:
+    view = _set_support(request, "DISABLED", None)
+    syslog.record(request, "user.session.impersonation.revoke", [_org_target(request)])
+    return json_response(request, view)
+
+
+@routes.get("/api/v1/org/privacy/oktaSupport/cases")
+@scope("okta.orgs.read")
+async def list_cases(request: web.Request) -> web.StreamResponse:
+    return json_response(request, {"supportCases": tenant_of(request).store.support_cases})
+
+
+@routes.patch("/api/v1/org/privacy/oktaSupport/cases/{caseNumber}")
+@scope("okta.orgs.manage")
+async def update_case(request: web.Request) -> web.StreamResponse:
+    number = request.match_info["caseNumber"]
+    case = next((c for c in tenant_of(request).store.support_cases if str(c.get("caseNumber")) == number), None)
+    if case is None:
+        raise not_found(number, "SupportCase")
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise validation_error("body", "The request body must be a support case object.")
+    status = (body.get("impersonation") or {}).get("status")
+    if status is not None and status not in IMPERSONATION_STATUSES:
+        raise validation_error("impersonation.status", f"impersonation.status: unknown value {status!r}.")
+    if status is not None:
+        impersonation = dict(case.get("impersonation") or {})
+        impersonation["status"] = status
+        if status != "ENABLED":
+            impersonation["expiration"] = None
+        elif not impersonation.get("expiration"):
+            impersonation["expiration"] = _second(tenant_of(request).clock.now() + timedelta(hours=24))
+        case["impersonation"] = impersonation
+    if isinstance(body.get("selfAssigned"), dict) and "status" in body["selfAssigned"]:
+        case["selfAssigned"] = {**(case.get("selfAssigned") or {}), "status": body["selfAssigned"]["status"]}
+    event = "user.session.impersonation.grant" if status == "ENABLED" else "user.session.impersonation.revoke"
+    syslog.record(request, event, [syslog.named_target(number, "SupportCase", case.get("subject"))],
+                  {"caseNumber": number})
+    return json_response(request, case)
+
+
+# ---- policies and rules ----------------------------------------------------------------------------
+
+def _policy_or_404(request: web.Request) -> dict[str, Any]:
+    pid = request.match_info["policyId"]
+    for policy in tenant_of(request).store.policies:
+        if policy.get("id") == pid:
+            return policy
+    raise not_found(pid, "Policy")
+
+
+def _policy_target(policy: dict[str, Any]) -> dict[str, Any]:
+    return syslog.named_target(policy["id"], "PolicyEntity", policy.get("name"), {"policyType": policy.get("type")})
+
+
+@routes.get("/api/v1/policies")
+@scope("okta.policies.read")
+async def list_policies(request: web.Request) -> web.StreamResponse:
+    kind = request.query.get("type")
+    if not kind:
+        raise validation_error("type", "type: The field cannot be left blank.")
+    if kind not in POLICY_TYPES:
+        raise validation_error("type", f"type: Invalid policy type {kind!r}.")
+    status = request.query.get("status")
+    found = [p for p in tenant_of(request).store.policies
+             if p.get("type") == kind and (not status or p.get("status") == status)]
+    limit = int_param(request, "limit", 10000, 10000)
+    after = request.query.get("after")
+    if after:
+        ids = [p.get("id") for p in found]
+        found = found[ids.index(after) + 1:] if after in ids else []
+    if len(found) > limit:
+        params = {k: v for k, v in request.query.items() if k != "after"}
+        params["after"] = found[limit - 1]["id"]
+        return json_response(request, found[:limit], next_params=params)
+    return json_response(request, found, self_link=True)
+
+
+@routes.get("/api/v1/policies/{policyId}")
+@scope("okta.policies.read")
+async def get_policy(request: web.Request) -> web.StreamResponse:
+    return json_response(request, _policy_or_404(request))
+
+
+def _replace(request: web.Request, old: dict[str, Any], body: Any, what: str) -> dict[str, Any]:
+    if not isinstance(body, dict) or not body.get("name"):
+        raise validation_error(what, f"{what}: a full {what} object with a name is required.")
+    if body.get("type", old.get("type")) != old.get("type"):
+        raise validation_error("type", "type: The type of a policy or rule cannot be changed.")
+    new = dict(body)
+    for key in ("id", "type", "created", "system", "_links"):
+        if key in old:
+            new[key] = old[key]
+    for key in ("status", "priority"):
+        if key not in new and key in old:
+            new[key] = old[key]
+    new["lastUpdated"] = _now(request)
+    return new
+
+
+@routes.put("/api/v1/policies/{policyId}")
+@scope("okta.policies.manage")
+async def replace_policy(request: web.Request) -> web.StreamResponse:
+    old = _policy_or_404(request)
+    new = _replace(request, old, await read_json(request), "policy")
+    policies = tenant_of(request).store.policies
+    policies[policies.index(old)] = new
+    syslog.record(request, "policy.lifecycle.update", [_policy_target(new)])
+    return json_response(request, new)
+
+
+@routes.get("/api/v1/policies/{policyId}/rules")
+@scope("okta.policies.read")
+async def list_rules(request: web.Request) -> web.StreamResponse:
+    policy = _policy_or_404(request)
+    return json_response(request, tenant_of(request).store.policy_rules.get(policy["id"], []), self_link=True)
+
+
+def _rule_or_404(request: web.Request, policy: dict[str, Any]) -> dict[str, Any]:
+    rid = request.match_info["ruleId"]
+    for rule in tenant_of(request).store.policy_rules.get(policy["id"], []):
+        if rule.get("id") == rid:
+            return rule
+    raise not_found(rid, "PolicyRule")
+
+
+@routes.get("/api/v1/policies/{policyId}/rules/{ruleId}")
+@scope("okta.policies.read")
+async def get_rule(request: web.Request) -> web.StreamResponse:
+    return json_response(request, _rule_or_404(request, _policy_or_404(request)))
+
+
+@routes.put("/api/v1/policies/{policyId}/rules/{ruleId}")
+@scope("okta.policies.manage")
+async def replace_rule(request: web.Request) -> web.StreamResponse:
+    policy = _policy_or_404(request)
+    old = _rule_or_404(request, policy)
+    new = _replace(request, old, await read_json(request), "rule")
+    rules = tenant_of(request).store.policy_rules[policy["id"]]
+    rules[rules.index(old)] = new
+    syslog.record(request, "policy.rule.update",
+                  [syslog.named_target(new["id"], "PolicyRule", new.get("name"), {"ruleType": new.get("type")}),
+                   _policy_target(policy)])
+    return json_response(request, new)
+
+
+# ---- identity providers ----------------------------------------------------------------------------
+
+def _idp_or_404(request: web.Request) -> dict[str, Any]:
+    idp_id = request.match_info["idpId"]
+    for idp in tenant_of(request).store.idps:
+        if idp.get("id") == idp_id:
+            return idp
+    raise not_found(idp_id, "IdentityProvider")
+
+
+@routes.get("/api/v1/idps")
+@scope("okta.idps.read")
+async def list_idps(request: web.Request) -> web.StreamResponse:
+    q = (request.query.get("q") or "").casefold()
+    kind = request.query.get("type")
+    found = [i for i in tenant_of(request).store.idps
+             if (not q or str(i.get("name", "")).casefold().startswith(q)) and (not kind or i.get("type") == kind)]
+    limit = int_param(request, "limit", 20, 10000)
+    after = request.query.get("after")
+    if after:
+        ids = [i.get("id") for i in found]
+        found = found[ids.index(after) + 1:] if after in ids else []
+    if len(found) > limit:
+        params = {k: v for k, v in request.query.items() if k != "after"}
+        params["after"] = found[limit - 1]["id"]
+        return json_response(request, found[:limit], next_params=params)
+    return json_response(request, found, self_link=True)
+
+
+@routes.get("/api/v1/idps/{idpId}")
+@scope("okta.idps.read")
+async def get_idp(request: web.Request) -> web.StreamResponse:
+    return json_response(request, _idp_or_404(request))
+
+
+@routes.post("/api/v1/idps/{idpId}/lifecycle/deactivate")
+@scope("okta.idps.manage")
+async def deactivate_idp(request: web.Request) -> web.StreamResponse:
+    idp = _idp_or_404(request)
+    idp["status"] = "INACTIVE"
+    idp["lastUpdated"] = _now(request)
+    syslog.record(request, "system.idp.lifecycle.deactivate",
+                  [syslog.named_target(idp["id"], "IdentityProvider", idp.get("name"), {"type": idp.get("type")})])
+    return json_response(request, idp)
+
+

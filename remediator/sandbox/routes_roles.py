@@ -1,0 +1,173 @@
+"""Admin roles (users, groups, /iam/assignees/users) and groups with their members.
+
+GET /users/{id}/roles lists direct assignments and those held through groups (assignmentType GROUP,
+`_links.assignee` pointing at the group), as the recordings show; a group-held role cannot be
+removed through the user (404 RoleAssignment), only through the group.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from aiohttp import web
+
+from remediator.sandbox import syslog
+from remediator.sandbox.app import int_param, json_response, not_found, scope, tenant_of
+from remediator.sandbox.routes_users import user_or_404
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/v1/users/{id}/roles")
+@scope("okta.roles.read")
+async def list_user_roles(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    return json_response(request, tenant_of(request).store.roles_of_user(user["id"]))
+
+
+@routes.get("/api/v1/users/{id}/roles/{roleAssignmentId}")
+@scope("okta.roles.read")
+async def get_user_role(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    ra_id = request.match_info["roleAssignmentId"]
+    for role in tenant_of(request).store.roles_of_user(user["id"]):
+        if role.get("id") == ra_id:
+            return json_response(request, role)
+    raise not_found(ra_id, "RoleAssignment")
+
+
+@routes.delete("/api/v1/users/{id}/roles/{roleAssignmentId}")
+@scope("okta.roles.manage")
+async def unassign_user_role(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    store = tenant_of(request).store
+    ra_id = request.match_info["roleAssignmentId"]
+    roles = store.user_roles.get(user["id"], [])
+    role = next((r for r in roles if r.get("id") == ra_id), None)
+    if role is None:
+        raise not_found(ra_id, "RoleAssignment")
+    roles.remove(role)
+    syslog.record(request, "user.account.privilege.revoke", [syslog.user_target(user)],
+                  {"privilegeRevoked": role.get("label") or role.get("type"), "roleType": role.get("type")})
+    return web.Response(status=204)
+
+
+def _group_or_404(request: web.Request) -> dict[str, Any]:
+    gid = request.match_info["groupId"]
+    group = tenant_of(request).store.groups.get(gid)
+    if group is None:
+        raise not_found(gid, "UserGroup")
+    return group
+
+
+def _group_target(group: dict[str, Any]) -> dict[str, Any]:
+    return syslog.named_target(group["id"], "UserGroup", (group.get("profile") or {}).get("name"))
+
+
+@routes.get("/api/v1/groups/{groupId}/roles")
+@scope("okta.roles.read")
+async def list_group_roles(request: web.Request) -> web.StreamResponse:
+    group = _group_or_404(request)
+    return json_response(request, tenant_of(request).store.group_roles.get(group["id"], []))
+
+
+@routes.get("/api/v1/groups/{groupId}/roles/{roleAssignmentId}")
+@scope("okta.roles.read")
+async def get_group_role(request: web.Request) -> web.StreamResponse:
+    group = _group_or_404(request)
+    ra_id = request.match_info["roleAssignmentId"]
+    for role in tenant_of(request).store.group_roles.get(group["id"], []):
+        if role.get("id") == ra_id:
+            return json_response(request, role)
+    raise not_found(ra_id, "RoleAssignment")
+
+
+@routes.delete("/api/v1/groups/{groupId}/roles/{roleAssignmentId}")
+@scope("okta.roles.manage")
+async def unassign_group_role(request: web.Request) -> web.StreamResponse:
+    group = _group_or_404(request)
+    store = tenant_of(request).store
+    ra_id = request.match_info["roleAssignmentId"]
+    roles = store.group_roles.get(group["id"], [])
+    role = next((r for r in roles if r.get("id") == ra_id), None)
+    if role is None:
+        raise not_found(ra_id, "RoleAssignment")
+    roles.remove(role)
+    syslog.record(request, "group.privilege.revoke", [_group_target(group)],
+                  {"privilegeRevoked": role.get("label") or role.get("type"), "roleType": role.get("type")})
+    return web.Response(status=204)
+
+
+@routes.get("/api/v1/iam/assignees/users")
+@scope("okta.roles.read")
+async def list_assignees(request: web.Request) -> web.StreamResponse:
+    """Users with a role, directly or through a group; the next page is in the body, not in `Link`."""
+    tenant = tenant_of(request)
+    store = tenant.store
+    limit = int_param(request, "limit", 100, 100)
+    ids = store.admin_ids()
+    after = request.query.get("after")
+    start = bisect.bisect_right(ids, after) if after else 0
+    chunk = ids[start:start + limit]
+    base = store.org_url
+    value = [{"id": uid, "orn": f"orn:okta:directory:{store.org_id}:users:{uid}",
+              "_links": {"roles": {"href": f"{base}/api/v1/users/{uid}/roles"},
+                         "self": {"href": f"{base}/api/v1/users/{uid}"}}} for uid in chunk]
+    body: dict[str, Any] = {"value": value}
+    if start + limit < len(ids):
+        body["_links"] = {"next": {"href": f"{base}/api/v1/iam/assignees/users?after={chunk[-1]}&limit={limit}"}}
+    return json_response(request, body)
+
+
+# ---- groups ----------------------------------------------------------------------------------------
+
+@routes.get("/api/v1/groups")
+@scope("okta.groups.read")
+async def list_groups(request: web.Request) -> web.StreamResponse:
+    store = tenant_of(request).store
+    limit = int_param(request, "limit", 10000, 10000)
+    q = (request.query.get("q") or "").casefold()
+    after = request.query.get("after")
+    ids = store.group_ids
+    start = bisect.bisect_right(ids, after) if after else 0
+    page: list[dict[str, Any]] = []
+    more = False
+    for gid in ids[start:]:
+        group = store.groups[gid]
+        if q and not str((group.get("profile") or {}).get("name", "")).casefold().startswith(q):
+            continue
+        if len(page) == limit:
+            more = True
+            break
+        page.append(group)
+    if more:
+        params = {k: v for k, v in request.query.items() if k != "after"}
+        params["after"] = page[-1]["id"]
+        return json_response(request, page, next_params=params)
+    return json_response(request, page, self_link=True)
+
+
+@routes.get("/api/v1/groups/{groupId}")
+@scope("okta.groups.read")
+async def get_group(request: web.Request) -> web.StreamResponse:
+    return json_response(request, _group_or_404(request))
+
+
+@routes.get("/api/v1/groups/{groupId}/users")
+@scope("okta.groups.read")
+async def list_group_users(request: web.Request) -> web.StreamResponse:
+    group = _group_or_404(request)
+    store = tenant_of(request).store
+    limit = int_param(request, "limit", 1000, 1000)
+    members = sorted(uid for uid in store.group_members.get(group["id"], []) if uid in store.users)
+    after = request.query.get("after")
+    start = bisect.bisect_right(members, after) if after else 0
+    chunk = members[start:start + limit]
+    page = [store.users[uid] for uid in chunk]
+    if start + limit < len(members):
+        params = {k: v for k, v in request.query.items() if k != "after"}
+        params["after"] = chunk[-1]
+        params["limit"] = str(limit)
+        return json_response(request, page, next_params=params)
+    return json_response(request, page, self_link=True)

@@ -1,0 +1,309 @@
+"""Users: list/search/filter/q with cursors, get by id/login/me, lifecycle, sessions, factors.
+
+Listing semantics follow the spec's operation descriptions: a plain list and `q` omit DEPROVISIONED
+users, `filter` and `search` include them; `filter` takes only `eq` (plus gt/ge/lt/le on lastUpdated)
+on a few properties and compares case-sensitively; `search` takes any property with eq, sw, co
+(co on name/email/login only), gt, ge, lt, le, pr, compares values case-insensitively and has no `ne`;
+`q` is a prefix match on firstName, lastName or email, 10 results by default and no next page.
+"""
+
+from __future__ import annotations
+
+import bisect
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from remediator.sandbox import scim, syslog
+from remediator.sandbox.app import (
+    OktaHTTPError,
+    int_param,
+    json_response,
+    not_found,
+    scope,
+    status_error,
+    tenant_of,
+)
+from remediator.sandbox.store import Store
+from remediator.timeutil import format_time
+
+routes = web.RouteTableDef()
+MAX_PAGE = 200
+FILTER_ATTRS = frozenset({"status", "lastUpdated", "id", "profile.login", "profile.email", "profile.firstName",
+                          "profile.lastName"})
+CONTAINS_ATTRS = frozenset({"profile.firstName", "profile.lastName", "profile.email", "profile.login"})
+SEARCH_TOP = frozenset({"id", "status", "created", "activated", "statusChanged", "lastUpdated", "passwordChanged",
+                        "lastLogin", "type.id"})
+
+
+def _invalid(cause: str) -> OktaHTTPError:
+    return OktaHTTPError(400, "E0000031", "Invalid search criteria.", [cause])
+
+
+def _filter_predicate(text: str) -> Callable[[dict[str, Any]], bool]:
+    try:
+        node = scim.parse(text)
+    except scim.FilterError as err:
+        raise _invalid(f"filter: {err}") from None
+    for leaf in scim.walk(node):
+        attr = ".".join(leaf.path)
+        op = leaf.op if isinstance(leaf, scim.Compare) else "pr"
+        if attr not in FILTER_ATTRS:
+            raise _invalid(f"filter: the attribute {attr!r} cannot be filtered on; use search")
+        if op != "eq" and not (attr == "lastUpdated" and op in ("gt", "ge", "lt", "le")):
+            raise _invalid(f"filter: the operator {op!r} is not supported on {attr!r}")
+    if any(isinstance(n, scim.Not) for n in _nodes(node)):
+        raise _invalid("filter: the 'not' operator is not supported")
+    return scim.compile_filter(node)
+
+
+def _search_predicate(text: str) -> Callable[[dict[str, Any]], bool]:
+    try:
+        node = scim.parse(text)
+    except scim.FilterError as err:
+        raise _invalid(f"search: {err}") from None
+    for leaf in scim.walk(node):
+        attr = ".".join(leaf.path)
+        if not (attr in SEARCH_TOP or attr.startswith("profile.") or attr.startswith("credentials.")):
+            raise _invalid(f"search: unknown attribute {attr!r}")
+        if isinstance(leaf, scim.Compare):
+            if leaf.op == "ne":
+                raise _invalid("search: the 'ne' operator is not supported; use 'lt ... or ... gt'")
+            if leaf.op == "ew" or (leaf.op == "co" and attr not in CONTAINS_ATTRS):
+                raise _invalid(f"search: the operator {leaf.op!r} is not supported on {attr!r}")
+    return scim.compile_filter(node, ignore_case=True)
+
+
+def _nodes(node: scim.Node) -> list[scim.Node]:
+    if isinstance(node, scim.Logical):
+        return [node, *_nodes(node.left), *_nodes(node.right)]
+    if isinstance(node, scim.Not):
+        return [node, *_nodes(node.inner)]
+    return [node]
+
+
+def _q_predicate(text: str) -> Callable[[dict[str, Any]], bool]:
+    prefix = text.casefold()
+
+    def match(user: dict[str, Any]) -> bool:
+        if user.get("status") == "DEPROVISIONED":
+            return False
+        profile = user.get("profile") or {}
+        return any(isinstance(profile.get(k), str) and profile[k].casefold().startswith(prefix)
+                   for k in ("firstName", "lastName", "email"))
+    return match
+
+
+def _not_deprovisioned(user: dict[str, Any]) -> bool:
+    return user.get("status") != "DEPROVISIONED"
+
+
+def page_of_users(store: Store, match: Callable[[dict[str, Any]], bool], after: str | None,
+                  limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """Up to `limit` matching users after the cursor id, in id order, and whether more follow."""
+    ids, users = store.user_ids, store.users
+    start = bisect.bisect_right(ids, after) if after else 0
+    page: list[dict[str, Any]] = []
+    for index in range(start, len(ids)):
+        user = users[ids[index]]
+        if match(user):
+            if len(page) == limit:
+                return page, True
+            page.append(user)
+    return page, False
+
+
+@routes.get("/api/v1/users")
+@scope("okta.users.read")
+async def list_users(request: web.Request) -> web.StreamResponse:
+    store = tenant_of(request).store
+    query = request.query
+    if query.get("search"):
+        match = _search_predicate(query["search"])
+    elif query.get("filter"):
+        match = _filter_predicate(query["filter"])
+    elif query.get("q"):
+        limit = int_param(request, "limit", 10, MAX_PAGE)
+        page, _ = page_of_users(store, _q_predicate(query["q"]), None, limit)
+        return json_response(request, page, self_link=True)
+    else:
+        match = _not_deprovisioned
+    limit = int_param(request, "limit", MAX_PAGE, MAX_PAGE)
+    page, more = page_of_users(store, match, query.get("after"), limit)
+    if more:
+        params = {k: v for k, v in query.items() if k != "after"}
+        params["after"] = page[-1]["id"]
+        params["limit"] = str(limit)
+        return json_response(request, page, next_params=params)
+    return json_response(request, page, self_link=True)
+
+
+def user_or_404(request: web.Request, key: str | None = None) -> dict[str, Any]:
+    store = tenant_of(request).store
+    key = key if key is not None else request.match_info["id"]
+    if key == "me":
+        principal = request["principal"]
+        user = store.users.get(principal.user_id) if principal.user_id else None
+    else:
+        user = store.find_user(key)
+    if user is None:
+        raise not_found(key, "User")
+    return user
+
+
+@routes.get("/api/v1/users/{id}")
+@scope("okta.users.read")
+async def get_user(request: web.Request) -> web.StreamResponse:
+    return json_response(request, user_or_404(request))
+
+
+def _touch(request: web.Request, user: dict[str, Any], status: str | None = None) -> str:
+    now = format_time(tenant_of(request).clock.now())
+    if status is not None and user.get("status") != status:
+        user["status"] = status
+        user["statusChanged"] = now
+    user["lastUpdated"] = now
+    return now
+
+
+@routes.post("/api/v1/users/{id}/lifecycle/suspend")
+@scope("okta.users.manage")
+async def suspend(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    if user.get("status") != "ACTIVE":
+        raise status_error()
+    _touch(request, user, "SUSPENDED")
+    syslog.record(request, "user.lifecycle.suspend", [syslog.user_target(user)])
+    return json_response(request, {})
+
+
+@routes.post("/api/v1/users/{id}/lifecycle/unsuspend")
+@scope("okta.users.manage")
+async def unsuspend(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    if user.get("status") != "SUSPENDED":
+        raise status_error()
+    _touch(request, user, "ACTIVE")
+    syslog.record(request, "user.lifecycle.unsuspend", [syslog.user_target(user)])
+    return json_response(request, {})
+
+
+_PASSWORD_STATUSES = frozenset({"ACTIVE", "PASSWORD_EXPIRED", "RECOVERY", "LOCKED_OUT"})
+
+
+@routes.post("/api/v1/users/{id}/lifecycle/expire_password")
+@scope("okta.users.manage")
+async def expire_password(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    if user.get("status") not in _PASSWORD_STATUSES:
+        raise status_error()
+    _touch(request, user, "PASSWORD_EXPIRED")
+    syslog.record(request, "user.account.expire_password", [syslog.user_target(user)])
+    return json_response(request, user)
+
+
+@routes.post("/api/v1/users/{id}/lifecycle/reset_password")
+@scope("okta.users.manage")
+async def reset_password(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    if user.get("status") not in _PASSWORD_STATUSES | {"PROVISIONED"}:
+        raise status_error()
+    send_email = request.query.get("sendEmail", "true").lower() != "false"
+    _touch(request, user, "RECOVERY")
+    syslog.record(request, "user.account.reset_password", [syslog.user_target(user)])
+    if send_email:
+        return json_response(request, {})
+    link = f"{tenant_of(request).store.org_url}/reset_password/{secrets.token_urlsafe(15)}"
+    return json_response(request, {"resetPasswordUrl": link})
+
+
+@routes.post("/api/v1/users/{id}/lifecycle/reset_factors")
+@scope("okta.users.manage")
+async def reset_factors(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    if user.get("status") in ("DEPROVISIONED", "STAGED"):
+        raise status_error()
+    store = tenant_of(request).store
+    if user["id"] in store.factors:
+        store.factors[user["id"]] = []
+    _touch(request, user)
+    syslog.record(request, "user.mfa.factor.reset_all", [syslog.user_target(user)])
+    return json_response(request, {})
+
+
+@routes.delete("/api/v1/users/{id}/sessions")
+@scope("okta.users.manage")
+async def clear_sessions(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    oauth_tokens = request.query.get("oauthTokens", "false").lower() == "true"
+    syslog.record(request, "user.session.clear", [syslog.user_target(user)],
+                  {"revokeOauthTokens": str(oauth_tokens).lower()})
+    return web.Response(status=204)
+
+
+# ---- factors ---------------------------------------------------------------------------------------
+
+@routes.get("/api/v1/users/{id}/factors")
+@scope("okta.users.read")
+async def list_factors(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    return json_response(request, tenant_of(request).store.factors.get(user["id"], []))
+
+
+def _factor_or_404(request: web.Request, user: dict[str, Any]) -> dict[str, Any]:
+    factor_id = request.match_info["factorId"]
+    for factor in tenant_of(request).store.factors.get(user["id"], []):
+        if factor.get("id") == factor_id:
+            return factor
+    raise not_found(factor_id, "UserFactor")
+
+
+@routes.get("/api/v1/users/{id}/factors/{factorId}")
+@scope("okta.users.read")
+async def get_factor(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    return json_response(request, _factor_or_404(request, user))
+
+
+@routes.delete("/api/v1/users/{id}/factors/{factorId}")
+@scope("okta.users.manage")
+async def unenroll_factor(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    factor = _factor_or_404(request, user)
+    factors = tenant_of(request).store.factors[user["id"]]
+    factors.remove(factor)
+    syslog.record(request, "user.mfa.factor.deactivate", [syslog.user_target(user)],
+                  {"factor": factor.get("factorType"), "factorId": factor.get("id")})
+    return web.Response(status=204)
+
+
+_ENROLLMENT_KINDS = {"sms": ("phone", "phone_number"), "call": ("phone", "phone_number"),
+                     "push": ("app", "okta_verify"), "token:software:totp": ("app", "okta_verify"),
+                     "webauthn": ("security_key", "webauthn"), "email": ("email", "okta_email"),
+                     "question": ("security_question", "security_question"), "token:hotp": ("app", "custom_otp")}
+
+
+@routes.get("/api/v1/users/{id}/authenticator-enrollments")
+@scope("okta.users.read")
+async def list_enrollments(request: web.Request) -> web.StreamResponse:
+    """Derived from the user's factors: the same enrollments seen through the authenticator model."""
+    user = user_or_404(request)
+    out = []
+    for factor in tenant_of(request).store.factors.get(user["id"], []):
+        kind, key = _ENROLLMENT_KINDS.get(factor.get("factorType", ""), ("app", "custom_app"))
+        out.append({"id": factor.get("id"), "type": kind, "key": key, "status": factor.get("status"),
+                    "name": factor.get("vendorName") or factor.get("provider"),
+                    "created": factor.get("created"), "lastUpdated": factor.get("lastUpdated"),
+                    "profile": factor.get("profile") or {}, "_links": {}})
+    return json_response(request, out)
+
+
+@routes.get("/api/v1/users/{id}/groups")
+@scope("okta.users.read")
+async def list_user_groups(request: web.Request) -> web.StreamResponse:
+    user = user_or_404(request)
+    store = tenant_of(request).store
+    groups = [store.groups[g] for g in store.user_groups.get(user["id"], []) if g in store.groups]
+    return json_response(request, groups, self_link=True)

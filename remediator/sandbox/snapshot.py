@@ -1,0 +1,108 @@
+"""The tenant snapshot format (contract.md) to and from the sandbox store.
+
+Loading keeps every object as given and remembers which keys were present, so that
+snapshot -> serve -> snapshot with no writes gives an equal document (only `taken_at` moves).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from remediator.sandbox.store import Store, new_id
+from remediator.timeutil import format_time, utcnow
+
+FORMAT = "remediator.tenant-snapshot/1"
+_LIST_KEYS = ("support_cases", "users", "groups", "policies", "api_tokens", "idps", "oauth_clients", "logs")
+_MAP_KEYS = ("group_members", "user_roles", "group_roles", "factors", "policy_rules")
+_HEADER_KEYS = ("format", "taken_at", "org_url", "operator", "okta_support")
+KNOWN = frozenset(_LIST_KEYS + _MAP_KEYS + _HEADER_KEYS)
+
+
+class SnapshotError(ValueError):
+    """The document is not a tenant snapshot the sandbox can serve."""
+
+
+def load(data: dict[str, Any], *, copy_data: bool = True) -> Store:
+    """Build a store from a snapshot dict (copied unless the caller hands over ownership)."""
+    if not isinstance(data, dict):
+        raise SnapshotError("a snapshot is a JSON object")
+    fmt = data.get("format", FORMAT)
+    if fmt != FORMAT:
+        raise SnapshotError(f"unknown snapshot format {fmt!r} (expected {FORMAT!r})")
+    if copy_data:
+        data = copy.deepcopy(data)
+    store = Store()
+    store.present = set(data)
+    store.extra = {k: v for k, v in data.items() if k not in KNOWN}
+    store.header = {k: data[k] for k in ("format", "taken_at") if k in data}
+    store.org_url = (data.get("org_url") or "").rstrip("/")
+    org = data.get("org") if isinstance(data.get("org"), dict) else {}
+    store.org_id = org.get("id") or new_id("00o")
+    store.okta_support = data.get("okta_support") or {"support": "DISABLED", "expiration": None}
+    store.support_cases = list(data.get("support_cases") or [])
+    for user in data.get("users") or []:
+        if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+            raise SnapshotError(f"a user without an id: {str(user)[:80]}")
+        store.users[user["id"]] = user
+    store.reindex_users()
+    store.groups = {g["id"]: g for g in data.get("groups") or []}
+    store.group_members = dict(data.get("group_members") or {})
+    store.reindex_groups()
+    store.user_roles = dict(data.get("user_roles") or {})
+    store.group_roles = dict(data.get("group_roles") or {})
+    store.factors = dict(data.get("factors") or {})
+    store.policies = list(data.get("policies") or [])
+    store.policy_rules = dict(data.get("policy_rules") or {})
+    store.api_tokens = list(data.get("api_tokens") or [])
+    store.idps = list(data.get("idps") or [])
+    store.oauth_clients = list(data.get("oauth_clients") or [])
+    store.logs = list(data.get("logs") or [])
+    store.reindex_logs()
+    operator = data.get("operator")
+    if operator not in store.users:
+        raise SnapshotError(f"the snapshot's operator {operator!r} is not one of its users")
+    store.operator = operator
+    return store
+
+
+def dump(store: Store, *, taken_at: str | None = None) -> dict[str, Any]:
+    """The store as a snapshot document (deep copies, safe to keep and mutate)."""
+    out: dict[str, Any] = {"format": store.header.get("format", FORMAT),
+                           "taken_at": taken_at or format_time(utcnow()),
+                           "org_url": store.org_url, "operator": store.operator,
+                           "okta_support": store.okta_support}
+    values: dict[str, Any] = {
+        "support_cases": store.support_cases, "users": list(store.users.values()),
+        "groups": list(store.groups.values()), "group_members": store.group_members,
+        "user_roles": store.user_roles, "group_roles": store.group_roles, "factors": store.factors,
+        "policies": store.policies, "policy_rules": store.policy_rules, "api_tokens": store.api_tokens,
+        "idps": store.idps, "oauth_clients": store.oauth_clients, "logs": store.logs,
+    }
+    for key, value in values.items():
+        if value or key in store.present:
+            out[key] = value
+    if "okta_support" not in store.present and store.okta_support == {"support": "DISABLED", "expiration": None}:
+        del out["okta_support"]
+    out.update(store.extra)
+    return copy.deepcopy(out)
+
+
+def minimal(org_url: str = "https://sandbox.okta.com", clock: str | None = None) -> dict[str, Any]:
+    """A tenant with one active super admin (the operator), for `Sandbox()` without a snapshot."""
+    when = clock or format_time(utcnow())
+    uid = "00u1sandboxOperator0"
+    user = {
+        "id": uid, "status": "ACTIVE", "created": when, "activated": when, "statusChanged": when,
+        "lastLogin": None, "lastUpdated": when, "passwordChanged": when, "type": {"id": "oty1sandboxUserType0"},
+        "profile": {"firstName": "Sandbox", "lastName": "Operator", "mobilePhone": None, "secondEmail": None,
+                    "login": "operator@sandbox.example", "email": "operator@sandbox.example"},
+        "credentials": {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}},
+        "_links": {"self": {"href": f"{org_url}/api/v1/users/{uid}"}},
+    }
+    role = {"id": "ra1sandboxSuperAdmin", "label": "Super Administrator", "type": "SUPER_ADMIN", "status": "ACTIVE",
+            "created": when, "lastUpdated": when, "assignmentType": "USER",
+            "_links": {"assignee": {"href": f"{org_url}/api/v1/users/{uid}"}}}
+    return {"format": FORMAT, "taken_at": when, "org_url": org_url, "operator": uid,
+            "okta_support": {"support": "DISABLED", "expiration": None},
+            "users": [user], "user_roles": {uid: [role]}}

@@ -1,0 +1,154 @@
+"""The sandbox tenant's state: Okta's own JSON objects plus the indexes that make paging cheap.
+
+Objects are kept exactly as loaded (so a snapshot round-trips unchanged); indexes are derived:
+users sorted by id (cursor = last id, bisect), logins, group membership both ways, and the
+System Log as a list sorted by `published` with a parallel list of keys for bisect.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import string
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from remediator.timeutil import format_time, parse_time, utcnow
+
+_ALNUM = string.ascii_letters + string.digits
+_SYSRAND = random.SystemRandom()
+
+
+class Clock:
+    """The tenant's "now": starts at `start` and advances in real time (monotonic, never jumps back)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.start = (start or utcnow()).astimezone(UTC)
+        self._m0 = time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self._m0)
+
+
+def new_id(prefix: str, rng: random.Random | None = None) -> str:
+    """An Okta-looking id: 3-character type prefix + 17 alphanumerics (20 characters, like `00u…`)."""
+    source = rng or _SYSRAND
+    return prefix + "".join(source.choice(_ALNUM) for _ in range(20 - len(prefix)))
+
+
+def random_token(length: int = 42) -> str:
+    """An SSWS token shaped like Okta's (`00` + 40 url-safe characters)."""
+    return "00" + "".join(_SYSRAND.choice(_ALNUM + "-_") for _ in range(length - 2))
+
+
+def time_key(value: str) -> str:
+    """Okta timestamps in canonical form sort as strings; normalise anything else once."""
+    if isinstance(value, str) and len(value) == 24 and value.endswith("Z"):
+        return value
+    return format_time(parse_time(value))
+
+
+class Store:
+    """All state of one tenant. Only the server loop mutates it; readers elsewhere go through the loop."""
+
+    def __init__(self) -> None:
+        self.org_url = ""
+        self.org_id = ""
+        self.operator = ""
+        self.present: set[str] = set()       # snapshot keys that were present, for an exact round-trip
+        self.extra: dict[str, Any] = {}       # unknown top-level keys, kept as they were
+        self.header: dict[str, Any] = {}
+        self.okta_support: dict[str, Any] = {}
+        self.support_cases: list[dict[str, Any]] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.user_ids: list[str] = []
+        self.logins: dict[str, str] = {}
+        self.groups: dict[str, dict[str, Any]] = {}
+        self.group_ids: list[str] = []
+        self.group_members: dict[str, list[str]] = {}
+        self.user_groups: dict[str, list[str]] = {}
+        self.user_roles: dict[str, list[dict[str, Any]]] = {}
+        self.group_roles: dict[str, list[dict[str, Any]]] = {}
+        self.factors: dict[str, list[dict[str, Any]]] = {}
+        self.policies: list[dict[str, Any]] = []
+        self.policy_rules: dict[str, list[dict[str, Any]]] = {}
+        self.api_tokens: list[dict[str, Any]] = []
+        self.idps: list[dict[str, Any]] = []
+        self.oauth_clients: list[dict[str, Any]] = []
+        self.logs: list[dict[str, Any]] = []
+        self.log_keys: list[str] = []
+
+    # ---- users -------------------------------------------------------------------------------------
+    def add_user(self, user: dict[str, Any]) -> None:
+        uid = user["id"]
+        if uid not in self.users:
+            bisect.insort(self.user_ids, uid)
+        self.users[uid] = user
+        login = (user.get("profile") or {}).get("login")
+        if login:
+            self.logins[login.lower()] = uid
+
+    def reindex_users(self) -> None:
+        self.user_ids = sorted(self.users)
+        self.logins = {}
+        for uid, user in self.users.items():
+            login = (user.get("profile") or {}).get("login")
+            if login:
+                self.logins[login.lower()] = uid
+
+    def find_user(self, key: str) -> dict[str, Any] | None:
+        """By id or by login (case-insensitive), as GET /users/{idOrLogin} does."""
+        user = self.users.get(key)
+        if user is None:
+            uid = self.logins.get(key.lower())
+            user = self.users.get(uid) if uid else None
+        return user
+
+    # ---- groups ------------------------------------------------------------------------------------
+    def reindex_groups(self) -> None:
+        self.group_ids = sorted(self.groups)
+        self.user_groups = {}
+        for gid, members in self.group_members.items():
+            for uid in members:
+                self.user_groups.setdefault(uid, []).append(gid)
+
+    # ---- roles -------------------------------------------------------------------------------------
+    def roles_of_user(self, uid: str) -> list[dict[str, Any]]:
+        """What GET /users/{id}/roles returns: direct assignments, then those held through groups."""
+        roles = list(self.user_roles.get(uid, ()))
+        for gid in self.user_groups.get(uid, ()):
+            for role in self.group_roles.get(gid, ()):
+                view = dict(role)
+                view["assignmentType"] = "GROUP"
+                view["_links"] = {"assignee": {"href": f"{self.org_url}/api/v1/groups/{gid}"}}
+                roles.append(view)
+        return roles
+
+    def admin_ids(self) -> list[str]:
+        """Users holding a role directly or through a group, sorted by id (the /iam/assignees order)."""
+        ids = {uid for uid, roles in self.user_roles.items() if roles and uid in self.users}
+        for gid, roles in self.group_roles.items():
+            if roles:
+                ids.update(uid for uid in self.group_members.get(gid, ()) if uid in self.users)
+        return sorted(ids)
+
+    # ---- System Log --------------------------------------------------------------------------------
+    def reindex_logs(self) -> None:
+        keys = [time_key(event["published"]) for event in self.logs]
+        if any(keys[i] > keys[i + 1] for i in range(len(keys) - 1)):
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            self.logs = [self.logs[i] for i in order]
+            keys = [keys[i] for i in order]
+        self.log_keys = keys
+
+    def next_published(self, now: datetime) -> str:
+        """`published` for a new event: the clock, bumped 1 ms past the last event so order is strict."""
+        key = format_time(now)
+        if self.log_keys and key <= self.log_keys[-1]:
+            key = format_time(parse_time(self.log_keys[-1]) + timedelta(milliseconds=1))
+        return key
+
+    def append_log(self, event: dict[str, Any]) -> None:
+        self.logs.append(event)
+        self.log_keys.append(time_key(event["published"]))

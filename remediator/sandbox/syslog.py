@@ -1,0 +1,204 @@
+"""The System Log: the event Okta records for every accepted write, and `GET /api/v1/logs`.
+
+Paging semantics (okta-api.md): bounded queries (`until` given, or DESCENDING) are ordered by
+`published` and their last page has no `next`; polling queries (no `until`, ASCENDING) always carry
+`next`, even on an empty page, so a client can resume from it later. The cursor is the position in
+the append-only, published-ordered event list, so paging never skips or repeats an event.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from remediator.sandbox import scim
+from remediator.sandbox.app import (
+    OktaHTTPError,
+    int_param,
+    json_response,
+    scope,
+    tenant_of,
+    validation_error,
+)
+from remediator.timeutil import format_time, parse_time
+
+routes = web.RouteTableDef()
+RETENTION_LIMIT = timedelta(days=180)
+DEFAULT_WINDOW = timedelta(days=7)
+
+# eventType -> (displayMessage, legacyEventType), as Okta records them.
+EVENTS: dict[str, tuple[str, str | None]] = {
+    "user.lifecycle.suspend": ("Suspend Okta user", "core.user.config.user_status.suspended"),
+    "user.lifecycle.unsuspend": ("Unsuspend Okta user", "core.user.config.user_status.unsuspended"),
+    "user.account.expire_password": ("Expire user password", "core.user.config.password_update.expire"),
+    "user.account.reset_password": ("Reset password for Okta user", "core.user.config.password_reset"),
+    "user.mfa.factor.reset_all": ("Reset all factors for user", "core.user.factor.reset_all"),
+    "user.mfa.factor.deactivate": ("Reset factor for user", "core.user.factor.deactivate"),
+    "user.session.clear": ("Clear user session", "core.user.session.clear"),
+    "user.account.privilege.revoke": ("User privilege revoke", "core.user.admin_privilege.revoked"),
+    "group.privilege.revoke": ("Group privilege revoke", "core.group.admin_privilege.revoked"),
+    "system.api_token.revoke": ("Revoke API token", "api.token.revoke"),
+    "user.session.impersonation.grant": ("Enable impersonation grant", "core.user.impersonation.grant.enabled"),
+    "user.session.impersonation.extend": ("Extend impersonation grant", "core.user.impersonation.grant.extended"),
+    "user.session.impersonation.revoke": ("Revoke impersonation grant", "core.user.impersonation.grant.revoked"),
+    "policy.lifecycle.update": ("Update policy", "core.policy.update"),
+    "policy.rule.update": ("Update policy rule", "core.policy.rule.update"),
+    "system.idp.lifecycle.deactivate": ("Deactivate identity provider", "core.idp.lifecycle.deactivate"),
+}
+
+
+def _user_agent(raw: str) -> dict[str, Any]:
+    low = raw.lower()
+    browser = "UNKNOWN"
+    for name in ("firefox", "chrome", "safari", "edge"):
+        if name in low:
+            browser = name.upper()
+            break
+    os_name = "Linux" if "linux" in low else "Mac OS X" if "mac os" in low else "Windows" if "windows" in low \
+        else "Unknown"
+    return {"rawUserAgent": raw, "os": os_name, "browser": browser}
+
+
+def record(request: web.Request, event_type: str, targets: list[dict[str, Any]],
+           debug: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Append the event for an accepted write; actor = the caller, requestId = the response's."""
+    tenant = tenant_of(request)
+    store = tenant.store
+    principal = request["principal"]
+    request_id = request["request_id"]
+    display, legacy = EVENTS[event_type]
+    ip = request.remote or "127.0.0.1"
+    geo = None
+    debug_data = {"requestId": request_id, "requestUri": request.path, "url": request.path_qs}
+    debug_data.update(debug or {})
+    event = {
+        "actor": dict(principal.actor),
+        "client": {"userAgent": _user_agent(request.headers.get("User-Agent", "")), "zone": "null",
+                   "device": "Unknown", "id": principal.client_id, "ipAddress": ip, "geographicalContext": geo},
+        "device": None,
+        "authenticationContext": {"authenticationProvider": None, "credentialProvider": None,
+                                  "credentialType": None, "issuer": None, "interface": None,
+                                  "authenticationStep": 0, "externalSessionId": "trs" + request_id[:22],
+                                  "rootSessionId": None},
+        "displayMessage": display,
+        "eventType": event_type,
+        "outcome": {"result": "SUCCESS", "reason": None},
+        "published": store.next_published(tenant.clock.now()),
+        "securityContext": {"asNumber": None, "asOrg": None, "isp": None, "domain": None, "isProxy": None},
+        "severity": "INFO",
+        "debugContext": {"debugData": debug_data},
+        "legacyEventType": legacy,
+        "transaction": {"type": "WEB", "id": request_id, "detail": {}},
+        "uuid": str(uuid.uuid4()),
+        "version": "0",
+        "request": {"ipChain": [{"ip": ip, "geographicalContext": geo, "version": "V4", "source": None}]},
+        "target": targets,
+    }
+    store.append_log(event)
+    return event
+
+
+# ---- targets, in the shapes Okta records -----------------------------------------------------------
+
+def user_target(user: dict[str, Any]) -> dict[str, Any]:
+    profile = user.get("profile") or {}
+    name = " ".join(p for p in (profile.get("firstName"), profile.get("lastName")) if p)
+    return {"id": user["id"], "type": "User", "alternateId": profile.get("login") or "unknown",
+            "displayName": name or "unknown", "detailEntry": None}
+
+
+def named_target(obj_id: str, type_name: str, name: str | None, detail: dict[str, Any] | None = None,
+                 alternate: str = "unknown") -> dict[str, Any]:
+    return {"id": obj_id, "type": type_name, "alternateId": alternate, "displayName": name or "unknown",
+            "detailEntry": detail}
+
+
+# ---- GET /api/v1/logs ------------------------------------------------------------------------------
+
+def _time_param(request: web.Request, name: str) -> str | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return format_time(parse_time(raw))
+    except ValueError:
+        raise validation_error(name, f"{name}: The date format is invalid. It must be in ISO 8601 format.") from None
+
+
+def _predicate(request: web.Request) -> Callable[[dict[str, Any]], bool] | None:
+    checks: list[Callable[[dict[str, Any]], bool]] = []
+    text = request.query.get("filter")
+    if text:
+        try:
+            checks.append(scim.compile_filter(scim.parse(text)))
+        except scim.FilterError as err:
+            raise OktaHTTPError(400, "E0000031", "Invalid search criteria.", [f"filter: {err}"]) from None
+    words = (request.query.get("q") or "").split()
+    if words:
+        if len(words) > 10 or any(len(w) > 40 for w in words):
+            raise validation_error("q", "q: at most 10 keywords of at most 40 characters each.")
+        lowered = [w.casefold() for w in words]
+        checks.append(lambda e: all(w in json.dumps(e).casefold() for w in lowered))
+    if not checks:
+        return None
+    return lambda event: all(check(event) for check in checks)
+
+
+@routes.get("/api/v1/logs")
+@scope("okta.logs.read")
+async def list_logs(request: web.Request) -> web.StreamResponse:
+    tenant = tenant_of(request)
+    store = tenant.store
+    now = tenant.clock.now()
+    order = (request.query.get("sortOrder") or "ASCENDING").upper()
+    if order not in ("ASCENDING", "DESCENDING"):
+        raise validation_error("sortOrder", "sortOrder: must be ASCENDING or DESCENDING.")
+    since, until = _time_param(request, "since"), _time_param(request, "until")
+    polling = until is None and order == "ASCENDING"
+    upper = until or format_time(now)
+    if since is None:
+        since = format_time(parse_time(upper) - DEFAULT_WINDOW)
+    if since < format_time(now - RETENTION_LIMIT):
+        raise validation_error("since", "since: The since parameter must be within the last 180 days.")
+    if until is not None and until < since:
+        raise validation_error("until", "until: must be after since.")
+    limit = int_param(request, "limit", 100, 1000, minimum=0)
+    keys = store.log_keys
+    low = bisect.bisect_left(keys, since)
+    high = len(keys) if polling else bisect.bisect_left(keys, upper)
+    cursor = request.query.get("after")
+    if cursor:
+        if not cursor.isdigit():
+            raise OktaHTTPError(400, "E0000031", "Invalid search criteria.", ["Invalid cursor."])
+        position = int(cursor)
+        if order == "ASCENDING":
+            low = max(low, position)
+        else:
+            high = min(high, position + 1)
+    match = _predicate(request)
+    events: list[dict[str, Any]] = []
+    step = 1 if order == "ASCENDING" else -1
+    index = low if step == 1 else high - 1
+    more_at: int | None = None
+    while low <= index < high:
+        event = store.logs[index]
+        if match is None or match(event):
+            if len(events) >= limit:
+                more_at = index
+                break
+            events.append(event)
+        index += step
+    params = {k: v for k, v in request.query.items() if k != "after"}
+    if polling:
+        params["after"] = str(index if more_at is None else more_at)
+        return json_response(request, events, next_params=params)
+    if more_at is not None:
+        params["after"] = str(more_at)
+        return json_response(request, events, next_params=params)
+    return json_response(request, events, self_link=True)
