@@ -1,0 +1,42 @@
+"""`remediator validate`: load and render playbooks (and an inventory) without touching any tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from remediator.playbook.loader import load_playbook
+from remediator.playbook.render import RenderedPlaybook, render_states
+
+
+def validate_paths(
+    playbooks: list[Path], inventory: Path | None, *, extra_vars: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Check every playbook, rendered with each inventory tenant's variables (or none); lines to print.
+
+    Raises the first PlaybookError/InventoryError met: each is one line naming its place.
+    """
+    from remediator.inventory import load_inventory
+
+    extra = dict(extra_vars or {})
+    lines: list[str] = []
+    tenants = load_inventory(inventory) if inventory is not None else None
+    if inventory is not None and tenants is not None:
+        names = ", ".join(t.name for t in tenants)
+        lines.append(f"ok {inventory}: {len(tenants)} tenant{'s' if len(tenants) != 1 else ''} ({names})")
+    for path in playbooks:
+        pb = load_playbook(path)
+        if tenants is None:
+            lines.append(f"ok {path}: {_summary(render_states(pb, {}, extra))}")
+            continue
+        for tenant in tenants:
+            lines.append(f"ok {path} for {tenant.name}: {_summary(render_states(pb, tenant.vars, extra))}")
+    return lines
+
+
+def _summary(rendered: RenderedPlaybook) -> str:
+    total = len(rendered.states)
+    active = sum(1 for s in rendered.states if s.when)
+    text = f"{total} state{'s' if total != 1 else ''}"
+    return text if active == total else f"{text}, {total - active} skipped by `when`"

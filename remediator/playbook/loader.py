@@ -1,0 +1,160 @@
+"""Loading a playbook: read, parse (safe YAML with lines), check its structure and its kinds.
+
+Templates are not rendered here: that needs the tenant's variables (see `render.py`). What can be
+checked without them is checked here, so that `remediator validate` fails early and precisely.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from remediator.errors import PlaybookError
+from remediator.playbook.source import Located, YamlError, load_yaml
+from remediator.playbook.validation import first_error, show
+
+
+@dataclass(frozen=True)
+class Playbook:
+    """A loaded, structurally valid playbook: the raw (untemplated) data and where each node was written."""
+
+    path: Path
+    sha256: str
+    name: str
+    data: dict[str, Any]
+    source: Located | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def located(self) -> Located:
+        return self.source or Located(str(self.path), self.data)
+
+    def git_info(self) -> dict[str, Any] | None:
+        """{"commit": HEAD, "dirty": the playbook differs from HEAD} when the file is in a git work tree."""
+        return git_info(self.path)
+
+
+def kinds_registry() -> dict[str, Any]:
+    import remediator.kinds  # noqa: F401  (importing the package registers every kind)
+    from remediator.kinds.base import REGISTRY
+
+    return REGISTRY
+
+
+def read_source(path: str | Path, error: type[PlaybookError] | Any = PlaybookError) -> tuple[Located, str]:
+    """Read and parse a YAML file; return it located and the SHA-256 of its bytes."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error("no such file", where=name) from None
+    except IsADirectoryError:
+        raise error("is a directory, not a file", where=name) from None
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror}", where=name) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 text (byte {exc.start})", where=name) from None
+    try:
+        located = load_yaml(text, name)
+    except YamlError as exc:
+        raise error(exc.message, where=f"{name}:{exc.line}" if exc.line else name) from None
+    return located, hashlib.sha256(raw).hexdigest()
+
+
+def load_playbook(path: str | Path) -> Playbook:
+    """Load a playbook and check everything that does not need variables; raise PlaybookError."""
+    from remediator.schema import playbook_schema
+
+    located, digest = read_source(path)
+    data = located.data
+    if not isinstance(data, dict):
+        raise PlaybookError(
+            f"a playbook is a mapping with name, vars and states, got {show(data)}", where=located.where()
+        )
+    problems = [*_kind_problems(located), *_structure_problems(located, playbook_schema(with_kinds=False))]
+    if problems:
+        line, message = min(problems, key=lambda p: p[0])
+        raise PlaybookError(message, where=f"{located.name}:{line}")
+    return Playbook(path=Path(path), sha256=digest, name=data["name"], data=data, source=located)
+
+
+def _structure_problems(located: Located, schema: dict[str, Any]) -> list[tuple[int, str]]:
+    found = first_error(located.data, schema, located)
+    if found is None:
+        return []
+    where, message = found
+    return [(int(where.rsplit(":", 1)[1]), message)]
+
+
+def _kind_problems(located: Located) -> list[tuple[int, str]]:
+    from remediator.schema import STATE_KEYS
+
+    states = located.data.get("states")
+    if not isinstance(states, list):
+        return []
+    registry = kinds_registry()
+    problems = []
+    for index, state in enumerate(states):
+        if not isinstance(state, dict):
+            continue
+        label = state_label(state, index)
+        keys = [k for k in state if k not in STATE_KEYS]
+        unknown = [k for k in keys if k not in registry]
+        if unknown:
+            line = located.line(("states", index, unknown[0]))
+            problems.append((line, f"{label}: {unknown_key(unknown[0], registry)}"))
+        elif not keys:
+            kinds = ", ".join(sorted(registry)) or "none registered"
+            problems.append((located.line(("states", index)), f"{label} names no kind (kinds: {kinds})"))
+        elif len(keys) > 1:
+            line = located.line(("states", index, keys[1]))
+            problems.append((line, f"{label} names two kinds, {keys[0]!r} and {keys[1]!r}: a state has exactly one"))
+    return problems
+
+
+def state_label(state: dict[str, Any], index: int) -> str:
+    name = state.get("name")
+    return f"state {name!r}" if isinstance(name, str) and name else f"state #{index + 1}"
+
+
+def unknown_key(key: Any, registry: dict[str, Any]) -> str:
+    from remediator.schema import STATE_KEYS
+
+    text = str(key)
+    close = difflib.get_close_matches(text, [*registry, *STATE_KEYS], n=1, cutoff=0.6)
+    if close:
+        what = "kind" if close[0] in registry else "key"
+        return f"unknown {what} {show(key)} (did you mean {close[0]!r}?)"
+    kinds = ", ".join(sorted(registry)) or "none registered"
+    return f"unknown kind {show(key)} (kinds: {kinds})"
+
+
+def git_info(path: Path) -> dict[str, Any] | None:
+    """HEAD and whether `path` differs from it; None outside a git work tree or without git."""
+    target = Path(path).resolve()
+    # No optional locks: other people commit to the same work tree while plans run.
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(target.parent), *args],
+                capture_output=True, text=True, timeout=10, env=env, check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "--verify", "--quiet", "HEAD")
+    if not commit:
+        return None
+    status = git("status", "--porcelain", "--untracked-files=all", "--ignored=matching", "--", str(target))
+    if status is None:
+        return None
+    return {"commit": commit, "dirty": bool(status)}

@@ -1,0 +1,205 @@
+"""Jinja2 for playbooks: sandboxed, immutable, strict about undefined names, and native-typed.
+
+`{{ break_glass }}` renders to the list itself, `{{ max }}` to the number: a template that is one
+expression yields that expression's value. Text around an expression makes a string, and a string
+value is never re-parsed into another type (no `literal_eval` guessing, unlike jinja2.nativetypes):
+a login `"0123"` stays a string. Datetimes produced by filters end up as Okta timestamps.
+
+jinja2's NativeEnvironment is not sandboxed, so the environment below combines the sandbox with
+the native code generator, as NativeEnvironment does for the plain Environment.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from itertools import chain, islice
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, TemplateError, Undefined, meta
+from jinja2.nativetypes import NativeCodeGenerator
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from remediator.timeutil import format_time, parse_time
+
+MAX_TEXT = 1_000_000
+"""Longest string or list a template may build with `*` (the sandbox bounds `range`, not this)."""
+
+
+class RenderError(ValueError):
+    """A template failed: undefined name, syntax, sandbox refusal, bad filter input. One line."""
+
+
+def _native_concat(values: Iterable[Any]) -> Any:
+    head = list(islice(values, 2))
+    if not head:
+        return ""
+    if len(head) == 1:
+        return head[0]
+    return "".join(_text(v) for v in chain(head, values))
+
+
+def _text(value: Any) -> str:
+    return format_time(value) if isinstance(value, datetime) else str(value)
+
+
+def to_datetime(value: Any) -> datetime:
+    """A timestamp string (Okta or ISO 8601) or a datetime, as an aware UTC datetime."""
+    if isinstance(value, datetime):
+        return parse_time(value.isoformat())
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r}")
+    return parse_time(value)
+
+
+def days_before(value: Any, days: int | float) -> str:
+    return format_time(to_datetime(value) - timedelta(days=_number(days)))
+
+
+def days_after(value: Any, days: int | float) -> str:
+    return format_time(to_datetime(value) + timedelta(days=_number(days)))
+
+
+def iso(value: Any) -> str:
+    """As Okta writes timestamps: `2022-01-14T00:00:00.000Z`."""
+    return format_time(to_datetime(value))
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"not a number of days: {value!r}")
+    return float(value)
+
+
+class _CodeGenerator(NativeCodeGenerator):
+    """NativeCodeGenerator, but a lone constant (`{{ 5 }}`, `{{ [1] }}`) keeps its type without literal_eval."""
+
+    def _output_const_repr(self, group: Iterable[Any]) -> str:
+        items = list(group)
+        if len(items) == 1:
+            return repr(items[0])
+        return repr("".join(_text(v) for v in items))
+
+
+class PlaybookEnvironment(ImmutableSandboxedEnvironment):
+    """The sandboxed, immutable environment with native types and strict undefined."""
+
+    code_generator_class = _CodeGenerator
+    concat = staticmethod(_native_concat)  # type: ignore[assignment]
+    intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self) -> None:
+        super().__init__(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+        self.filters.update(to_datetime=to_datetime, days_before=days_before, days_after=days_after, iso=iso)
+        self._templates: dict[str, Template] = {}
+        self._expressions: dict[str, Any] = {}
+
+    def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
+        if operator_ == "**":
+            if isinstance(right, int | float) and abs(right) > 1000:
+                raise SecurityError("exponent too large")
+            return operator.pow(left, right)
+        if operator_ == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) and len(seq) * times > MAX_TEXT:
+                    raise SecurityError("result too large")
+            return operator.mul(left, right)
+        return super().call_binop(context, operator_, left, right)
+
+    def render(self, source: str, variables: Mapping[str, Any]) -> Any:
+        """Render a template string to a native value; raise RenderError."""
+        try:
+            template = self._templates.get(source)
+            if template is None:
+                template = self._remember(self._templates, source, self.from_string(source))
+            return plain(self.concat(template.root_render_func(template.new_context(dict(variables)))))
+        except (TemplateError, ValueError, TypeError, ArithmeticError, LookupError) as exc:
+            raise RenderError(_describe(exc)) from None
+
+    def evaluate(self, expression: str, variables: Mapping[str, Any]) -> Any:
+        """Evaluate one Jinja2 expression (as `when` holds) to its value; raise RenderError."""
+        try:
+            compiled = self._expressions.get(expression)
+            if compiled is None:
+                compiled = self._remember(
+                    self._expressions, expression, self.compile_expression(expression, undefined_to_none=False)
+                )
+            return plain(compiled(**variables))
+        except (TemplateError, ValueError, TypeError, ArithmeticError, LookupError) as exc:
+            raise RenderError(_describe(exc)) from None
+
+    @staticmethod
+    def _remember(cache: dict[str, Any], key: str, value: Any) -> Any:
+        # Many tenants render the same strings; compiling is the expensive part.
+        if len(cache) > 4096:
+            cache.clear()
+        cache[key] = value
+        return value
+
+    def names_in(self, source: str, *, expression: bool = False) -> set[str]:
+        """The variable names a template (or an expression) reads; empty when it does not parse."""
+        try:
+            text = "{{ " + source + " }}" if expression else source
+            return set(meta.find_undeclared_variables(self.parse(text)))
+        except TemplateError:
+            return set()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SecurityError):
+        return f"refused by the sandbox: {_one_line(str(exc))}"
+    message = _one_line(str(exc)) or type(exc).__name__
+    lineno = getattr(exc, "lineno", None)
+    if type(exc).__name__ == "TemplateSyntaxError" and lineno and lineno > 1:
+        message += f" (template line {lineno})"
+    return message
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def is_template(value: Any) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value or "{#" in value)
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every template string inside a value (mappings, lists, scalars)."""
+    if is_template(value):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)
+
+
+def plain(value: Any) -> Any:
+    """A rendered value made JSON-shaped: datetimes as Okta timestamps, tuples as lists.
+
+    An undefined value (a name that does not exist, or an attribute the sandbox refuses) raises
+    here: native rendering hands such values back instead of printing them, which would raise.
+    """
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises UndefinedError or the sandbox's SecurityError
+        raise TypeError("undefined value")
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, dict):
+        return {_key(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"renders to a {type(value).__name__}, not a value")
+
+
+def _key(key: Any) -> Any:
+    if isinstance(key, Undefined):
+        str(key)
+    return key
+
+
+ENV = PlaybookEnvironment()

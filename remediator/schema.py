@@ -1,0 +1,160 @@
+"""The JSON Schemas of playbooks and inventories, generated from the kinds' registry.
+
+`schemas/playbook.schema.json` is for editors and CI: every registered kind's arguments are
+included, and any argument may instead be a Jinja2 template (its type is only known after
+rendering, when the loader checks it against the kind's own schema). The loader itself checks a
+playbook's structure before templating with `playbook_schema(None)`: the same document without
+the kinds, whose keys it checks itself to suggest the closest name.
+
+    python -m remediator.schema            rewrite schemas/*.json from the registry
+    python -m remediator.schema --check    exit 1 when the committed files are stale
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+VAR_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+TEMPLATE: dict[str, Any] = {"type": "string", "pattern": r"\{\{|\{%", "description": "a Jinja2 template"}
+STATE_KEYS = ("name", "when", "tags")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def templatable(schema: Any) -> Any:
+    """`schema`, where the value and every value inside it may also be a template string."""
+    if not isinstance(schema, dict):
+        return schema
+    inner = copy.deepcopy(schema)
+    for key in ("properties", "patternProperties", "$defs"):
+        if isinstance(inner.get(key), dict):
+            inner[key] = {name: templatable(sub) for name, sub in inner[key].items()}
+    for key in ("items", "additionalProperties", "contains"):
+        if isinstance(inner.get(key), dict):
+            inner[key] = templatable(inner[key])
+    for key in ("prefixItems", "anyOf", "oneOf", "allOf"):
+        if isinstance(inner.get(key), list):
+            inner[key] = [templatable(sub) for sub in inner[key]]
+    if inner.get("type") == "string" and "format" not in inner and "enum" not in inner and "const" not in inner:
+        return inner  # any string is already allowed, templates included
+    return {"anyOf": [inner, TEMPLATE]}
+
+
+def _kinds_default() -> Mapping[str, Any]:
+    import remediator.kinds  # noqa: F401  (registers every kind)
+    from remediator.kinds.base import REGISTRY
+
+    return REGISTRY
+
+
+def playbook_schema(kinds: Mapping[str, Any] | None = None, *, with_kinds: bool = True) -> dict[str, Any]:
+    """The playbook schema; `with_kinds=False` gives the structure only (kind keys unchecked)."""
+    if with_kinds and kinds is None:
+        kinds = _kinds_default()
+    state: dict[str, Any] = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "description": "what the state ensures, in words"},
+            "when": {
+                "anyOf": [{"type": "boolean"}, {"type": "string", "minLength": 1}],
+                "description": "a Jinja2 expression or true/false",
+            },
+            "tags": {
+                "anyOf": [{"type": "array", "items": {"type": "string", "minLength": 1}}, TEMPLATE],
+                "description": "a list of tags",
+            },
+        },
+    }
+    if with_kinds and kinds is not None:
+        for name in sorted(kinds):
+            state["properties"][name] = _kind_arguments(name, kinds[name])
+        state["additionalProperties"] = False
+        if kinds:
+            state["oneOf"] = [{"required": [name]} for name in sorted(kinds)]
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": "remediator playbook",
+        "type": "object",
+        "required": ["name", "states"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string", "minLength": 1},
+            "description": {"type": "string"},
+            "vars": {"type": "object", "propertyNames": {"pattern": VAR_NAME}},
+            "max_changes": {
+                "anyOf": [{"type": "integer", "minimum": 0}, TEMPLATE],
+                "description": "a whole number of changes per tenant (0 or more) or a template",
+            },
+            "states": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/state"}},
+        },
+        "$defs": {"state": state},
+    }
+
+
+def _kind_arguments(name: str, kind: Any) -> dict[str, Any]:
+    schema = templatable(kind.schema)
+    doc = (kind.__doc__ or "").strip().splitlines()
+    if doc:
+        schema = {**schema, "description": doc[0]}
+    if "$defs" in kind.schema or "$ref" in json.dumps(kind.schema):
+        schema = {"$id": f"urn:remediator:kind:{name}", **schema}
+    return schema
+
+
+def inventory_schema() -> dict[str, Any]:
+    from remediator.inventory import INVENTORY_SCHEMA
+
+    return {"$schema": SCHEMA_DIALECT, "title": "remediator inventory", **INVENTORY_SCHEMA}
+
+
+def rendered(root: Path = ROOT) -> dict[Path, str]:
+    """The files `schemas/` should hold, with their exact text."""
+    return {
+        root / "schemas" / "playbook.schema.json": _dump(playbook_schema()),
+        root / "schemas" / "inventory.schema.json": _dump(inventory_schema()),
+    }
+
+
+def _dump(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def stale(root: Path = ROOT) -> list[Path]:
+    """The schema files that differ from what the registry generates (missing ones included)."""
+    return [path for path, text in rendered(root).items() if not path.is_file() or path.read_text() != text]
+
+
+def write(root: Path = ROOT) -> list[Path]:
+    """Rewrite the schema files; return those that changed."""
+    changed = []
+    for path, text in rendered(root).items():
+        if not path.is_file() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            changed.append(path)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--check"]:
+        paths = stale()
+        for path in paths:
+            sys.stderr.write(f"{path}: stale; run `python -m remediator.schema`\n")
+        return 1 if paths else 0
+    if args:
+        sys.stderr.write("usage: python -m remediator.schema [--check]\n")
+        return 2
+    for path in write():
+        sys.stdout.write(f"wrote {path}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
