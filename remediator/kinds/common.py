@@ -1,0 +1,90 @@
+"""Small helpers the incident kinds share: targets, dates, protected accounts, observed-state shapes.
+
+Observed states are plain JSON-able dicts so that `diff` tests are data files (observed in, changes and
+findings out) and so that a kind's `diff` never needs anything but its arguments and what it was given.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from remediator.plan import Target
+from remediator.reads import role_group_id
+from remediator.timeutil import format_time, parse_time
+
+#: Statuses of an account nobody can sign in to: nothing to rotate, suspend or clear.
+INACTIVE = frozenset({"SUSPENDED", "DEPROVISIONED"})
+#: Statuses where the user must set a new password before signing in again.
+AWAITING_PASSWORD = frozenset({"RECOVERY", "PASSWORD_EXPIRED"})
+
+DATE_TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+
+
+def login(user: dict[str, Any]) -> str:
+    return str((user.get("profile") or {}).get("login") or user.get("id", ""))
+
+
+def user_target(user: dict[str, Any]) -> Target:
+    """A user as a plan target; the label is the login (the engine's guardrails match logins on it)."""
+    return Target(type="user", id=str(user["id"]), label=login(user))
+
+
+def when(value: Any) -> datetime | None:
+    """An Okta timestamp as a datetime, or None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return parse_time(str(value))
+    except ValueError:
+        return None
+
+
+def at_or_after(value: Any, moment: datetime) -> bool:
+    parsed = when(value)
+    return parsed is not None and parsed >= moment
+
+
+def okta_time(value: str) -> str:
+    """An argument date in Okta's own format (what reasons and queries show)."""
+    return format_time(parse_time(value))
+
+
+def protected_view(me: dict[str, Any], break_glass: frozenset[str]) -> dict[str, Any]:
+    """What a kind's observed state carries about protected accounts, so that `diff` stays pure."""
+    return {"token_owner": {"id": me.get("id"), "login": login(me) if me.get("id") else None},
+            "break_glass": sorted(break_glass)}
+
+
+def protection(observed: dict[str, Any], user: dict[str, Any]) -> str | None:
+    """Why a user must never be locked out by automation ("token owner", "break_glass"), or None."""
+    prot = observed.get("protected") or {}
+    owner = prot.get("token_owner") or {}
+    if owner.get("id") and owner.get("id") == user.get("id"):
+        return "token owner"
+    if login(user).lower() in {str(x).lower() for x in prot.get("break_glass", [])}:
+        return "break_glass"
+    return None
+
+
+def is_admin_role(role: dict[str, Any]) -> bool:
+    return str(role.get("status", "ACTIVE")) == "ACTIVE"
+
+
+def role_summary(role: dict[str, Any]) -> dict[str, Any]:
+    """A role assignment as plans show it (no links except the group it comes through)."""
+    out = {k: role.get(k) for k in ("id", "type", "label", "assignmentType", "created") if k in role}
+    group = role_group_id(role)
+    if group:
+        out["group"] = group
+    return out
+
+
+def active_super_admins(admins: list[dict[str, Any]]) -> list[str]:
+    """Ids of ACTIVE users holding an ACTIVE SUPER_ADMIN role (direct or through a group)."""
+    return sorted(
+        str(a["user"]["id"])
+        for a in admins
+        if a["user"].get("status") == "ACTIVE"
+        and any(r.get("type") == "SUPER_ADMIN" and is_admin_role(r) for r in a.get("roles", []))
+    )

@@ -1,0 +1,189 @@
+"""Reads that several kinds share, made once per tenant per run.
+
+Every read is memoised as an asyncio task keyed by what it reads: concurrent callers await the same
+in-flight request, later callers get the result, and no endpoint is read twice in one plan. A read
+that fails is forgotten, so that the next caller tries again instead of inheriting the error.
+
+The admin list costs the fewest calls the API allows:
+
+- `GET /api/v1/iam/assignees/users` (body-paged, 100 a page) names every user with a role assignment;
+- then, for each of them concurrently (the client paces the buckets), `GET /users/{id}` and
+  `GET /users/{id}/roles`. The roles list carries the assignments held through groups
+  (`assignmentType: GROUP`, `_links.assignee` naming the group) as well as direct ones.
+
+Does the assignee list include users who hold a role *only* through a group? The spec says no more than
+"Lists all users with role assignments", and `/users/{id}/roles` (same API family) reports a group's
+role as one of the user's role assignments, so we read it as included, as the Admin Console does. We
+do not rely on that alone: every group seen in a GROUP assignment is expanded with
+`GET /groups/{id}/users`, and members missing from the assignee list are added (their roles read the
+same way). That costs one paged call per admin group (a handful), not a scan of every group; a group
+whose members all hold roles only through it *and* are all missing from the assignee list would still
+be missed, which no bounded read can rule out (it would take `/groups/{id}/roles` for every group).
+
+Factors are read per admin only: one call per user, so reading every user's factors at 100,000 users
+takes hours under Okta's rate limits; kinds that need everyone's factors must say what they bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    from remediator.okta.client import OktaClient
+
+T = TypeVar("T")
+
+ASSIGNEES = "/api/v1/iam/assignees/users"
+
+
+@dataclass(frozen=True)
+class Admin:
+    """A user holding at least one admin role; `roles` as `GET /users/{id}/roles` returns them."""
+
+    user: dict[str, Any]
+    roles: tuple[dict[str, Any], ...]
+
+    @property
+    def id(self) -> str:
+        return str(self.user["id"])
+
+    @property
+    def login(self) -> str:
+        return str(self.user.get("profile", {}).get("login", ""))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"user": self.user, "roles": list(self.roles)}
+
+
+def role_group_id(role: dict[str, Any]) -> str | None:
+    """The group a GROUP role assignment comes from (from `_links.assignee.href`), if Okta says."""
+    if role.get("assignmentType") != "GROUP":
+        return None
+    href = (role.get("_links") or {}).get("assignee", {})
+    href = href.get("href") if isinstance(href, dict) else None
+    if not href:
+        return None
+    parts = urlparse(href).path.rstrip("/").split("/")
+    return parts[-1] if len(parts) >= 2 and parts[-2] == "groups" else None
+
+
+class TenantReads:
+    """One per tenant per run: memoised, concurrency-safe reads of what several kinds need."""
+
+    def __init__(self, client: OktaClient) -> None:
+        self.client = client
+        self._tasks: dict[Hashable, asyncio.Task[Any]] = {}
+
+    def _once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+        task = self._tasks.get(key)
+        if task is None:
+            task = asyncio.ensure_future(read())
+            self._tasks[key] = task
+            task.add_done_callback(lambda t: self._forget_failed(key, t))
+        # shield: one caller being cancelled must not cancel the read the others are waiting for
+        return asyncio.shield(task)
+
+    def _forget_failed(self, key: Hashable, task: asyncio.Task[Any]) -> None:
+        if (task.cancelled() or task.exception() is not None) and self._tasks.get(key) is task:
+            del self._tasks[key]
+
+    async def _list(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return [item async for item in self.client.paginate(path, params)]
+
+    # users ------------------------------------------------------------------------------------
+    async def me(self) -> dict[str, Any]:
+        """The user that owns the API token (or the service app's admin): never locked out."""
+        return await self._once("me", lambda: self.client.get_json("/api/v1/users/me"))
+
+    async def user(self, user_id: str) -> dict[str, Any]:
+        return await self._once(("user", user_id), lambda: self.client.get_json(f"/api/v1/users/{user_id}"))
+
+    async def roles(self, user_id: str) -> list[dict[str, Any]]:
+        """Role assignments of a user, direct (USER) and through groups (GROUP)."""
+        async def read() -> list[dict[str, Any]]:
+            body = await self.client.get_json(f"/api/v1/users/{user_id}/roles")
+            return list(body or [])
+
+        return await self._once(("roles", user_id), read)
+
+    async def group_members(self, group_id: str) -> list[dict[str, Any]]:
+        return await self._once(
+            ("members", group_id), lambda: self._list(f"/api/v1/groups/{group_id}/users", {"limit": 1000})
+        )
+
+    async def factors(self, user_id: str) -> list[dict[str, Any]]:
+        """A user's factors. One call per user: use for admins, not for every user."""
+        async def read() -> list[dict[str, Any]]:
+            return list(await self.client.get_json(f"/api/v1/users/{user_id}/factors") or [])
+
+        return await self._once(("factors", user_id), read)
+
+    async def admins(self) -> list[Admin]:
+        """Every user holding an admin role, directly or through a group, sorted by id."""
+        return await self._once("admins", self._read_admins)
+
+    async def _read_admins(self) -> list[Admin]:
+        ids = [str(item["id"]) async for item in self.client.paginate(ASSIGNEES, {"limit": 100})]
+        admins = {a.id: a for a in await asyncio.gather(*(self._admin(uid) for uid in dict.fromkeys(ids)))}
+        seen_groups: set[str] = set()
+        while True:
+            groups = {g for a in admins.values() for r in a.roles if (g := role_group_id(r))} - seen_groups
+            if not groups:
+                break
+            seen_groups |= groups
+            members = await asyncio.gather(*(self.group_members(g) for g in sorted(groups)))
+            missing = {str(m["id"]) for ms in members for m in ms} - admins.keys()
+            for member in [m for ms in members for m in ms if str(m["id"]) in missing]:
+                self._tasks.setdefault(("user", str(member["id"])), _done(member))
+            extra = await asyncio.gather(*(self._admin(uid) for uid in sorted(missing)))
+            admins.update((a.id, a) for a in extra)
+        return sorted((a for a in admins.values() if a.roles), key=lambda a: a.id)
+
+    async def _admin(self, user_id: str) -> Admin:
+        user, roles = await asyncio.gather(self.user(user_id), self.roles(user_id))
+        return Admin(user=user, roles=tuple(roles))
+
+    # org --------------------------------------------------------------------------------------
+    async def support(self) -> dict[str, Any]:
+        """Org-level Okta Support access: `{support: ENABLED|DISABLED, expiration, caseNumber}`."""
+        return await self._once("support", lambda: self.client.get_json("/api/v1/org/privacy/oktaSupport"))
+
+    async def support_cases(self) -> list[dict[str, Any]]:
+        """Support cases; Okta's body is `{"supportCases": [...]}` but its spec example is a bare array."""
+        async def read() -> list[dict[str, Any]]:
+            body = await self.client.get_json("/api/v1/org/privacy/oktaSupport/cases")
+            if isinstance(body, dict):
+                body = body.get("supportCases")
+            return list(body or [])
+
+        return await self._once("support_cases", read)
+
+    async def api_tokens(self) -> list[dict[str, Any]]:
+        return await self._once("api_tokens", lambda: self._list("/api/v1/api-tokens"))
+
+    async def idps(self) -> list[dict[str, Any]]:
+        return await self._once("idps", lambda: self._list("/api/v1/idps", {"limit": 200}))
+
+    async def policies(self, type_: str) -> list[dict[str, Any]]:
+        # `limit` is a string in the spec (and the SDK breaks otherwise)
+        return await self._once(
+            ("policies", type_), lambda: self._list("/api/v1/policies", {"type": type_, "limit": "200"})
+        )
+
+    async def rules(self, policy_id: str) -> list[dict[str, Any]]:
+        return await self._once(("rules", policy_id), lambda: self._list(f"/api/v1/policies/{policy_id}/rules"))
+
+    async def events(self, filter_: str, since: str, until: str) -> list[dict[str, Any]]:
+        """System Log events in a bounded range, oldest first: one paged query, shared by kinds."""
+        params = {"filter": filter_, "since": since, "until": until, "sortOrder": "ASCENDING", "limit": 1000}
+        return await self._once(("events", filter_, since, until), lambda: self._list("/api/v1/logs", params))
+
+
+def _done(value: T) -> asyncio.Future[T]:
+    future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+    future.set_result(value)
+    return future
