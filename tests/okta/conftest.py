@@ -1,0 +1,64 @@
+"""Fixtures for the Okta client tests: real cassettes, our own cassettes, and a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import vcr
+
+REPO = Path(__file__).resolve().parents[2]
+SDK_CASSETTES = (REPO / ".." / "shared" / "okta-reference" / "okta-sdk-python" / "tests" / "integration" / "cassettes")
+OWN_CASSETTES = Path(__file__).resolve().parent / "cassettes"
+MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
+
+
+class FakeClock:
+    """Monotonic time that only moves when someone sleeps; records every sleep."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@contextmanager
+def replay(path: Path, **options: object) -> Iterator[vcr.cassette.Cassette]:
+    """Replay a cassette strictly: any request it cannot answer fails the test."""
+    recorder = vcr.VCR(record_mode="none", match_on=MATCH_ON, **options)
+    with recorder.use_cassette(str(path)) as cassette:
+        yield cassette
+
+
+@pytest.fixture
+def sdk_cassette() -> Callable[[str], Path]:
+    """Path of one of okta-sdk-python's real cassettes (recorded against real orgs)."""
+    if not SDK_CASSETTES.is_dir():
+        pytest.skip("../shared/okta-reference is not beside the repository")
+
+    def find(name: str) -> Path:
+        path = SDK_CASSETTES / name
+        assert path.is_file(), f"missing reference cassette {name}"
+        return path
+
+    return find
+
+
+@pytest.fixture
+def own_cassette() -> Callable[[str], Path]:
+    return lambda name: OWN_CASSETTES / name
