@@ -1,0 +1,108 @@
+"""The Sigma subset: fields, values, modifiers, wildcards, conditions, and the reasons a rule is skipped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from remediator.hunt.sigma import Unsupported, compile_rule, load_file
+
+EVENT: dict[str, Any] = {
+    "eventType": "user.session.impersonation.grant",
+    "actor": {"id": "00u1", "alternateId": "System@Okta.com"},
+    "target": [{"id": "00u2", "displayName": "Alice"}, {"id": "0oa9", "displayName": "Okta Admin Console"}],
+    "securityContext": {"isProxy": True},
+    "outcome": {"reason": None},
+    "debugContext": {"debugData": {"requestUri": "/api/v1/users/00u2/lifecycle/reset_password"}},
+}
+
+
+def rule(detection: dict[str, Any], **extra: Any) -> Any:
+    return compile_rule({"title": "t", "id": "i", "logsource": {"product": "okta"}, "detection": detection,
+                         **extra}, "test.yml")
+
+
+def hits(detection: dict[str, Any], event: dict[str, Any] = EVENT, admins: frozenset[str] = frozenset()) -> bool:
+    return rule(detection).match(event, admins)
+
+
+@pytest.mark.parametrize(("selection", "expected"), [
+    ({"eventtype": "USER.SESSION.IMPERSONATION.GRANT"}, True),            # field and value case-insensitive
+    ({"eventType": ["a.b", "user.session.impersonation.grant"]}, True),   # list: OR
+    ({"eventType": "user.session.impersonation.*"}, True),                # wildcard
+    ({"eventType": "user.session.?mpersonation.grant"}, True),
+    ({"eventType": "user.session.*.end"}, False),
+    ({"target.displayName": "okta admin console"}, True),                 # any element of a list
+    ({"target.displayName|contains|all": ["okta", "console"]}, True),
+    ({"target.displayName|contains|all": ["okta", "alice"]}, True),       # each value in some element (as SIEMs do)
+    ({"target.displayName|contains|all": ["okta", "bob"]}, False),
+    ({"actor.alternateId|endswith": "@okta.com"}, True),
+    ({"actor.alternateId|startswith": "system@"}, True),
+    ({"actor.alternateId|cased": "system@okta.com"}, False),
+    ({"actor.alternateId|re": "^System@"}, True),
+    ({"actor.alternateId|re": "^system@"}, False),
+    ({"actor.alternateId|re|i": "^system@"}, True),
+    ({"securityContext.isProxy": "true"}, True),                          # booleans compare as JSON text
+    ({"outcome.reason": None}, True),                                     # null: absent or null
+    ({"outcome.missing|exists": False}, True),
+    ({"target.id|fieldref": "actor.id"}, False),
+    ({"debugContext.debugData.requestUri|contains": "/LIFECYCLE/"}, True),
+    ({"eventType": "literal\\*star"}, False),                             # escaped wildcard is literal
+])
+def test_field_matching(selection: dict[str, Any], expected: bool) -> None:
+    assert hits({"sel": selection, "condition": "sel"}) is expected
+
+
+def test_admin_extension_uses_the_given_admin_set() -> None:
+    det = {"sel": {"target.id|admin": True}, "condition": "sel"}
+    assert rule(det).uses_admins
+    assert hits(det, admins=frozenset({"00u2"})) is True
+    assert hits(det, admins=frozenset({"00u7"})) is False
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ("a and b", False), ("a or b", True), ("not b", True), ("a and not b", True), ("not (a or b)", False),
+    ("1 of x*", True), ("all of x*", False), ("any of x*", True), ("1 of them", True), ("all of them", False),
+    ("(a or b) and (x1 and not x2)", True), ("a and b or x1", True), ("not a or b", False),
+])
+def test_conditions(condition: str, expected: bool) -> None:
+    det = {"a": {"eventType": "user.session.impersonation.grant"}, "b": {"eventType": "nope"},
+           "x1": {"actor.id": "00u1"}, "x2": {"actor.id": "00u9"}, "condition": condition}
+    assert hits(det) is expected
+
+
+@pytest.mark.parametrize(("doc", "reason"), [
+    ({"detection": {"s": {"f|contains|expand": "%domains%"}, "condition": "s"}}, "placeholder"),
+    ({"detection": {"s": {"f": "%domains%"}, "condition": "s"}}, "placeholder"),
+    ({"detection": {"s": {"f|base64offset": "x"}, "condition": "s"}}, "modifier '|base64offset'"),
+    ({"detection": {"s": ["keyword"], "condition": "s"}}, "keyword"),
+    ({"detection": {"s": {"f": "x"}, "condition": "s | count() by actor.id > 5"}}, "aggregation"),
+    ({"detection": {"s": {"f": "x"}, "timeframe": "5m", "condition": "s"}}, "timeframe"),
+    ({"correlation": {"type": "event_count"}, "detection": None}, "correlation"),
+    ({"detection": {"s": {"f": "x"}, "condition": "s and t"}}, "does not define"),
+    ({"detection": {"s": {"f": "x"}, "condition": "(s"}}, "condition"),
+    ({"logsource": {"product": "windows"}, "detection": {"s": {"f": "x"}, "condition": "s"}}, "not Okta"),
+])
+def test_unsupported_rules_say_why(doc: dict[str, Any], reason: str) -> None:
+    doc = {"title": "t", "logsource": {"product": "okta"}, **doc}
+    with pytest.raises(Unsupported, match=reason):
+        compile_rule(doc, "x.yml")
+
+
+def test_a_file_of_several_rules_loads_each_or_skips_it(tmp_path: Any) -> None:
+    docs = [{"title": "ok", "id": "1", "detection": {"s": {"eventType": "a"}, "condition": "s"}},
+            {"title": "bad", "id": "2", "detection": {"s": {"eventType|foo": "a"}, "condition": "s"}}]
+    f = tmp_path / "r.yml"
+    f.write_text(yaml.safe_dump_all(docs))
+    rules, skipped = load_file(f)
+    assert [r.title for r in rules] == ["ok"] and [(s.title, "foo" in s.reason) for s in skipped] == [("bad", True)]
+
+
+def test_requirements_let_the_engine_skip_lines() -> None:
+    assert rule({"s": {"eventType": ["A.b", "c.d"]}, "condition": "s"}).requires == ("types", frozenset({"a.b", "c.d"}))
+    assert rule({"s": {"actor.alternateId": "X@Y"}, "condition": "s"}).requires == ("needles", frozenset({"x@y"}))
+    assert rule({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s and not f"}).requires[0] == "types"
+    assert rule({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s or not f"}).requires is None
+    assert rule({"s": {"x|re": "a.b"}, "condition": "s"}).requires is None
