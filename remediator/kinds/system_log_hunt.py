@@ -1,0 +1,144 @@
+"""okta.system_log_hunt: report every System Log event in [since, until) that a hunt rule matches.
+
+It changes nothing. It reads the archive (`dir`, as written by okta.system_log_archive) for the part
+of the range the archive covers, and the API for the rest. `read` keeps only the events some rule
+matches (so an archive of millions costs no memory); `diff` runs the rules again on them, purely,
+with the admin ids and remediator's own request ids (from the journal) that `read` put in the
+observed state, and leaves out remediator's own writes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from remediator.errors import InputError
+from remediator.evidence import load_manifest, tenant_dir, time_key
+from remediator.hunt import Engine, RuleSet, load_rule_set
+from remediator.kinds.base import Kind, TenantContext, register
+from remediator.plan import Change, Finding, Target
+from remediator.timeutil import format_time, parse_time
+
+LOGS = "/api/v1/logs"
+RETENTION = timedelta(days=90)
+
+
+def request_id(event: dict[str, Any]) -> str | None:
+    debug = (event.get("debugContext") or {}).get("debugData") or {}
+    rid = debug.get("requestId")
+    return rid if isinstance(rid, str) else None
+
+
+def _targets(event: dict[str, Any]) -> list[dict[str, Any]]:
+    keep = ("id", "type", "alternateId", "displayName")
+    return [{k: t.get(k) for k in keep if k in t} for t in event.get("target") or () if isinstance(t, dict)]
+
+
+@register
+class SystemLogHunt(Kind):
+    """Each System Log event that a hunt rule matches is reported, with the rule; remediator's own writes are not.
+
+    `rules`: `lapsus-2022` (built in) and/or paths to Sigma rule files or directories.
+
+    Example::
+
+        - name: System Log hunted for the attacker's traces
+          okta.system_log_hunt:
+            since: "2022-01-14T00:00:00Z"
+            rules: [lapsus-2022]
+            dir: evidence
+    """
+
+    name = "okta.system_log_hunt"
+    schema = {
+        "type": "object",
+        "properties": {
+            "since": {"type": "string", "format": "date-time", "description": "Start of the hunted range (inclusive)."},
+            "until": {"type": "string", "format": "date-time",
+                      "description": "End of the hunted range (exclusive); default: the tenant's now."},
+            "rules": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1},
+                      "description": "`lapsus-2022` and/or Sigma rule files or directories."},
+            "dir": {"type": "string", "minLength": 1,
+                    "description": "Evidence directory of okta.system_log_archive, read instead of the API."},
+        },
+        "required": ["since"],
+        "additionalProperties": False,
+    }
+    scopes = ("okta.logs.read", "okta.users.read", "okta.roles.read")
+    writes = False
+
+    @cached_property
+    def rule_set(self) -> RuleSet:
+        return load_rule_set(self.args.get("rules") or ["lapsus-2022"], where=f"{self.state}: {self.name}: rules")
+
+    @cached_property
+    def engine(self) -> Engine:
+        return Engine(self.rule_set.rules)
+
+    def _range(self, now: str) -> tuple[str, str]:
+        try:
+            since = time_key(self.args["since"])
+            until = time_key(self.args["until"]) if self.args.get("until") else now
+        except ValueError as exc:
+            raise InputError(str(exc), where=f"{self.state}: {self.name}") from None
+        return since, until
+
+    async def read(self, ctx: TenantContext) -> dict[str, Any]:
+        now = format_time(ctx.client.server_now())
+        since, until = self._range(now)
+        admins: frozenset[str] = frozenset()
+        if self.engine.uses_admins:
+            admins = frozenset(a.user["id"] for a in await ctx.reads.admins())
+        events: list[dict[str, Any]] = []
+        sources: list[dict[str, str]] = []
+        api_since = since
+        if self.args.get("dir"):
+            directory = tenant_dir(self.args["dir"], ctx.name)
+            manifest = load_manifest(directory)
+            cov = manifest.covered if manifest else None
+            if manifest and cov and cov["since"] <= since < cov["until"]:
+                hi = min(until, cov["until"])
+                events += self.engine.scan_archive(directory, manifest, since, hi, admins)
+                sources.append({"source": "archive", "dir": str(directory), "since": since, "until": hi})
+                api_since = hi
+        if api_since < until:
+            fetch_since = max(api_since, format_time(parse_time(now) - RETENTION))
+            params = {"since": fetch_since, "until": until, "limit": 1000, "sortOrder": "ASCENDING"}
+            async for page in ctx.client.pages(LOGS, params):
+                events += self.engine.scan_events(page.body or (), admins)
+            sources.append({"source": "api", "since": fetch_since, "until": until})
+        return {
+            "since": since, "until": until, "sources": sources,
+            "admins": sorted(admins), "own_request_ids": sorted(ctx.own_request_ids),
+            "events": events,
+        }
+
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        since, until = observed["since"], observed["until"]
+        admins = frozenset(observed.get("admins") or ())
+        own = frozenset(observed.get("own_request_ids") or ())
+        out: list[Change | Finding] = []
+        for skipped in self.rule_set.skipped:
+            out.append(self.finding("info", f"Sigma rule skipped: {skipped.title}",
+                                    Target("hunt_rule", skipped.source, skipped.title), {"reason": skipped.reason}))
+        events = sorted(observed.get("events") or (), key=lambda e: (time_key(e["published"]), e.get("uuid", "")))
+        for event in events:
+            if not since <= time_key(event["published"]) < until or request_id(event) in own:
+                continue
+            for rule in self.engine.matches(event, admins):
+                out.append(self._hit(event, rule))
+        return out
+
+    def _hit(self, event: dict[str, Any], rule: Any) -> Finding:
+        actor = event.get("actor") or {}
+        who = actor.get("alternateId") or actor.get("id") or "unknown actor"
+        evidence = {
+            "uuid": event.get("uuid"), "published": event.get("published"), "eventType": event.get("eventType"),
+            "actor": who, "actor_id": actor.get("id"), "targets": _targets(event),
+            "displayMessage": event.get("displayMessage"), "outcome": (event.get("outcome") or {}).get("result"),
+            "request_id": request_id(event), "rule": {"id": rule.id, "title": rule.title},
+        }
+        label = f"{event.get('eventType')} at {event.get('published')}"
+        target = Target("system_log_event", str(event.get("uuid")), label)
+        return self.finding(rule.severity, f"{rule.title}: {event.get('eventType')} by {who}", target, evidence)

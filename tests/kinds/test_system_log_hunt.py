@@ -1,0 +1,146 @@
+"""okta.system_log_hunt: data-file diff tests; reading the archive instead of the API; own writes left out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from remediator.evidence import ChunkWriter, Manifest
+from remediator.kinds.base import REGISTRY
+from remediator.kinds.system_log_hunt import SystemLogHunt
+from remediator.plan import Finding
+from tests.evidence.fakes import FakeClient, context, event
+
+DATA = Path(__file__).parent / "data" / "system_log_hunt"
+SIGMA = Path(__file__).resolve().parents[2] / ".." / "shared" / "okta-reference" / "sigma"
+NOW = "2022-03-22T12:00:00.000Z"
+SINCE = "2022-03-01T00:00:00.000Z"
+
+
+@pytest.mark.parametrize("case", sorted(DATA.glob("*.json")), ids=lambda p: p.stem)
+def test_diff_data_files(case: Path) -> None:
+    data = json.loads(case.read_text())
+    out = SystemLogHunt("hunt", data["args"]).diff(data["observed"])
+    assert all(isinstance(f, Finding) for f in out)
+    got = [[f.evidence["uuid"], f.evidence["rule"]["id"], f.severity] for f in out]
+    assert sorted(got) == sorted(data["expect"])
+    by_uuid = {e["uuid"]: e for e in data["observed"]["events"]}
+    for f in out:
+        e = by_uuid[f.evidence["uuid"]]
+        assert f.target.id == e["uuid"]
+        assert f.evidence["published"] == e["published"] and f.evidence["eventType"] == e["eventType"]
+        assert f.evidence["actor"] == e["actor"]["alternateId"]
+        assert f.evidence["targets"] == [{k: t[k] for k in ("id", "type", "alternateId", "displayName") if k in t}
+                                         for t in e["target"] or ()]
+    assert len({f.id for f in out}) == len(out)
+
+
+def test_registered_not_writing_with_valid_example() -> None:
+    import jsonschema
+
+    assert REGISTRY["okta.system_log_hunt"] is SystemLogHunt
+    assert SystemLogHunt.writes is False and SystemLogHunt.schema["additionalProperties"] is False
+    example = yaml.safe_load(SystemLogHunt.__doc__.split("Example::", 1)[1])
+    jsonschema.validate(example[0]["okta.system_log_hunt"], SystemLogHunt.schema)
+
+
+@dataclass
+class Admin:
+    user: dict[str, Any]
+    roles: tuple = ()
+
+
+class Reads:
+    def __init__(self, *ids: str) -> None:
+        self.ids = ids
+        self.calls = 0
+
+    async def admins(self) -> list[Admin]:
+        self.calls += 1
+        return [Admin({"id": i}) for i in self.ids]
+
+
+def traces() -> list[dict[str, Any]]:
+    admin = [{"id": "00uadmin", "type": "User"}]
+    return [
+        event(SINCE, "user.session.impersonation.grant", actor="system@okta.com", uid="at-since"),
+        event("2022-03-02T00:00:00.000Z", "user.session.start", uid="ordinary"),
+        event("2022-03-03T00:00:00.000Z", "user.mfa.factor.reset_all", actor_id="00ueve", targets=admin, uid="mfa"),
+        event("2022-03-04T00:00:00.000Z", "user.account.reset_password", actor_id="00uops", targets=admin,
+              uid="own", request_id="req-own"),
+        event("2022-03-10T00:00:00.000Z", "system.api_token.create", uid="token"),
+        event("2022-03-20T00:00:00.000Z", "system.idp.lifecycle.create", uid="idp"),
+    ]
+
+
+def archive(root: Path, events: list[dict[str, Any]], until: str) -> None:
+    m = Manifest(tenant="acme", org_url="https://acme.okta.com")
+    w = ChunkWriter(root / "acme", m, SINCE, until, chunk_events=2)
+    for e in events:
+        w.add(e)
+    w.close()
+
+
+async def hunt(args: dict[str, Any], client: FakeClient, reads: Reads) -> tuple[dict, list[str]]:
+    kind = SystemLogHunt("hunt", {"since": SINCE, "rules": ["lapsus-2022"], **args})
+    observed = await kind.read(context(client, reads=reads, own_request_ids=frozenset({"req-own"})))
+    json.dumps(observed)  # the observed state is plain data (plans are reproducible from it)
+    return observed, [f.evidence["uuid"] for f in kind.diff(observed)]
+
+
+async def test_reads_the_api_when_there_is_no_archive(tmp_path: Path) -> None:
+    client = FakeClient(traces(), NOW)
+    observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
+    assert hits == ["at-since", "at-since", "mfa", "token", "idp"]  # impersonation + system@okta.com actor
+    assert observed["sources"] == [{"source": "api", "since": SINCE, "until": NOW}]
+    assert observed["own_request_ids"] == ["req-own"] and "own" in [e["uuid"] for e in observed["events"]]
+    assert "ordinary" not in [e["uuid"] for e in observed["events"]]  # read keeps only what a rule matches
+
+
+async def test_reads_the_archive_and_only_the_uncovered_tail_from_the_api(tmp_path: Path) -> None:
+    events = traces()
+    archive(tmp_path, events[:5], "2022-03-15T00:00:00.000Z")
+    client = FakeClient([events[5]], NOW)  # the API only has what came after the archive
+    observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
+    assert hits == ["at-since", "at-since", "mfa", "token", "idp"]
+    assert [s["source"] for s in observed["sources"]] == ["archive", "api"]
+    assert client.calls[0]["since"] == "2022-03-15T00:00:00.000Z"
+
+
+async def test_fully_archived_range_makes_no_api_call(tmp_path: Path) -> None:
+    archive(tmp_path, traces(), NOW)
+    client = FakeClient([], NOW)
+    _, hits = await hunt({"dir": str(tmp_path), "until": "2022-03-15T00:00:00Z"}, client, Reads("00uadmin"))
+    assert hits == ["at-since", "at-since", "mfa", "token"] and client.calls == []
+
+
+async def test_admin_rules_need_the_admin_list(tmp_path: Path) -> None:
+    _, hits = await hunt({}, FakeClient(traces(), NOW), Reads())  # nobody is an admin
+    assert "mfa" not in hits
+
+
+async def test_reference_sigma_rules_run_and_report_skipped_ones(tmp_path: Path) -> None:
+    if not SIGMA.is_dir():
+        pytest.skip("../shared/okta-reference is not beside the repository")
+    kind = SystemLogHunt("hunt", {"since": SINCE, "rules": [str(SIGMA)]})
+    reads = Reads()
+    observed = await kind.read(context(FakeClient(traces(), NOW), reads=reads))
+    out = kind.diff(observed)
+    assert reads.calls == 0  # no Sigma rule needs the admin list
+    skipped = [f for f in out if f.severity == "info" and f.target.type == "hunt_rule"]
+    assert [f.evidence["reason"] for f in skipped] == [
+        "'actor.alternateId|contains|expand' is a placeholder to fill in for your environment (|expand)"]
+    assert {f.evidence["uuid"] for f in out if f.target.type == "system_log_event"} == {"mfa", "token", "idp"}
+
+
+def test_unknown_rule_set_is_an_input_error() -> None:
+    from remediator.errors import InputError
+
+    with pytest.raises(InputError, match="neither a built-in rule set"):
+        SystemLogHunt("hunt", {"since": SINCE, "rules": ["lapsus-2023"]}).diff(
+            {"since": SINCE, "until": NOW, "events": []})
