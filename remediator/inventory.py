@@ -352,8 +352,10 @@ def resolve_auth(
         granted = spec.scopes or tuple(scopes or ())
         if not granted:
             raise CredentialError(f"tenant {spec.name}: an OAuth 2.0 service app needs `scopes`")
-        return okta_auth.PrivateKeyAuth(spec.client_id, _private_key(spec, env), list(granted))
-    return okta_auth.SswsAuth(_token(spec, env))
+        return okta_auth.PrivateKeyAuth(
+            spec.client_id, _private_key(spec, env), list(granted), key_path=spec.private_key_file, tenant=spec.name
+        )
+    return okta_auth.SswsAuth(_token(spec, env), tenant=spec.name)
 
 
 def _token(spec: TenantSpec, env: Mapping[str, str]) -> str:

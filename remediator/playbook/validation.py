@@ -49,6 +49,8 @@ def first_error(
 
 def _error_path(error: ValidationError) -> Path_:
     path = tuple(error.absolute_path)
+    if "propertyNames" in error.relative_schema_path:
+        return (*path, error.instance)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         extra = _extras(error)
         if extra:
@@ -147,11 +149,15 @@ def _maximum(error: ValidationError, name: str) -> str:
 
 
 def _min_length(error: ValidationError, name: str) -> str:
+    if error.validator_value == 1:
+        return f"{name} must not be empty"
     what = "items" if isinstance(error.instance, list) else "characters"
     return f"{name} needs at least {error.validator_value} {what}, got {show(error.instance)}"
 
 
 def _pattern(error: ValidationError, name: str) -> str:
+    if "propertyNames" in error.relative_schema_path:
+        return f"key {show(error.instance)} in {name} does not match {error.validator_value}"
     return f"{name} does not match {error.validator_value}: {show(error.instance)}"
 
 
