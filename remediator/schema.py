@@ -13,8 +13,10 @@ the kinds, whose keys it checks itself to suggest the closest name.
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import sys
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -107,14 +109,30 @@ def _kind_arguments(name: str, kind: Any) -> dict[str, Any]:
     return schema
 
 
+def docstring_example(kind: Any) -> str | None:
+    """The YAML block after `Example::` in a kind's docstring (a list of states), dedented; None if absent."""
+    lines = inspect.getdoc(kind)
+    if not lines or "Example::" not in lines:
+        return None
+    after = lines.split("Example::", 1)[1].splitlines()[1:]
+    block: list[str] = []
+    for line in after:
+        if line.strip() and not line[:1].isspace():
+            break  # back at the docstring's own indentation: the block is over
+        block.append(line)
+    text = textwrap.dedent("\n".join(block)).strip("\n")
+    return text + "\n" if text else None
+
+
 def inventory_schema() -> dict[str, Any]:
     from remediator.inventory import INVENTORY_SCHEMA
 
     return {"$schema": SCHEMA_DIALECT, "title": "remediator inventory", **INVENTORY_SCHEMA}
 
 
-def rendered(root: Path = ROOT) -> dict[Path, str]:
+def rendered(root: Path | None = None) -> dict[Path, str]:
     """The files `schemas/` should hold, with their exact text."""
+    root = root or ROOT
     return {
         root / "schemas" / "playbook.schema.json": _dump(playbook_schema()),
         root / "schemas" / "inventory.schema.json": _dump(inventory_schema()),
@@ -125,12 +143,12 @@ def _dump(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-def stale(root: Path = ROOT) -> list[Path]:
+def stale(root: Path | None = None) -> list[Path]:
     """The schema files that differ from what the registry generates (missing ones included)."""
     return [path for path, text in rendered(root).items() if not path.is_file() or path.read_text() != text]
 
 
-def write(root: Path = ROOT) -> list[Path]:
+def write(root: Path | None = None) -> list[Path]:
     """Rewrite the schema files; return those that changed."""
     changed = []
     for path, text in rendered(root).items():
@@ -141,17 +159,17 @@ def write(root: Path = ROOT) -> list[Path]:
     return changed
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, root: Path | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args == ["--check"]:
-        paths = stale()
+        paths = stale(root)
         for path in paths:
             sys.stderr.write(f"{path}: stale; run `python -m remediator.schema`\n")
         return 1 if paths else 0
     if args:
         sys.stderr.write("usage: python -m remediator.schema [--check]\n")
         return 2
-    for path in write():
+    for path in write(root):
         sys.stdout.write(f"wrote {path}\n")
     return 0
 
