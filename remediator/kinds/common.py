@@ -88,3 +88,29 @@ def active_super_admins(admins: list[dict[str, Any]]) -> list[str]:
         if a["user"].get("status") == "ACTIVE"
         and any(r.get("type") == "SUPER_ADMIN" and is_admin_role(r) for r in a.get("roles", []))
     )
+
+
+USER_FIELDS = ("id", "status", "created", "activated", "statusChanged", "passwordChanged", "lastLogin")
+
+
+def user_view(user: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a user the incident kinds decide on (observed states stay small and readable)."""
+    view = {k: user.get(k) for k in USER_FIELDS if k in user}
+    view["profile"] = {"login": login(user)}
+    return view
+
+
+def admins_view(admins: list[Any]) -> list[dict[str, Any]]:
+    """`TenantReads.admins()` as plain data: `[{"user": {...}, "roles": [...]}]`."""
+    return [{"user": user_view(a.user), "roles": [role_summary(r) for r in a.roles]} for a in admins]
+
+
+def role_names(roles: list[dict[str, Any]]) -> str:
+    return ", ".join(sorted({str(r.get("type")) for r in roles})) or "no role"
+
+
+async def observe_admins(ctx: Any) -> dict[str, Any]:
+    """Admins plus who is protected: the common part of the admin kinds' observed state."""
+    admins = await ctx.reads.admins()
+    me = await ctx.reads.me()
+    return {"admins": admins_view(admins), "protected": protected_view(me, ctx.protected_logins)}

@@ -83,3 +83,54 @@ def context(client: FakeClient, *, break_glass: tuple[str, ...] = (), journal: t
 
 def api_error(status: int, method: str = "GET", path: str = "/") -> OktaApiError:
     return OktaApiError(status=status, method=method, path=path, error_code="E0000007", error_summary="x")
+
+
+def user(uid: str, login: str, status: str = "ACTIVE", **fields: Any) -> dict[str, Any]:
+    return {"id": uid, "status": status, "created": "2020-01-01T00:00:00.000Z",
+            "statusChanged": "2020-01-02T00:00:00.000Z", "passwordChanged": "2021-01-01T00:00:00.000Z",
+            "profile": {"login": login}, **fields}
+
+
+def role(rid: str, type_: str, assignment: str = "USER", *, created: str = "2020-01-01T00:00:00.000Z",
+         group: str | None = None) -> dict[str, Any]:
+    out = {"id": rid, "label": type_.title(), "type": type_, "status": "ACTIVE", "created": created,
+           "lastUpdated": created, "assignmentType": assignment}
+    if group:
+        out["_links"] = {"assignee": {"href": f"https://acme.okta.com/api/v1/groups/{group}"}}
+    return out
+
+
+def admin_org(users: list[dict[str, Any]], roles: dict[str, list[dict[str, Any]]], me: str,
+              extra: dict[tuple[str, str], Any] | None = None) -> FakeClient:
+    """A tenant whose admins are `users` (with `roles` by user id); `me` owns the API token.
+
+    Lifecycle writes change the stored user the way Okta does, so that apply-then-plan can be tested.
+    """
+    by_id = {u["id"]: u for u in users}
+    routes: dict[tuple[str, str], Any] = {
+        ("GET", "/api/v1/iam/assignees/users"): {"value": [{"id": u} for u in roles if roles[u]]},
+        ("GET", "/api/v1/users/me"): by_id[me],
+    }
+
+    def lifecycle(uid: str, status: str) -> Handler:
+        def handle(_params: Any, _json: Any) -> Any:
+            by_id[uid].update(status=status, statusChanged="2022-03-22T12:00:00.000Z")
+            return {}
+        return handle
+
+    def unassign(uid: str, rid: str) -> Handler:
+        def handle(_params: Any, _json: Any) -> Any:
+            roles[uid][:] = [r for r in roles[uid] if r["id"] != rid]
+        return handle
+
+    for uid, u in by_id.items():
+        routes[("GET", f"/api/v1/users/{uid}")] = u
+        routes[("GET", f"/api/v1/users/{uid}/roles")] = lambda _p, _j, uid=uid: roles.get(uid, [])
+        routes[("POST", f"/api/v1/users/{uid}/lifecycle/reset_password")] = lifecycle(uid, "RECOVERY")
+        routes[("POST", f"/api/v1/users/{uid}/lifecycle/expire_password")] = lifecycle(uid, "PASSWORD_EXPIRED")
+        routes[("POST", f"/api/v1/users/{uid}/lifecycle/suspend")] = lifecycle(uid, "SUSPENDED")
+        routes[("DELETE", f"/api/v1/users/{uid}/sessions")] = None
+        for r in roles.get(uid, []):
+            routes[("DELETE", f"/api/v1/users/{uid}/roles/{r['id']}")] = unassign(uid, r["id"])
+    routes.update(extra or {})
+    return FakeClient(routes)

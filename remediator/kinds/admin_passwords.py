@@ -1,0 +1,168 @@
+"""`okta.admin_passwords`: every admin's password was changed after a date, with their sessions ended.
+
+An admin is any user holding an admin role, directly or through a group (`TenantReads.admins`). An admin
+needs nothing when the password changed at or after `changed_after`, when Okta already waits for a new
+one set since then (`RECOVERY` / `PASSWORD_EXPIRED` with `statusChanged` at or after the date), or when
+nobody can sign in to the account (`SUSPENDED`, `DEPROVISIONED`) or it has no password yet (`STAGED`,
+`PROVISIONED`). Everyone else is reset (default) or expired:
+
+- `reset`: `POST /users/{id}/lifecycle/reset_password?sendEmail=true&revokeSessions=true`: the old
+  password stops working at once and the admin is emailed a reset link (a responder wants the person
+  to choose the new password, not a link in a plan or journal);
+- `expire`: `POST /users/{id}/lifecycle/expire_password`: weaker, since whoever knows the old password
+  may still sign in once and choose the next one; for tenants where email resets are not an option.
+
+With `revoke_sessions` (default true) the same apply then ends the admin's sessions and OAuth tokens
+(`DELETE /users/{id}/sessions?oauthTokens=true`, idempotent) so that a session the attacker holds
+does not outlive the password. Protected accounts (the token owner, `break_glass` logins) are never
+planned: they become findings (high) to rotate by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from remediator.errors import InputError
+from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
+from remediator.kinds.common import (
+    AWAITING_PASSWORD,
+    DATE_TIME,
+    INACTIVE,
+    at_or_after,
+    login,
+    observe_admins,
+    okta_time,
+    protection,
+    role_names,
+    user_target,
+    when,
+)
+from remediator.plan import Change, Finding
+from remediator.timeutil import parse_time
+
+NO_PASSWORD = frozenset({"STAGED", "PROVISIONED"})
+ACTIONS = {"reset": ("reset_password", "RECOVERY"), "expire": ("expire_password", "PASSWORD_EXPIRED")}
+PURPOSE = {
+    "reset": "reset it (the old password stops working at once; the admin is emailed a reset link)",
+    "expire": "expire it (the next sign-in must choose a new password)",
+}
+
+
+@register
+class AdminPasswords(Kind):
+    """Every admin's password changed after `changed_after` (reset by email, or expired), sessions ended.
+
+    Example::
+
+        - name: Admin passwords rotated since the breach
+          okta.admin_passwords:
+            changed_after: "2022-01-21T00:00:00Z"
+            method: reset
+            revoke_sessions: true
+    """
+
+    name = "okta.admin_passwords"
+    schema = {
+        "type": "object",
+        "required": ["changed_after"],
+        "properties": {
+            "changed_after": {**DATE_TIME, "description": "passwords last changed before this are rotated"},
+            "method": {"enum": ["reset", "expire"], "default": "reset",
+                       "description": "reset: email a reset link (old password dead at once); expire: force a change"},
+            "revoke_sessions": {"type": "boolean", "default": True,
+                                "description": "also end the admin's sessions and OAuth tokens"},
+        },
+        "additionalProperties": False,
+    }
+    scopes = ("okta.roles.read", "okta.users.read", "okta.groups.read", "okta.users.manage")
+
+    async def read(self, ctx: TenantContext) -> dict[str, Any]:
+        return await observe_admins(ctx)
+
+    def _settled(self, user: dict[str, Any]) -> str | None:
+        """Why this admin needs nothing, or None."""
+        since = parse_time(self.args["changed_after"])
+        status = user.get("status")
+        if status in INACTIVE:
+            return f"{status}: nobody can sign in"
+        if status in NO_PASSWORD:
+            return f"{status}: no password set yet"
+        if at_or_after(user.get("passwordChanged"), since):
+            return f"password changed {user.get('passwordChanged')}"
+        if status in AWAITING_PASSWORD and at_or_after(user.get("statusChanged"), since):
+            return f"{status} since {user.get('statusChanged')}: awaiting a new password"
+        return None
+
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        out: list[Change | Finding] = []
+        method = self.args.get("method", "reset")
+        revoke = self.args.get("revoke_sessions", True)
+        action, status_after = ACTIONS[method]
+        since = okta_time(self.args["changed_after"])
+        for admin in observed.get("admins", []):
+            user = admin["user"]
+            if self._settled(user):
+                continue
+            pw = user.get("passwordChanged")
+            changed = f"was last changed {pw}, before {since}" if pw else f"was never changed (wanted: after {since})"
+            roles = role_names(admin.get("roles", []))
+            why = protection(observed, user)
+            if why:
+                out.append(self.finding(
+                    "high", f"rotate the password of {login(user)} by hand ({why})", user_target(user),
+                    {"why": f"{why}: automation never resets it", "status": user.get("status"),
+                     "passwordChanged": user.get("passwordChanged"), "roles": roles, "changed_after": since},
+                ))
+                continue
+            before = {k: user.get(k) for k in ("status", "passwordChanged", "statusChanged")}
+            after = {"status": status_after, "sessions_revoked": bool(revoke)}
+            sessions = ", and end its sessions and OAuth tokens" if revoke else ""
+            out.append(self.change(
+                action, user_target(user), before, after,
+                f"{login(user)} holds {roles} and its password {changed}: "
+                f"{PURPOSE[method]}{sessions}.",
+            ))
+        return out
+
+    def explain(self, observed: dict[str, Any]) -> list[str]:
+        notes = [f"{login(a['user'])}: {why}" for a in observed.get("admins", []) if (why := self._settled(a["user"]))]
+        if not observed.get("admins"):
+            notes.append("no user holds an admin role")
+        return notes
+
+    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
+        user = await ctx.client.get_json(f"/api/v1/users/{change.target.id}")
+        return {k: (user or {}).get(k) for k in change.before}
+
+    def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
+        """Done when the password or the status changed since the plan in the planned direction."""
+        before_pw, now_pw = when(change.before.get("passwordChanged")), when(current.get("passwordChanged"))
+        if now_pw is not None and (before_pw is None or now_pw > before_pw):
+            return "done"
+        if (current.get("status") in AWAITING_PASSWORD
+                and current.get("statusChanged") != change.before.get("statusChanged")):
+            return "done"
+        return "pending" if current == change.before else "stale"
+
+    async def apply(self, ctx: TenantContext, change: Change) -> Applied:
+        uid = change.target.id
+        if change.action == "reset_password":
+            path = f"/api/v1/users/{uid}/lifecycle/reset_password"
+            params: dict[str, str] | None = {"sendEmail": "true", "revokeSessions": "true"}
+        elif change.action == "expire_password":
+            path, params = f"/api/v1/users/{uid}/lifecycle/expire_password", None
+        else:
+            raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
+
+        async def in_effect() -> Any:
+            resp = await ctx.client.get(f"/api/v1/users/{uid}")
+            current = {k: (resp.body or {}).get(k) for k in change.before}
+            return resp if self.verdict(change, current) == "done" else None
+
+        resp = await ctx.client.request("POST", path, params=params, recheck=in_effect)
+        detail: dict[str, Any] = {}  # never the body: with sendEmail=false it would hold a reset link
+        if change.after.get("sessions_revoked"):
+            sessions = f"/api/v1/users/{uid}/sessions"
+            cleared = await ctx.client.request("DELETE", sessions, params={"oauthTokens": "true"})
+            detail["sessions_request_id"] = cleared.request_id
+        return Applied(request_id=resp.request_id, detail=detail)
