@@ -151,7 +151,7 @@ def _maximum(error: ValidationError, name: str) -> str:
 def _min_length(error: ValidationError, name: str) -> str:
     if error.validator_value == 1:
         return f"{name} must not be empty"
-    what = "items" if isinstance(error.instance, list) else "characters"
+    what = {list: "items", dict: "keys"}.get(type(error.instance), "characters")
     return f"{name} needs at least {error.validator_value} {what}, got {show(error.instance)}"
 
 
@@ -176,6 +176,7 @@ _HANDLERS: dict[str, Callable[[ValidationError, str], str]] = {
     "maximum": _maximum,
     "minLength": _min_length,
     "minItems": _min_length,
+    "minProperties": _min_length,
     "pattern": _pattern,
     "uniqueItems": _unique,
 }
