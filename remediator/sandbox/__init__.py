@@ -27,7 +27,9 @@ SCENARIO_CLOCKS = {"lapsus-2022": "2022-03-22T12:00:00Z"}
 
 
 def _start_time(clock: str | None, data: dict[str, Any] | None, scenario: str | None) -> datetime | None:
-    text = clock or ((data or {}).get("org") or {}).get("clock") or SCENARIO_CLOCKS.get(scenario or "")
+    # A snapshot resumes at its own moment (org.clock, else taken_at), so its logs and dates stay coherent.
+    text = (clock or ((data or {}).get("org") or {}).get("clock") or (data or {}).get("taken_at")
+            or SCENARIO_CLOCKS.get(scenario or ""))
     if not text:
         return None
     try:

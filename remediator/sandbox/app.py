@@ -89,6 +89,7 @@ class Tenant:
 
 
 TENANT = web.AppKey("tenant", Tenant)
+REQUEST_ID = web.RequestKey("request_id", str)
 
 
 def tenant_of(request: web.Request) -> Tenant:
@@ -178,7 +179,7 @@ def bucket_of(method: str, path: str) -> str:
 async def wire_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     tenant = tenant_of(request)
     request_id = new_request_id()
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     try:
         response = await handler(request)
     except OktaHTTPError as err:

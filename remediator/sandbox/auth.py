@@ -37,6 +37,9 @@ class Principal:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+PRINCIPAL = web.RequestKey("principal", Principal)
+
+
 def _unauthorized() -> OktaHTTPError:
     return OktaHTTPError(401, "E0000011", "Invalid token provided")
 
@@ -82,7 +85,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     tenant = tenant_of(request)
     principal = authenticate(tenant, request.headers.get("Authorization"))
-    request["principal"] = principal
+    request[PRINCIPAL] = principal
     needed = getattr(request.match_info.handler, "okta_scope", None)
     if needed and principal.scopes is not None and not _scope_ok(needed, principal.scopes):
         raise OktaHTTPError(403, "E0000006", "You do not have permission to perform the requested action",
@@ -113,7 +116,9 @@ def _verify_assertion(tenant: Tenant, client: dict[str, Any], assertion: str) ->
         return "The client_assertion is not a valid JWT."
     keys = (client.get("jwks") or {}).get("keys") or []
     kid = header.get("kid")
-    candidates = [k for k in keys if not kid or k.get("kid") in (None, kid)] or keys
+    candidates = [k for k in keys if not kid or k.get("kid") in (None, kid)]
+    if not candidates:
+        return "The client_assertion token has a kid which does not identify a key of the client."
     audiences = [f"{tenant.public_url}{TOKEN_PATH}"]
     if tenant.store.org_url:
         audiences.append(f"{tenant.store.org_url}{TOKEN_PATH}")

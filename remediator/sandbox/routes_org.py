@@ -90,7 +90,7 @@ def _support_view(request: web.Request) -> dict[str, Any]:
 
 def _org_target(request: web.Request) -> dict[str, Any]:
     store = tenant_of(request).store
-    return syslog.named_target(store.org_id, "Org", "Okta Support", alternate=store.org_url or "unknown")
+    return syslog.named_target(store.org_id, "Org", "Okta Support")
 
 
 def _set_support(request: web.Request, support: str, expiration: str | None) -> dict[str, Any]:

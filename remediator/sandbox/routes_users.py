@@ -26,6 +26,7 @@ from remediator.sandbox.app import (
     status_error,
     tenant_of,
 )
+from remediator.sandbox.auth import PRINCIPAL
 from remediator.sandbox.store import Store
 from remediator.timeutil import format_time
 
@@ -144,7 +145,7 @@ def user_or_404(request: web.Request, key: str | None = None) -> dict[str, Any]:
     store = tenant_of(request).store
     key = key if key is not None else request.match_info["id"]
     if key == "me":
-        principal = request["principal"]
+        principal = request[PRINCIPAL]
         user = store.users.get(principal.user_id) if principal.user_id else None
     else:
         user = store.find_user(key)

@@ -7,6 +7,7 @@ snapshot -> serve -> snapshot with no writes gives an equal document (only `take
 from __future__ import annotations
 
 import copy
+import random
 from typing import Any
 
 from remediator.sandbox.store import Store, new_id
@@ -38,7 +39,7 @@ def load(data: dict[str, Any], *, copy_data: bool = True) -> Store:
     store.header = {k: data[k] for k in ("format", "taken_at") if k in data}
     store.org_url = (data.get("org_url") or "").rstrip("/")
     org = data.get("org") if isinstance(data.get("org"), dict) else {}
-    store.org_id = org.get("id") or new_id("00o")
+    store.org_id = org.get("id") or new_id("00o", random.Random(store.org_url))
     store.okta_support = data.get("okta_support") or {"support": "DISABLED", "expiration": None}
     store.support_cases = list(data.get("support_cases") or [])
     for user in data.get("users") or []:

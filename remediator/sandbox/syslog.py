@@ -19,6 +19,7 @@ from aiohttp import web
 
 from remediator.sandbox import scim
 from remediator.sandbox.app import (
+    REQUEST_ID,
     OktaHTTPError,
     int_param,
     json_response,
@@ -26,6 +27,7 @@ from remediator.sandbox.app import (
     tenant_of,
     validation_error,
 )
+from remediator.sandbox.auth import PRINCIPAL
 from remediator.timeutil import format_time, parse_time
 
 routes = web.RouteTableDef()
@@ -70,8 +72,8 @@ def record(request: web.Request, event_type: str, targets: list[dict[str, Any]],
     """Append the event for an accepted write; actor = the caller, requestId = the response's."""
     tenant = tenant_of(request)
     store = tenant.store
-    principal = request["principal"]
-    request_id = request["request_id"]
+    principal = request[PRINCIPAL]
+    request_id = request[REQUEST_ID]
     display, legacy = EVENTS[event_type]
     ip = request.remote or "127.0.0.1"
     geo = None

@@ -120,3 +120,94 @@ def many_users(count: int) -> dict[str, Any]:
                   first=f"First{i}", last=f"Last{i}") for i in range(count)]
     data["users"] = data["users"] + extra
     return data
+
+
+class Reply:
+    """A response as tests need it: status, every header line, parsed body."""
+
+    def __init__(self, status: int, headers: Any, raw: bytes) -> None:
+        import json
+
+        self.status = status
+        self.headers = headers
+        self.raw = raw
+        self.body = json.loads(raw) if raw else None
+
+    def links(self) -> list[str]:
+        return self.headers.get_all("Link") or []
+
+    def next_url(self) -> str | None:
+        for line in self.links():
+            if line.endswith('rel="next"'):
+                return line[1:line.index(">")]
+        return None
+
+
+def call(sb: Any, method: str, path: str, *, auth: str | None = "ssws", body: Any = None,
+         headers: dict[str, str] | None = None) -> Reply:
+    """One request to a sandbox, without proxies; `path` may be an absolute next-link URL."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    url = path if path.startswith("http") else sb.org_url + path
+    sent = {"User-Agent": "remediator-tests/1.0", "Accept": "application/json"}
+    if auth == "ssws":
+        sent["Authorization"] = f"SSWS {sb.token}"
+    elif auth:
+        sent["Authorization"] = auth
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        sent["Content-Type"] = "application/json"
+    sent.update(headers or {})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, data=data, method=method, headers=sent)
+    try:
+        with opener.open(request, timeout=30) as response:
+            return Reply(response.status, response.headers, response.read())
+    except urllib.error.HTTPError as err:
+        return Reply(err.code, err.headers, err.read())
+
+
+def get_all(sb: Any, path: str, **kwargs: Any) -> list[Any]:
+    """Follow `next` links to the end; fails on a repeated URL (a cursor that does not advance)."""
+    items: list[Any] = []
+    seen: set[str] = set()
+    url: str | None = path
+    while url:
+        assert url not in seen, f"next link repeats: {url}"
+        seen.add(url)
+        reply = call(sb, "GET", url, **kwargs)
+        assert reply.status == 200, reply.body
+        items.extend(reply.body)
+        url = reply.next_url()
+    return items
+
+
+def rsa_client(client_id: str, scopes: list[str], kid: str = "key-1") -> tuple[dict[str, Any], str]:
+    """An OAuth service app for `oauth_clients` and its private key (PEM), generated per test."""
+    import json
+
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    public.update(kid=kid, use="sig", alg="RS256")
+    return {"client_id": client_id, "name": "Remediator Service", "jwks": {"keys": [public]}, "scopes": scopes}, pem
+
+
+def client_assertion(client_id: str, pem: str, audience: str, *, lifetime: int = 300, kid: str = "key-1",
+                     issuer: str | None = None) -> str:
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    claims = {"iss": issuer or client_id, "sub": client_id, "aud": audience, "iat": now, "exp": now + lifetime,
+              "jti": f"jti-{now}-{lifetime}"}
+    return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid})

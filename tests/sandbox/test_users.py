@@ -1,0 +1,135 @@
+"""Users: listing semantics (plain, filter, search, q), lookups, lifecycle status rules and timestamps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+
+from remediator.sandbox import Sandbox
+from remediator.timeutil import parse_time
+from tests.sandbox.fixtures import BOB, CAROL, CLOCK, DAVE, GONE, OPERATOR, call, small_tenant
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    with Sandbox(small_tenant(), clock=CLOCK) as sandbox:
+        yield sandbox
+
+
+def ids(reply) -> list[str]:
+    assert reply.status == 200, reply.body
+    return [u["id"] for u in reply.body]
+
+
+def test_plain_list_omits_deprovisioned_filter_and_search_include_them(sb: Sandbox) -> None:
+    assert GONE not in ids(call(sb, "GET", "/api/v1/users"))
+    assert ids(call(sb, "GET", "/api/v1/users?filter=" + quote('status eq "DEPROVISIONED"'))) == [GONE]
+    assert ids(call(sb, "GET", "/api/v1/users?search=" + quote('status eq "DEPROVISIONED"'))) == [GONE]
+
+
+def test_list_is_in_id_order_with_a_self_link(sb: Sandbox) -> None:
+    reply = call(sb, "GET", "/api/v1/users")
+    assert ids(reply) == sorted([OPERATOR, BOB, CAROL, DAVE])
+    assert reply.links() == [f'<{sb.org_url}/api/v1/users>; rel="self"']
+
+
+def test_search_is_case_insensitive_on_values_and_takes_dates_and_parentheses(sb: Sandbox) -> None:
+    assert ids(call(sb, "GET", "/api/v1/users?search=" + quote('profile.login eq "BOB@ACME.COM"'))) == [BOB]
+    query = '(status eq "ACTIVE" or status eq "SUSPENDED") and passwordChanged lt "2022-01-01T00:00:00.000Z"'
+    assert set(ids(call(sb, "GET", "/api/v1/users?search=" + quote(query)))) == {OPERATOR, CAROL, DAVE}
+    assert ids(call(sb, "GET", "/api/v1/users?search=" + quote('profile.firstName sw "car"'))) == [CAROL]
+    assert len(ids(call(sb, "GET", "/api/v1/users?search=" + quote("profile.email pr")))) == 5
+    assert ids(call(sb, "GET", "/api/v1/users?search=" + quote('type.id eq "nope"'))) == []
+
+
+def test_filter_is_case_sensitive_and_limited(sb: Sandbox) -> None:
+    assert ids(call(sb, "GET", "/api/v1/users?filter=" + quote('profile.login eq "BOB@ACME.COM"'))) == []
+    assert ids(call(sb, "GET", "/api/v1/users?filter=" + quote('profile.login eq "bob@acme.com"'))) == [BOB]
+    later = ids(call(sb, "GET", "/api/v1/users?filter=" + quote('lastUpdated gt "2020-01-01T00:00:00.000Z"')))
+    assert len(later) == 5
+    for bad in ('created gt "2020-01-01T00:00:00.000Z"', 'status sw "A"', 'status eq "ACTIVE" and',
+                'status eq ACTIVE', '(status eq "ACTIVE"'):
+        reply = call(sb, "GET", "/api/v1/users?filter=" + quote(bad))
+        assert reply.status == 400, bad
+        assert reply.body["errorCode"] == "E0000031"
+        assert reply.body["errorCauses"]
+
+
+def test_search_rejects_ne_as_the_spec_says(sb: Sandbox) -> None:
+    reply = call(sb, "GET", "/api/v1/users?search=" + quote('status ne "ACTIVE"'))
+    assert reply.status == 400 and reply.body["errorCode"] == "E0000031"
+
+
+def test_q_is_a_prefix_on_names_and_email_without_deprovisioned_or_next(sb: Sandbox) -> None:
+    assert ids(call(sb, "GET", "/api/v1/users?q=dan")) == [CAROL]
+    assert ids(call(sb, "GET", "/api/v1/users?q=bob@")) == [BOB]
+    assert ids(call(sb, "GET", "/api/v1/users?q=gary")) == []
+    reply = call(sb, "GET", "/api/v1/users?q=d&limit=1")
+    assert len(ids(reply)) == 1 and reply.next_url() is None
+    assert len(ids(call(sb, "GET", "/api/v1/users?q=d"))) == 2
+
+
+def test_get_user_by_id_login_and_me(sb: Sandbox) -> None:
+    assert call(sb, "GET", f"/api/v1/users/{BOB}").body["id"] == BOB
+    assert call(sb, "GET", "/api/v1/users/bob@acme.com").body["id"] == BOB
+    assert call(sb, "GET", "/api/v1/users/me").body["id"] == OPERATOR
+
+
+def test_unknown_user_is_okta_404(sb: Sandbox) -> None:
+    reply = call(sb, "GET", "/api/v1/users/00unknown")
+    assert reply.status == 404
+    assert reply.body["errorCode"] == "E0000007"
+    assert reply.body["errorSummary"] == "Not found: Resource not found: 00unknown (User)"
+    assert set(reply.body) == {"errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"}
+    assert reply.headers["x-okta-request-id"]
+
+
+def test_suspend_only_from_active_and_unsuspend_only_from_suspended(sb: Sandbox) -> None:
+    before = call(sb, "GET", f"/api/v1/users/{BOB}").body
+    reply = call(sb, "POST", f"/api/v1/users/{BOB}/lifecycle/suspend")
+    assert (reply.status, reply.body) == (200, {})
+    after = call(sb, "GET", f"/api/v1/users/{BOB}").body
+    assert after["status"] == "SUSPENDED"
+    assert parse_time(after["statusChanged"]) >= parse_time(CLOCK) > parse_time(before["statusChanged"])
+    assert after["lastUpdated"] == after["statusChanged"]
+    assert after["passwordChanged"] == before["passwordChanged"]
+    again = call(sb, "POST", f"/api/v1/users/{BOB}/lifecycle/suspend")
+    assert (again.status, again.body["errorCode"]) == (403, "E0000038")
+    assert call(sb, "POST", f"/api/v1/users/{CAROL}/lifecycle/unsuspend").status == 403
+    assert call(sb, "POST", f"/api/v1/users/{BOB}/lifecycle/unsuspend").status == 200
+    assert call(sb, "GET", f"/api/v1/users/{BOB}").body["status"] == "ACTIVE"
+
+
+def test_expire_and_reset_password(sb: Sandbox) -> None:
+    expired = call(sb, "POST", f"/api/v1/users/{BOB}/lifecycle/expire_password")
+    assert expired.status == 200 and expired.body["id"] == BOB and expired.body["status"] == "PASSWORD_EXPIRED"
+    reset = call(sb, "POST", f"/api/v1/users/{CAROL}/lifecycle/reset_password?sendEmail=false")
+    assert reset.status == 200 and set(reset.body) == {"resetPasswordUrl"}
+    assert reset.body["resetPasswordUrl"].startswith(sb.org_url + "/reset_password/")
+    assert call(sb, "GET", f"/api/v1/users/{CAROL}").body["status"] == "RECOVERY"
+    assert call(sb, "POST", f"/api/v1/users/{DAVE}/lifecycle/reset_password?sendEmail=true").status == 403
+    assert call(sb, "POST", f"/api/v1/users/{DAVE}/lifecycle/expire_password").status == 403
+
+
+def test_reset_factors_sessions_and_factor_unenroll(sb: Sandbox) -> None:
+    factors = call(sb, "GET", f"/api/v1/users/{BOB}/factors").body
+    assert [f["factorType"] for f in factors] == ["sms"]
+    assert call(sb, "DELETE", f"/api/v1/users/{BOB}/factors/nope").status == 404
+    assert call(sb, "DELETE", f"/api/v1/users/{BOB}/factors/{factors[0]['id']}").status == 204
+    assert call(sb, "GET", f"/api/v1/users/{BOB}/factors").body == []
+    assert call(sb, "POST", f"/api/v1/users/{BOB}/lifecycle/reset_factors").status == 200
+    assert call(sb, "POST", f"/api/v1/users/{GONE}/lifecycle/reset_factors").status == 403
+    reply = call(sb, "DELETE", f"/api/v1/users/{BOB}/sessions?oauthTokens=true")
+    assert (reply.status, reply.raw) == (204, b"")
+
+
+def test_wire_headers_on_every_response(sb: Sandbox) -> None:
+    for reply in (call(sb, "GET", "/api/v1/users"), call(sb, "GET", "/api/v1/users/nobody"),
+                  call(sb, "GET", "/api/v1/users", auth=None)):
+        assert len(reply.headers["x-okta-request-id"]) >= 20
+        assert reply.headers["Date"].endswith("GMT") and "2022" in reply.headers["Date"]
+        for name in ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset"):
+            assert int(reply.headers[name]) >= 0
+        assert reply.headers["Content-Type"].startswith("application/json")
