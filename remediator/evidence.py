@@ -281,27 +281,31 @@ class ChunkWriter:
 
 
 # reading ---------------------------------------------------------------------------------
-def iter_blocks(path: str | Path, block: int = _BLOCK) -> Iterator[bytes]:
-    """Decompressed content of a chunk in blocks of whole lines (bounded memory, no per-line calls)."""
+def iter_blocks(path: str | Path, block: int = 1 << 18) -> Iterator[bytes]:
+    """Decompressed content of a chunk in blocks of whole lines (about `block` bytes: cache-sized, bounded)."""
     gz = str(path).endswith(".gz")
-    inflate = zlib.decompressobj(31) if gz else None
-    carry = b""
+    inflate = zlib.decompressobj(31)
+    carry, pending = b"", b""
     with open(path, "rb") as f:
         while True:
-            raw = f.read(block)
-            if not raw:
-                break
-            data = inflate.decompress(raw) if inflate else raw
-            while inflate and inflate.unused_data:  # concatenated gzip members
-                rest = inflate.unused_data
-                inflate = zlib.decompressobj(31)
-                data += inflate.decompress(rest)
-            data = carry + data
+            if not pending:
+                pending = f.read(1 << 16)
+                if not pending:
+                    break
+            if gz:
+                data = inflate.decompress(pending, block)
+                pending = inflate.unconsumed_tail
+                if inflate.eof and inflate.unused_data:  # concatenated gzip members
+                    pending, inflate = inflate.unused_data, zlib.decompressobj(31)
+            else:
+                data, pending = pending, b""
             cut = data.rfind(b"\n") + 1
-            carry = data[cut:]
             if cut:
-                yield data[:cut]
-    if inflate:
+                yield carry + data[:cut] if carry else data[:cut]
+                carry = data[cut:]
+            else:
+                carry += data
+    if gz:
         carry += inflate.flush()
     if carry:
         yield carry if carry.endswith(b"\n") else carry + b"\n"
