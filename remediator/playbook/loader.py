@@ -6,6 +6,7 @@ checked without them is checked here, so that `remediator validate` fails early 
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import os
@@ -77,7 +78,10 @@ def load_playbook(path: str | Path) -> Playbook:
         raise PlaybookError(
             f"a playbook is a mapping with name, vars and states, got {show(data)}", where=located.where()
         )
-    problems = [*_kind_problems(located), *_structure_problems(located, playbook_schema(with_kinds=False))]
+    schema = playbook_schema(with_kinds=False)
+    problems = [*_structure_problems(located, schema), *_kind_problems(located)]
+    if isinstance(data.get("states"), list):
+        problems += _state_problems(located, schema["$defs"]["state"])
     if problems:
         line, message = min(problems, key=lambda p: p[0])
         raise PlaybookError(message, where=f"{located.name}:{line}")
@@ -85,11 +89,26 @@ def load_playbook(path: str | Path) -> Playbook:
 
 
 def _structure_problems(located: Located, schema: dict[str, Any]) -> list[tuple[int, str]]:
-    found = first_error(located.data, schema, located)
+    """The playbook's own keys; each state is only required to be a mapping here (see _state_problems)."""
+    outline = copy.deepcopy(schema)
+    outline["properties"]["states"]["items"] = {"type": "object", "description": "a mapping (name, kind, when, tags)"}
+    found = first_error(located.data, outline, located)
     if found is None:
         return []
     where, message = found
     return [(int(where.rsplit(":", 1)[1]), message)]
+
+
+def _state_problems(located: Located, state_schema: dict[str, Any]) -> list[tuple[int, str]]:
+    """Each state on its own, so that the message names the state rather than `states[3]`."""
+    for index, state in enumerate(located.data["states"]):
+        if not isinstance(state, dict):
+            continue  # reported by _structure_problems
+        found = first_error(state, state_schema, located, ("states", index))
+        if found is not None:
+            where, message = found
+            return [(int(where.rsplit(":", 1)[1]), f"{state_label(state, index)}: {message}")]
+    return []
 
 
 def _kind_problems(located: Located) -> list[tuple[int, str]]:

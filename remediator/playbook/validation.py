@@ -7,6 +7,7 @@ and is stricter than Okta.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -42,6 +43,9 @@ def first_error(
     errors = list(validator(schema).iter_errors(instance))
     if not errors:
         return None
+    # A misspelt key shows twice: as unknown, and as the required key it fails to be. Say the first.
+    misspelt = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
+    errors = [e for e in errors if not (e.validator == "required" and tuple(e.absolute_path) in misspelt)] or errors
     placed = [(located.line((*base, *_error_path(e))), _depth(e), e) for e in errors]
     line, _, error = min(placed, key=lambda item: (item[0], -item[1]))
     return f"{located.name}:{line}", describe(error)
@@ -106,10 +110,13 @@ def _format(error: ValidationError, name: str) -> str:
 
 def _additional(error: ValidationError, name: str) -> str:
     extras = _extras(error)
+    extra = extras[0] if extras else "?"
     schema = error.schema if isinstance(error.schema, dict) else {}
-    known = ", ".join(sorted(schema.get("properties", {}))) or "none"
+    known = sorted(schema.get("properties", {}))
     where = f" in {name}" if error.absolute_path else ""
-    return f"unknown key {show(extras[0] if extras else '?')}{where} (allowed: {known})"
+    close = difflib.get_close_matches(str(extra), known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(known) or 'none'}"
+    return f"unknown key {show(extra)}{where} ({hint})"
 
 
 def _required(error: ValidationError, name: str) -> str:

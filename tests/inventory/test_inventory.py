@@ -102,7 +102,8 @@ def test_tenant_errors_name_file_line_and_tenant(tmp_path, body, line, fragment)
     ("text", "line", "fragment"),
     [
         ("[a]\n", 1, "an inventory is a mapping"),
-        ("hosts: {}\n", 1, "missing \"tenants\""),
+        ("hosts: {}\n", 1, "unknown key \"hosts\" (allowed: tenants)"),
+        ("{}\n", 1, "missing \"tenants\""),
         ("tenants: {}\n", 1, "'tenants' must not be empty"),  # line of the key
         ("tenants:\n  acme: https://acme.okta.com\n", 2, "'tenants.acme' must be a mapping"),
         ("tenants:\n  'a b':\n    org_url: https://x.okta.com\n    token_env: T\n", 2, "tenant name 'a b'"),
