@@ -16,33 +16,39 @@ from pathlib import Path
 from typing import Any
 
 from remediator.evidence import Manifest, iter_blocks, time_key
-from remediator.hunt.sigma import Rule
+from remediator.hunt.sigma import Rule, primary
 
 
 class Engine:
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = tuple(rules)
         by_type: dict[str, list[Rule]] = {}
-        needled: list[Rule] = []
-        always: list[Rule] = []
-        needles: set[str] = set()
-        for rule in self.rules:
-            if rule.requires is None:
-                always.append(rule)
-            elif rule.requires[0] == "types":
-                for t in rule.requires[1]:
+        unindexed: list[Rule] = []
+        self._type_rules: dict[bytes, list[int]] = {}
+        self._needle_rules: dict[bytes, list[int]] = {}
+        # per rule: the clauses beyond its primary one, checked on the raw line before parsing it
+        self._secondary: list[tuple[tuple[bytes, ...], ...]] = []
+        self.parse_all = False
+        for i, rule in enumerate(self.rules):
+            first = primary(rule.requires)
+            self._secondary.append(tuple(tuple(x.encode() for x in c[1]) for c in rule.requires if c != first))
+            if first is None:
+                self.parse_all = True
+                unindexed.append(rule)
+            elif first[0] == "types":
+                for t in first[1]:
                     by_type.setdefault(t, []).append(rule)
+                    self._type_rules.setdefault(t.encode(), []).append(i)
             else:
-                needled.append(rule)
-                needles |= rule.requires[1]
+                unindexed.append(rule)
+                for n in first[1]:
+                    self._needle_rules.setdefault(n.encode(), []).append(i)
         self.by_type = {t: tuple(r) for t, r in by_type.items()}
-        self.unindexed = tuple(needled + always)
-        self.parse_all = bool(always)
-        self.needles = tuple(n.encode() for n in sorted(needles))
+        self.unindexed = tuple(unindexed)
+        self.needles = tuple(sorted(self._needle_rules))
         self.uses_admins = any(r.uses_admins for r in self.rules)
-        alternatives = "|".join(re.escape(t) for t in sorted(self.by_type))
-        self._types_rx = re.compile(rb'"eventtype"\s*:\s*"(?:' + alternatives.encode() + rb')"') if alternatives \
-            else None
+        alternatives = b"|".join(re.escape(t) for t in sorted(self._type_rules))
+        self._types_rx = re.compile(rb'"eventtype"\s*:\s*"(' + alternatives + rb')"') if alternatives else None
 
     def matches(self, event: dict[str, Any], admins: frozenset[str] = frozenset()) -> list[Rule]:
         """Every rule that matches one event."""
@@ -58,16 +64,20 @@ class Engine:
                     yield json.loads(line)
             return
         low = block.lower()
-        spans: dict[int, int] = {}
+        spans: dict[int, tuple[int, list[int]]] = {}
         if self._types_rx is not None:
             for m in self._types_rx.finditer(low):
-                _add_line(low, m.start(), spans)
-        for needle in self.needles:
+                _add_line(low, m.start(), spans, self._type_rules[m.group(1)])
+        for needle, rules in self._needle_rules.items():
             i = low.find(needle)
             while i >= 0:
-                i = low.find(needle, _add_line(low, i, spans))
+                i = low.find(needle, _add_line(low, i, spans, rules))
+        secondary = self._secondary
         for start in sorted(spans):
-            yield json.loads(block[start:spans[start]])
+            end, rules = spans[start]
+            line = low[start:end]
+            if any(all(any(x in line for x in clause) for clause in secondary[r]) for r in rules):
+                yield json.loads(block[start:end])
 
     def scan_archive(self, directory: str | Path, manifest: Manifest, since: str, until: str,
                      admins: frozenset[str] = frozenset()) -> Iterator[dict[str, Any]]:
@@ -86,10 +96,13 @@ class Engine:
         return (e for e in events if self.matches(e, admins))
 
 
-def _add_line(block: bytes, pos: int, spans: dict[int, int]) -> int:
-    """Record the line holding `pos` (start -> end); returns its end."""
+def _add_line(block: bytes, pos: int, spans: dict[int, tuple[int, list[int]]], rules: list[int]) -> int:
+    """Record the line holding `pos` (start -> end, candidate rules); returns its end."""
     start = block.rfind(b"\n", 0, pos) + 1
     end = block.find(b"\n", pos)
     end = len(block) if end < 0 else end
-    spans[start] = end
+    if start in spans:
+        spans[start][1].extend(rules)
+    else:
+        spans[start] = (end, list(rules))
     return end

@@ -32,9 +32,11 @@ from typing import Any
 import yaml
 
 Predicate = Callable[[dict[str, Any], frozenset[str]], bool]
-# What a raw line must contain for the rule to possibly match: ("types", eventTypes) or ("needles",
-# lowercase substrings, one of which must appear); None: no such guarantee, test every event.
-Requirement = tuple[str, frozenset[str]] | None
+# What a raw line must contain for the rule to possibly match, as clauses that must all hold: each is
+# ("types", eventTypes: the event is of one of them) or ("needles", lowercase substrings: one of them is
+# in the line). No clause: no such guarantee, every event must be parsed and tested.
+Clause = tuple[str, frozenset[str]]
+Requirement = tuple[Clause, ...]
 
 LEVELS = {"informational": "info", "info": "info", "low": "low", "medium": "medium", "high": "high",
           "critical": "critical"}
@@ -187,10 +189,10 @@ def compile_field(spec: str, raw: Any) -> tuple[Predicate, Requirement, bool]:
 
     if "exists" in mset:
         want = str(as_text(values[0])).lower() in ("true", "yes", "1")
-        return (lambda e, a: bool(resolve(e, path)) == want), None, False
+        return (lambda e, a: bool(resolve(e, path)) == want), (), False
     if "admin" in mset:
         want = str(values[0]).lower() in ("true", "yes", "1")
-        return (lambda e, a: any((as_text(x) in a) for x in resolve(e, path)) == want), None, True
+        return (lambda e, a: any((as_text(x) in a) for x in resolve(e, path)) == want), (), True
     if "fieldref" in mset:
         others = [tuple(str(v).split(".")) for v in values]
 
@@ -199,7 +201,7 @@ def compile_field(spec: str, raw: Any) -> tuple[Predicate, Requirement, bool]:
             hits = [bool(mine & {str(as_text(x)).lower() for x in resolve(e, o)}) for o in others]
             return all(hits) if need_all else any(hits)
 
-        return fieldref, None, False
+        return fieldref, (), False
 
     tests: list[Callable[[Any], bool]] = []
     for v in values:
@@ -223,35 +225,36 @@ def compile_field(spec: str, raw: Any) -> tuple[Predicate, Requirement, bool]:
 
 def _leaf_requirement(field: str, how: str, mods: set[str], values: list[Any]) -> Requirement:
     if any(v is None for v in values):
-        return None
+        return ()
     if field.lower() == "eventtype" and how == "eq" and not mods - {"all"} and all(
             isinstance(v, str) and not any(t.startswith("\0") for t in _tokens(v)) for v in values):
-        return ("types", frozenset(v.lower() for v in values))
+        return (("types", frozenset(v.lower() for v in values)),)
     needles = [_needle(v, how) for v in values]
     if "all" in mods:
-        usable = [n for n in needles if n]
-        return ("needles", frozenset([max(usable, key=len)])) if usable else None
+        return tuple(("needles", frozenset([n])) for n in needles if n)
     if any(n is None for n in needles):
-        return None
-    return ("needles", frozenset(n for n in needles if n))
+        return ()
+    return (("needles", frozenset(n for n in needles if n)),)
+
+
+def primary(req: Requirement) -> Clause | None:
+    """The most selective clause: eventTypes (fewest first), else the substrings whose shortest is longest."""
+    types = [c for c in req if c[0] == "types"]
+    if types:
+        return min(types, key=lambda c: len(c[1]))
+    return max(req, key=lambda c: min(len(n) for n in c[1])) if req else None
 
 
 def all_of(reqs: list[Requirement]) -> Requirement:
-    types = [r for r in reqs if r and r[0] == "types"]
-    if types:
-        return min(types, key=lambda r: len(r[1]))
-    needles = [r for r in reqs if r]
-    if needles:
-        return max(needles, key=lambda r: min(len(n) for n in r[1]))
-    return None
+    return tuple(dict.fromkeys(c for r in reqs for c in r))
 
 
 def any_of(reqs: list[Requirement]) -> Requirement:
-    if not reqs or any(r is None for r in reqs):
-        return None
-    if all(r[0] == "types" for r in reqs):  # type: ignore[index]
-        return ("types", frozenset().union(*(r[1] for r in reqs)))  # type: ignore[index]
-    return ("needles", frozenset().union(*(r[1] for r in reqs)))  # type: ignore[index]
+    firsts = [primary(r) for r in reqs]
+    if not firsts or any(c is None for c in firsts):
+        return ()
+    kind = "types" if all(c[0] == "types" for c in firsts) else "needles"  # type: ignore[index]
+    return ((kind, frozenset().union(*(c[1] for c in firsts))),)  # type: ignore[index]
 
 
 def compile_search(value: Any) -> tuple[Predicate, Requirement, bool]:
@@ -312,7 +315,7 @@ class _Condition:
         if self._peek() == "not":
             self._next()
             pred, _, uses = self._not()
-            return (lambda e, a: not pred(e, a)), None, uses
+            return (lambda e, a: not pred(e, a)), (), uses
         return self._primary()
 
     def _primary(self) -> tuple[Predicate, Requirement, bool]:

@@ -101,8 +101,17 @@ def test_a_file_of_several_rules_loads_each_or_skips_it(tmp_path: Any) -> None:
 
 
 def test_requirements_let_the_engine_skip_lines() -> None:
-    assert rule({"s": {"eventType": ["A.b", "c.d"]}, "condition": "s"}).requires == ("types", frozenset({"a.b", "c.d"}))
-    assert rule({"s": {"actor.alternateId": "X@Y"}, "condition": "s"}).requires == ("needles", frozenset({"x@y"}))
-    assert rule({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s and not f"}).requires[0] == "types"
-    assert rule({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s or not f"}).requires is None
-    assert rule({"s": {"x|re": "a.b"}, "condition": "s"}).requires is None
+    def req(det: dict[str, Any]) -> Any:
+        return rule(det).requires
+
+    assert req({"s": {"eventType": ["A.b", "c.d"]}, "condition": "s"}) == (("types", frozenset({"a.b", "c.d"})),)
+    assert req({"s": {"actor.alternateId": "X@Y"}, "condition": "s"}) == (("needles", frozenset({"x@y"})),)
+    assert req({"s": {"eventType": "a", "x|contains": "Q"}, "condition": "s"}) == (
+        ("types", frozenset({"a"})), ("needles", frozenset({"q"})))
+    assert req({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s and not f"}) == (("types", frozenset({"a"})),)
+    assert req({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s or not f"}) == ()
+    assert req({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s or f"}) == (
+        ("needles", frozenset({"a", "y"})),)
+    assert req({"s": {"x|re": "a.b"}, "condition": "s"}) == ()
+    assert req({"s": {"x|contains|all": ["ab", "cd"]}, "condition": "s"}) == (
+        ("needles", frozenset({"ab"})), ("needles", frozenset({"cd"})))
