@@ -100,3 +100,41 @@ def test_schema_is_closed_and_scopes_are_okta_names():
     cls = REGISTRY[KIND]
     assert cls.schema["additionalProperties"] is False
     assert set(cls.scopes) == {"okta.orgs.read", "okta.orgs.manage"}
+
+
+def _snapshot():
+    from remediator.sandbox.snapshot import minimal
+
+    snap = minimal(clock="2022-03-22T12:00:00.000Z")
+    snap["okta_support"] = {"support": "ENABLED", "expiration": "2022-03-22T20:00:00.000Z", "caseNumber": None}
+    snap["support_cases"] = [
+        {"caseNumber": "00042", "subject": "SSO", "impersonation": {"status": "ENABLED",
+                                                                    "expiration": "2022-03-23T12:00:00.000Z"},
+         "selfAssigned": {"status": "NOT_REQUIRED"}},
+        {"caseNumber": "00043", "subject": "MFA", "impersonation": {"status": "REQUESTED", "expiration": None},
+         "selfAssigned": {"status": "NOT_REQUIRED"}},
+    ]
+    return snap
+
+
+async def test_three_steps_on_the_sandbox():
+    from remediator.sandbox import Sandbox
+    from tests.kinds import live
+
+    with Sandbox(_snapshot(), clock="2022-03-22T12:00:00Z") as sb:
+        events = len(sb.logs)
+        changes, findings = await live.plan(sb, KIND, {"enabled": False})
+        assert [c.action for c in changes] == ["revoke", "disable_case_impersonation"]
+        assert [f.target.id for f in findings] == ["00043"]
+        assert len(sb.logs) == events, "planning wrote to the tenant"
+        applied = await live.apply(sb, KIND, {"enabled": False}, changes)
+        assert all(a.request_id for a in applied)
+        new = sb.logs[events:]
+        assert [e["eventType"] for e in new] == ["user.session.impersonation.revoke"] * 2
+        assert {a.request_id for a in applied} <= {e.get("debugContext", {}).get("debugData", {}).get("requestId")
+                                                     for e in new}
+        state = sb.snapshot()
+        assert state["okta_support"]["support"] == "DISABLED"
+        assert state["support_cases"][0]["impersonation"]["status"] == "DISABLED"
+        again, findings_again = await live.plan(sb, KIND, {"enabled": False})
+        assert again == [] and [f.target.id for f in findings_again] == ["00043"]
