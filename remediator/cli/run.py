@@ -143,7 +143,7 @@ def apply(
     max_changes: Annotated[int | None, typer.Option("--max-changes", min=0, help="Override max_changes.")] = None,
     report: ReportOpt = None,
 ) -> int:
-    """Apply a playbook (plan, show, confirm, apply) or exactly a saved plan."""
+    """Apply a playbook (plan, show, confirm, apply) or exactly a saved plan (reviewed already: no question)."""
     settings = RunSettings(forks=forks, journal_path=journal, max_changes=max_changes)
     tenants = _tenants(inventory, limit)
     specs = {t.name: t for t in tenants}
@@ -170,7 +170,7 @@ def apply(
         }
     if not as_json:
         render_plan(plan_doc, _console())
-    if plan_doc.has_changes and not yes:
+    if plan_doc.has_changes and not yes and not run_args["saved"]:  # a saved plan was reviewed already
         if not sys.stdin.isatty():
             raise InputError("there is no terminal to confirm on: review the plan, then run again with --yes",
                              where="apply")
