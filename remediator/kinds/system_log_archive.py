@@ -24,6 +24,13 @@ LOGS = "/api/v1/logs"
 PAGE = 1000
 
 
+async def tenant_now(ctx: TenantContext) -> str:
+    """The tenant's "now". The client learns the tenant's clock from `Date` headers, so ask once first
+    (one System Log event, newest first: the cheapest call the `okta.logs.read` scope allows)."""
+    await ctx.client.get(LOGS, {"limit": 1, "sortOrder": "DESCENDING"})
+    return format_time(ctx.client.server_now())
+
+
 def covered_range(manifest: Manifest | None) -> list[str] | None:
     if manifest is None or manifest.covered is None:
         return None
@@ -112,7 +119,7 @@ class SystemLogArchive(Kind):
         manifest = load_manifest(directory)
         return {
             "dir": str(directory),
-            "now": format_time(ctx.client.server_now()),
+            "now": await tenant_now(ctx),
             "covered": covered_range(manifest),
             "retention_lost": manifest.retention_lost if manifest else [],
         }
@@ -151,7 +158,7 @@ class SystemLogArchive(Kind):
         manifest = load_manifest(directory) or Manifest(tenant=ctx.name, org_url=ctx.client.org_url)
         clean_orphans(directory, manifest)
         want = (change.after["covered"][0], change.after["covered"][1])
-        oldest = retention_start(format_time(ctx.client.server_now()))
+        oldest = retention_start(await tenant_now(ctx))
         chunk_events = int(self.args.get("chunk_events") or 100_000)
         request_id, fetched = None, 0
         for since, until, forward in missing_ranges(want, covered_range(manifest)):

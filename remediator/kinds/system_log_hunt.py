@@ -17,6 +17,7 @@ from remediator.errors import InputError
 from remediator.evidence import load_manifest, tenant_dir, time_key
 from remediator.hunt import Engine, RuleSet, load_rule_set
 from remediator.kinds.base import Kind, TenantContext, register
+from remediator.kinds.system_log_archive import tenant_now
 from remediator.plan import Change, Finding, Target
 from remediator.timeutil import format_time, parse_time
 
@@ -85,7 +86,7 @@ class SystemLogHunt(Kind):
         return since, until
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
-        now = format_time(ctx.client.server_now())
+        now = await tenant_now(ctx)
         since, until = self._range(now)
         admins: frozenset[str] = frozenset()
         if self.engine.uses_admins:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from remediator.kinds.base import TenantContext
@@ -41,9 +41,12 @@ class FakeClient:
         self.until_inclusive = until_inclusive
         self.kill_after_pages = kill_after_pages
         self.calls: list[dict[str, Any]] = []
+        self.gets: list[dict[str, Any]] = []
+        self.calibrated = False
 
     def server_now(self) -> datetime:
-        return self.now
+        # like the real client: the tenant's clock is only known after a response's `Date` header
+        return self.now if self.calibrated else datetime.now(UTC)
 
     def _in_range(self, published: str, since: str | None, until: str | None) -> bool:
         t = parse_time(published)
@@ -57,10 +60,17 @@ class FakeClient:
                 return False
         return True
 
+    async def get(self, path: str, params: dict | None = None) -> Page:
+        assert path == "/api/v1/logs"
+        self.gets.append(dict(params or {}))
+        self.calibrated = True
+        return Page(200, self.events[-1:], "req-get")
+
     async def pages(self, path: str, params: dict | None = None, *, stop_on_empty: bool = False) -> AsyncIterator[Page]:
         assert path == "/api/v1/logs"
         params = dict(params or {})
         self.calls.append(params)
+        self.calibrated = True
         assert params.get("sortOrder") == "ASCENDING"
         limit = int(params.get("limit", 100))
         selected = [e for e in self.events if self._in_range(e["published"], params.get("since"), params.get("until"))]
