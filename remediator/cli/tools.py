@@ -77,6 +77,13 @@ def sandbox_serve(
             parse_time(clock)
         except ValueError as exc:
             raise InputError(str(exc), where="--clock") from None
+    if faults:
+        from remediator.sandbox.faults import parse_faults
+
+        try:
+            parse_faults(faults)
+        except ValueError as exc:
+            raise InputError(str(exc), where="--faults") from None
     return run_serve(
         scenario=scenario,
         snapshot=snapshot_file,
