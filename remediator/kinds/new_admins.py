@@ -1,0 +1,266 @@
+"""`okta.new_admins`: no account created after a date holds an admin role unless allowed.
+
+An attacker who reached the Admin Console makes an account of their own and gives it a role; this kind
+finds such accounts (user `created` at or after `created_after`, holding any role directly or through a
+group) and, unless their login or id is in `allow`:
+
+- `suspend` (default): `POST /users/{id}/lifecycle/suspend`, then `DELETE /users/{id}/sessions?oauthTokens=true`.
+  Okta suspends only ACTIVE users; an account in another status (RECOVERY, LOCKED_OUT, STAGED, ...) has
+  its roles unassigned instead, which reaches the same end-state;
+- `unassign_roles`: one change per account removing every role assigned to it directly
+  (`DELETE /users/{id}/roles/{roleAssignmentId}` each). A role held through a group cannot be removed
+  from the user, and removing the group's role would strip every other member too, so it is a finding
+  (high) naming the group, for a person to decide;
+- `report`: a finding (high) per account, nothing changed.
+
+Already SUSPENDED or DEPROVISIONED accounts need nothing. Protected accounts (the token owner,
+`break_glass` logins) are never changed: they become findings. Guardrail: a plan never suspends or
+strips the last ACTIVE SUPER_ADMIN; when every active super admin would be hit, those changes become
+critical findings instead.
+
+Separately, every role assignment made after the date (its `created`), on any admin, is a finding with
+who granted it and when, as the System Log says: one bounded query for `user.account.privilege.grant`
+and `group.privilege.grant` from `created_after` (or the 90-day retention limit) to the tenant's now.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from remediator.errors import InputError, OktaApiError
+from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
+from remediator.kinds.common import (
+    DATE_TIME,
+    INACTIVE,
+    active_super_admins,
+    at_or_after,
+    login,
+    observe_admins,
+    okta_time,
+    protection,
+    role_names,
+    user_target,
+    when,
+)
+from remediator.plan import Change, Finding
+from remediator.timeutil import format_time, parse_time
+
+GRANT_FILTER = 'eventType eq "user.account.privilege.grant" or eventType eq "group.privilege.grant"'
+RETENTION = timedelta(days=90)
+
+
+def grant_view(event: dict[str, Any]) -> dict[str, Any]:
+    """A privilege-grant event, reduced to what a responder reads: when, who, to whom, what."""
+    debug = (event.get("debugContext") or {}).get("debugData") or {}
+    return {
+        "uuid": event.get("uuid"),
+        "published": event.get("published"),
+        "eventType": event.get("eventType"),
+        "actor": (event.get("actor") or {}).get("alternateId"),
+        "targets": [t.get("id") for t in event.get("target") or []],
+        "privilege": debug.get("privilegeGranted"),
+    }
+
+
+def _closest_grant(grants: list[dict[str, Any]], holder: str, created: Any) -> dict[str, Any] | None:
+    """The grant event for `holder` (user or group id) published closest to the role's `created`."""
+    moment = when(created)
+    mine = [g for g in grants if holder in g.get("targets", [])]
+    if not mine or moment is None:
+        return mine[-1] if mine else None
+    return min(mine, key=lambda g: abs(((when(g["published"]) or moment) - moment).total_seconds()))
+
+
+@register
+class NewAdmins(Kind):
+    """No account created after `created_after` holds an admin role unless allowed; new grants reported.
+
+    Example::
+
+        - name: No admin account created since the breach
+          okta.new_admins:
+            created_after: "2022-01-21T00:00:00Z"
+            allow: [new-hire-admin@acme.com]
+            action: suspend
+    """
+
+    name = "okta.new_admins"
+    schema = {
+        "type": "object",
+        "required": ["created_after"],
+        "properties": {
+            "created_after": {**DATE_TIME, "description": "accounts created at or after this are suspect"},
+            "allow": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": [],
+                      "description": "logins or user ids of legitimate new admins"},
+            "action": {"enum": ["suspend", "unassign_roles", "report"], "default": "suspend"},
+        },
+        "additionalProperties": False,
+    }
+    scopes = ("okta.roles.read", "okta.users.read", "okta.groups.read", "okta.logs.read",
+              "okta.users.manage", "okta.roles.manage")
+
+    async def read(self, ctx: TenantContext) -> dict[str, Any]:
+        observed = await observe_admins(ctx)
+        since, now = parse_time(self.args["created_after"]), ctx.client.server_now()
+        start = max(since, now - RETENTION)
+        grants: list[dict[str, Any]] = []
+        if start < now:
+            events = await ctx.reads.events(GRANT_FILTER, format_time(start), format_time(now))
+            grants = [grant_view(e) for e in events]
+        observed["grants"] = grants
+        observed["log_range"] = {"since": format_time(start), "until": format_time(now)}
+        return observed
+
+    # diff -----------------------------------------------------------------------------------
+    def _allowed(self, user: dict[str, Any]) -> bool:
+        allow = {str(x).lower() for x in self.args.get("allow", [])}
+        return login(user).lower() in allow or str(user.get("id", "")).lower() in allow
+
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        since = parse_time(self.args["created_after"])
+        out: list[Change | Finding] = []
+        for admin in observed.get("admins", []):
+            if self._suspect(admin, since):
+                out.extend(self._contain(observed, admin))
+        out = self._keep_last_super_admin(observed, out)
+        for admin in observed.get("admins", []):
+            out.extend(self._grants(observed, admin, since))
+        return out
+
+    def _suspect(self, admin: dict[str, Any], since: datetime) -> bool:
+        user = admin["user"]
+        return (at_or_after(user.get("created"), since) and not self._allowed(user)
+                and user.get("status") not in INACTIVE)
+
+    def _contain(self, observed: dict[str, Any], admin: dict[str, Any]) -> list[Change | Finding]:
+        user, roles = admin["user"], admin.get("roles", [])
+        action = self.args.get("action", "suspend")
+        since = okta_time(self.args["created_after"])
+        head = f"{login(user)} was created {user.get('created')}, after {since}, and holds {role_names(roles)}"
+        evidence = {"created": user.get("created"), "status": user.get("status"), "roles": roles}
+        why = protection(observed, user)
+        if why:
+            return [self.finding("high", f"new admin account {login(user)} is protected ({why}): review it by hand",
+                                 user_target(user), {**evidence, "why": f"{why}: automation never changes it"})]
+        if action == "report":
+            return [self.finding("high", f"admin account created after {since}: {login(user)}",
+                                 user_target(user), evidence)]
+        if action == "suspend" and user.get("status") == "ACTIVE":
+            return [self.change("suspend", user_target(user), {"status": "ACTIVE"}, {"status": "SUSPENDED"},
+                                f"{head}: suspend it and end its sessions and OAuth tokens.")]
+        out: list[Change | Finding] = []
+        direct = [r for r in roles if r.get("assignmentType") != "GROUP"]
+        if direct:
+            fallback = "" if action == "unassign_roles" else f"; Okta cannot suspend a {user.get('status')} user"
+            out.append(self.change(
+                "unassign_role", user_target(user), {"roles": [r["id"] for r in direct]}, {"roles": []},
+                f"{head}: unassign its directly assigned roles ({role_names(direct)}){fallback}.",
+            ))
+        for role in roles:
+            if role.get("assignmentType") == "GROUP":
+                group = role.get("group") or "an unnamed group"
+                out.append(self.finding(
+                    "high", f"{login(user)} holds {role.get('type')} through group {group}: remove it by hand",
+                    user_target(user), {**evidence, "role": role, "group": role.get("group"),
+                                        "why": "a group's role cannot be unassigned from one member"},
+                ))
+        return out
+
+    def _keep_last_super_admin(self, observed: dict[str, Any], out: list[Change | Finding]) -> list[Change | Finding]:
+        supers = set(active_super_admins(observed.get("admins", [])))
+        roles = {a["user"]["id"]: a.get("roles", []) for a in observed.get("admins", [])}
+
+        def strips_super(item: Change | Finding) -> bool:
+            if not isinstance(item, Change) or item.target.id not in supers:
+                return False
+            if item.action == "suspend":
+                return True
+            kept = [r for r in roles[item.target.id] if r.get("id") not in item.before.get("roles", [])]
+            return not any(r.get("type") == "SUPER_ADMIN" for r in kept)
+
+        hit = {i.target.id for i in out if strips_super(i)}
+        if not supers or supers - hit:
+            return out
+        return [
+            self.finding("critical", f"would leave no active super admin: {item.target.label} kept",
+                         item.target, {"planned": item.to_json(), "active_super_admins": sorted(supers)})
+            if strips_super(item) else item
+            for item in out
+        ]
+
+    def _grants(self, observed: dict[str, Any], admin: dict[str, Any], since: datetime) -> list[Finding]:
+        user, out = admin["user"], []
+        rng = observed.get("log_range") or {}
+        for role in admin.get("roles", []):
+            if not at_or_after(role.get("created"), since):
+                continue
+            holder = role.get("group") if role.get("assignmentType") == "GROUP" else user["id"]
+            grant = _closest_grant(observed.get("grants", []), str(holder), role.get("created"))
+            evidence: dict[str, Any] = {"role": role}
+            if grant:
+                evidence.update(granted_by=grant["actor"], granted_at=grant["published"], event=grant["uuid"])
+            else:
+                span = f"{rng.get('since')} and {rng.get('until')}"
+                evidence.update(granted_by=None, log=f"no grant event between {span}")
+            via = f" through group {holder}" if holder != user["id"] else ""
+            out.append(self.finding(
+                "high", f"{role.get('type')} granted to {login(user)}{via} on {role.get('created')}",
+                user_target(user), evidence,
+            ))
+        return out
+
+    def explain(self, observed: dict[str, Any]) -> list[str]:
+        since = parse_time(self.args["created_after"])
+        notes = []
+        for admin in observed.get("admins", []):
+            user = admin["user"]
+            if not at_or_after(user.get("created"), since):
+                continue
+            if self._allowed(user):
+                notes.append(f"{login(user)}: created {user.get('created')} but allowed")
+            elif user.get("status") in INACTIVE:
+                notes.append(f"{login(user)}: created {user.get('created')} but already {user.get('status')}")
+        old = sum(1 for a in observed.get("admins", []) if not at_or_after(a["user"].get("created"), since))
+        notes.append(f"{old} admin account(s) were created before {okta_time(self.args['created_after'])}")
+        return notes
+
+    # apply ----------------------------------------------------------------------------------
+    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
+        uid = change.target.id
+        if change.action == "suspend":
+            return {"status": ((await ctx.client.get_json(f"/api/v1/users/{uid}")) or {}).get("status")}
+        held = {r.get("id") for r in (await ctx.client.get_json(f"/api/v1/users/{uid}/roles")) or []}
+        return {"roles": [rid for rid in change.before.get("roles", []) if rid in held]}
+
+    def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
+        if change.action == "unassign_role":
+            # the planned roles still held are still to remove; none left is done
+            return "done" if not current.get("roles") else "pending"
+        return super().verdict(change, current)
+
+    async def apply(self, ctx: TenantContext, change: Change) -> Applied:
+        uid = change.target.id
+        if change.action == "suspend":
+            async def suspended() -> Any:
+                resp = await ctx.client.get(f"/api/v1/users/{uid}")
+                return resp if (resp.body or {}).get("status") == "SUSPENDED" else None
+
+            resp = await ctx.client.request("POST", f"/api/v1/users/{uid}/lifecycle/suspend", recheck=suspended)
+            sessions = f"/api/v1/users/{uid}/sessions"
+            cleared = await ctx.client.request("DELETE", sessions, params={"oauthTokens": "true"})
+            return Applied(request_id=resp.request_id, detail={"sessions_request_id": cleared.request_id})
+        if change.action == "unassign_role":
+            done: dict[str, str | None] = {}
+            for rid in change.before.get("roles", []):
+                try:
+                    resp = await ctx.client.request("DELETE", f"/api/v1/users/{uid}/roles/{rid}")
+                except OktaApiError as exc:
+                    if exc.status != 404:
+                        raise
+                    done[rid] = None  # already gone (an earlier, interrupted run)
+                    continue
+                done[rid] = resp.request_id
+            ids = [r for r in done.values() if r]
+            return Applied(request_id=ids[-1] if ids else None, detail={"unassigned": done})
+        raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
