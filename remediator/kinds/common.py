@@ -6,7 +6,7 @@ findings out) and so that a kind's `diff` never needs anything but its arguments
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from remediator.plan import Target
@@ -114,3 +114,15 @@ async def observe_admins(ctx: Any) -> dict[str, Any]:
     admins = await ctx.reads.admins()
     me = await ctx.reads.me()
     return {"admins": admins_view(admins), "protected": protected_view(me, ctx.protected_logins)}
+
+
+async def tenant_now(ctx: Any) -> datetime:
+    """The tenant's clock, as the upper bound of a System Log query.
+
+    The client learns the clock from the `Date` of a response, so make sure one was seen (`me()` is
+    memoised and every run needs it anyway): a skewed host clock would otherwise bound the query. `Date`
+    has a one-second resolution, so the bound is taken two seconds later, or an event written a moment
+    ago (by the previous run's apply) would fall outside it.
+    """
+    await ctx.reads.me()
+    return ctx.client.server_now() + timedelta(seconds=2)

@@ -40,6 +40,7 @@ from remediator.kinds.common import (
     okta_time,
     protection,
     role_names,
+    tenant_now,
     user_target,
     when,
 )
@@ -102,7 +103,7 @@ class NewAdmins(Kind):
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         observed = await observe_admins(ctx)
-        since, now = parse_time(self.args["created_after"]), ctx.client.server_now()
+        since, now = parse_time(self.args["created_after"]), await tenant_now(ctx)
         start = max(since, now - RETENTION)
         grants: list[dict[str, Any]] = []
         if start < now:

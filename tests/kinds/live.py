@@ -31,12 +31,16 @@ async def plan(sandbox: Any, kind_name: str, args: dict[str, Any], **ctx: Any) -
 
 
 async def apply(sandbox: Any, kind_name: str, args: dict[str, Any], changes: list[Change], **ctx: Any) -> list[Any]:
-    """Check each change is pending, apply it, check it is done (as the engine does from a saved plan)."""
+    """Check each change is pending, apply it (as the engine does from a saved plan), then check in a
+    later run (fresh reads, fresh kind) that every change is done, so a rerun would skip it."""
     applied = []
     async with tenant(sandbox, **ctx) as context:
         kind: Kind = REGISTRY[kind_name]("live", args)
         for change in changes:
             assert kind.verdict(change, await kind.current(context, change)) == "pending", change
             applied.append(await kind.apply(context, change))
+    async with tenant(sandbox, **ctx) as context:
+        kind = REGISTRY[kind_name]("live", {})
+        for change in changes:
             assert kind.verdict(change, await kind.current(context, change)) == "done", change
     return applied

@@ -41,7 +41,7 @@ async def test_read_makes_one_bounded_log_query():
     logs = client.calls_to("GET", "/api/v1/logs")
     assert len(logs) == 1
     assert logs[0][2]["filter"] == GRANT_FILTER
-    assert logs[0][2]["since"] == "2022-01-21T00:00:00.000Z" and logs[0][2]["until"] == "2022-03-22T12:00:00.000Z"
+    assert logs[0][2]["since"] == "2022-01-21T00:00:00.000Z" and logs[0][2]["until"] == "2022-03-22T12:00:02.000Z"
     assert observed["grants"][0] == {"uuid": "e1", "published": "2022-01-25T00:01:00.100Z",
                                      "eventType": "user.account.privilege.grant", "actor": "system@okta.com",
                                      "targets": ["00umal"], "privilege": "Super administrator"}
@@ -50,7 +50,7 @@ async def test_read_makes_one_bounded_log_query():
 async def test_log_query_starts_within_retention():
     client = _org()
     await REGISTRY[KIND]("s", {"created_after": "2020-01-01T00:00:00Z"}).read(context(client))
-    assert client.calls_to("GET", "/api/v1/logs")[0][2]["since"] == "2021-12-22T12:00:00.000Z"
+    assert client.calls_to("GET", "/api/v1/logs")[0][2]["since"] == "2021-12-22T12:00:02.000Z"
 
 
 async def test_suspend_apply_then_plan_again():
