@@ -1,0 +1,78 @@
+"""okta.api_tokens: data files (the caller's own token, allow by name or id, the date limit), writes, three steps."""
+
+from __future__ import annotations
+
+import pytest
+
+from remediator.kinds import REGISTRY
+from tests.kinds import datafiles
+from tests.kinds.fakes import FakeClient, api_error, context, user
+
+KIND = "okta.api_tokens"
+ARGS = {"created_after": "2022-01-21T00:00:00Z"}
+
+
+@pytest.mark.parametrize("path", datafiles.cases("api_tokens"), ids=lambda p: p.stem)
+def test_diff_data_files(path):
+    datafiles.run(KIND, path)
+
+
+def _client():
+    tokens = {"00Tevil": {"id": "00Tevil", "name": "backup", "userId": "00umal", "created": "2022-01-25T00:00:00.000Z",
+                          "tokenWindow": "P30D", "network": {"connection": "ANYWHERE"}},
+              "00Tmine": {"id": "00Tmine", "name": "me", "userId": "00uops", "created": "2022-02-25T00:00:00.000Z"}}
+    client = FakeClient({("GET", "/api/v1/api-tokens"): lambda *_: list(tokens.values()),
+                         ("GET", "/api/v1/users/me"): user("00uops", "ops@acme.com")})
+    for tid in list(tokens):
+        def get(_p, _j, tid=tid):
+            if tid not in tokens:
+                raise api_error(404)
+            return tokens[tid]
+
+        def delete(_p, _j, tid=tid):
+            if tid not in tokens:
+                raise api_error(404, "DELETE")
+            del tokens[tid]
+        client.routes[("GET", f"/api/v1/api-tokens/{tid}")] = get
+        client.routes[("DELETE", f"/api/v1/api-tokens/{tid}")] = delete
+    return client, tokens
+
+
+async def test_plan_apply_plan_and_a_repeated_delete():
+    client, tokens = _client()
+    kind = REGISTRY[KIND]("s", ARGS)
+    ctx = context(client)
+    out = kind.diff(await kind.read(ctx))
+    changes = [c for c in out if c.__class__.__name__ == "Change"]
+    assert [c.target.id for c in changes] == ["00Tevil"]
+    assert [f.target.id for f in out if f not in changes] == ["00Tmine"]
+    change = changes[0]
+    assert kind.verdict(change, await kind.current(ctx, change)) == "pending"
+    assert (await kind.apply(ctx, change)).request_id
+    assert "00Tevil" not in tokens and "00Tmine" in tokens
+    assert kind.verdict(change, await kind.current(ctx, change)) == "done"
+    assert (await kind.apply(ctx, change)).detail == {"already": "revoked"}
+    again = REGISTRY[KIND]("s", ARGS)
+    assert [c for c in again.diff(await again.read(context(client))) if c.__class__.__name__ == "Change"] == []
+
+
+async def test_three_steps_on_the_sandbox():
+    from remediator.sandbox import Sandbox
+    from remediator.sandbox.snapshot import minimal
+    from tests.kinds import live
+
+    snap = minimal(clock="2022-03-22T12:00:00.000Z")
+    snap["api_tokens"] = [
+        {"id": "00Tevil0000000000000", "name": "backup", "userId": snap["operator"] + "x", "clientName": "Okta API",
+         "created": "2022-01-25T00:00:00.000Z", "lastUpdated": "2022-01-25T00:00:00.000Z", "expiresAt": None,
+         "tokenWindow": "P30D", "network": {"connection": "ANYWHERE"}},
+    ]
+    with Sandbox(snap, clock="2022-03-22T12:00:00Z") as sb:
+        events = len(sb.logs)
+        changes, _ = await live.plan(sb, KIND, ARGS)
+        assert [c.target.id for c in changes] == ["00Tevil0000000000000"]
+        assert len(sb.logs) == events
+        await live.apply(sb, KIND, ARGS, changes)
+        assert [e["eventType"] for e in sb.logs[events:]] == ["system.api_token.revoke"]
+        again, _ = await live.plan(sb, KIND, ARGS)
+        assert again == []
