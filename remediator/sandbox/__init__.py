@@ -61,22 +61,21 @@ def prepare(*, snapshot: dict[str, Any] | None = None, snapshot_path: str | os.P
         raise InputError("give a snapshot or a snapshot file, not both", "--snapshot")
     if scenario and (snapshot is not None or snapshot_path is not None):
         raise InputError("give --scenario or --snapshot, not both", "--scenario")
-    owned = False
     if snapshot_path is not None:
-        snapshot, owned = read_snapshot_file(snapshot_path), True
+        snapshot = read_snapshot_file(snapshot_path)
     start = _start_time(clock, snapshot, scenario)
     if scenario:
         from remediator.sandbox.scenarios import load as load_scenario
 
         start = start or parse_time(format_time(datetime.now().astimezone()))
-        snapshot, owned = load_scenario(scenario, users, seed, format_time(start)), True
+        snapshot = load_scenario(scenario, users, seed, format_time(start))
         start = _start_time(clock, snapshot, scenario) or start
     if snapshot is None:
-        snapshot, owned = snapshot_format.minimal(clock=format_time(start) if start else None), True
+        snapshot = snapshot_format.minimal(clock=format_time(start) if start else None)
     try:
         config = SandboxConfig(rate_limits=rate_limits, time_scale=time_scale, faults=faults, seed=seed,
                                token=token or random_token(), clock=format_time(start) if start else None)
-        store = snapshot_format.load(snapshot, copy_data=not owned)
+        store = snapshot_format.load(snapshot)
     except ValueError as err:
         raise InputError(str(err), "sandbox") from None
     return store, Clock(start), config
@@ -125,7 +124,8 @@ class Sandbox:
 
     @property
     def logs(self) -> list[dict[str, Any]]:
-        return self._call(lambda: json.loads(json.dumps(self.store.logs)))
+        """The events so far (a new list; the events themselves are immutable and shared: read-only)."""
+        return self._call(lambda: list(self.store.logs))
 
     def _call(self, fn: Any) -> Any:
         if self._server.thread.is_alive():

@@ -65,7 +65,8 @@ async def get_api_token(request: web.Request) -> web.StreamResponse:
 @scope("okta.apiTokens.manage")
 async def revoke_api_token(request: web.Request) -> web.StreamResponse:
     token = _token_or_404(request)
-    tenant_of(request).store.api_tokens.remove(token)
+    store = tenant_of(request).store
+    store.api_tokens = [t for t in store.api_tokens if t is not token]
     syslog.record(request, "system.api_token.revoke",
                   [syslog.named_target(token["id"], "Token", token.get("name"))])
     return web.Response(status=204)
@@ -156,6 +157,9 @@ async def update_case(request: web.Request) -> web.StreamResponse:
     status = (body.get("impersonation") or {}).get("status")
     if status is not None and status not in IMPERSONATION_STATUSES:
         raise validation_error("impersonation.status", f"impersonation.status: unknown value {status!r}.")
+    store = tenant_of(request).store
+    original, case = case, dict(case)  # copy-on-write: snapshot objects may be shared
+    store.support_cases = [case if c is original else c for c in store.support_cases]
     if status is not None:
         impersonation = dict(case.get("impersonation") or {})
         impersonation["status"] = status
@@ -236,8 +240,8 @@ def _replace(request: web.Request, old: dict[str, Any], body: Any, what: str) ->
 async def replace_policy(request: web.Request) -> web.StreamResponse:
     old = _policy_or_404(request)
     new = _replace(request, old, await read_json(request), "policy")
-    policies = tenant_of(request).store.policies
-    policies[policies.index(old)] = new
+    store = tenant_of(request).store
+    store.policies = [new if p is old else p for p in store.policies]
     syslog.record(request, "policy.lifecycle.update", [_policy_target(new)])
     return json_response(request, new)
 
@@ -269,8 +273,8 @@ async def replace_rule(request: web.Request) -> web.StreamResponse:
     policy = _policy_or_404(request)
     old = _rule_or_404(request, policy)
     new = _replace(request, old, await read_json(request), "rule")
-    rules = tenant_of(request).store.policy_rules[policy["id"]]
-    rules[rules.index(old)] = new
+    store = tenant_of(request).store
+    store.policy_rules[policy["id"]] = [new if r is old else r for r in store.policy_rules[policy["id"]]]
     syslog.record(request, "policy.rule.update",
                   [syslog.named_target(new["id"], "PolicyRule", new.get("name"), {"ruleType": new.get("type")}),
                    _policy_target(policy)])
@@ -315,9 +319,10 @@ async def get_idp(request: web.Request) -> web.StreamResponse:
 @routes.post("/api/v1/idps/{idpId}/lifecycle/deactivate")
 @scope("okta.idps.manage")
 async def deactivate_idp(request: web.Request) -> web.StreamResponse:
-    idp = _idp_or_404(request)
-    idp["status"] = "INACTIVE"
-    idp["lastUpdated"] = _now(request)
+    original = _idp_or_404(request)
+    idp = {**original, "status": "INACTIVE", "lastUpdated": _now(request)}
+    store = tenant_of(request).store
+    store.idps = [idp if i is original else i for i in store.idps]
     syslog.record(request, "system.idp.lifecycle.deactivate",
                   [syslog.named_target(idp["id"], "IdentityProvider", idp.get("name"), {"type": idp.get("type")})])
     return json_response(request, idp)

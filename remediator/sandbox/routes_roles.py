@@ -47,7 +47,7 @@ async def unassign_user_role(request: web.Request) -> web.StreamResponse:
     role = next((r for r in roles if r.get("id") == ra_id), None)
     if role is None:
         raise not_found(ra_id, "RoleAssignment")
-    roles.remove(role)
+    store.user_roles[user["id"]] = [r for r in roles if r is not role]
     syslog.record(request, "user.account.privilege.revoke", [syslog.user_target(user)],
                   {"privilegeRevoked": role.get("label") or role.get("type"), "roleType": role.get("type")})
     return web.Response(status=204)
@@ -93,7 +93,7 @@ async def unassign_group_role(request: web.Request) -> web.StreamResponse:
     role = next((r for r in roles if r.get("id") == ra_id), None)
     if role is None:
         raise not_found(ra_id, "RoleAssignment")
-    roles.remove(role)
+    store.group_roles[group["id"]] = [r for r in roles if r is not role]
     syslog.record(request, "group.privilege.revoke", [_group_target(group)],
                   {"privilegeRevoked": role.get("label") or role.get("type"), "roleType": role.get("type")})
     return web.Response(status=204)

@@ -160,13 +160,16 @@ async def get_user(request: web.Request) -> web.StreamResponse:
     return json_response(request, user_or_404(request))
 
 
-def _touch(request: web.Request, user: dict[str, Any], status: str | None = None) -> str:
+def _touch(request: web.Request, user: dict[str, Any], status: str | None = None) -> dict[str, Any]:
+    """Write a changed copy of the user (objects may be shared with a snapshot dict: never edit in place)."""
     now = format_time(tenant_of(request).clock.now())
+    changed = dict(user)
     if status is not None and user.get("status") != status:
-        user["status"] = status
-        user["statusChanged"] = now
-    user["lastUpdated"] = now
-    return now
+        changed["status"] = status
+        changed["statusChanged"] = now
+    changed["lastUpdated"] = now
+    tenant_of(request).store.add_user(changed)
+    return changed
 
 
 @routes.post("/api/v1/users/{id}/lifecycle/suspend")
@@ -200,7 +203,7 @@ async def expire_password(request: web.Request) -> web.StreamResponse:
     user = user_or_404(request)
     if user.get("status") not in _PASSWORD_STATUSES:
         raise status_error()
-    _touch(request, user, "PASSWORD_EXPIRED")
+    user = _touch(request, user, "PASSWORD_EXPIRED")
     syslog.record(request, "user.account.expire_password", [syslog.user_target(user)])
     return json_response(request, user)
 
@@ -273,8 +276,8 @@ async def get_factor(request: web.Request) -> web.StreamResponse:
 async def unenroll_factor(request: web.Request) -> web.StreamResponse:
     user = user_or_404(request)
     factor = _factor_or_404(request, user)
-    factors = tenant_of(request).store.factors[user["id"]]
-    factors.remove(factor)
+    store = tenant_of(request).store
+    store.factors[user["id"]] = [f for f in store.factors[user["id"]] if f is not factor]
     syslog.record(request, "user.mfa.factor.deactivate", [syslog.user_target(user)],
                   {"factor": factor.get("factorType"), "factorId": factor.get("id")})
     return web.Response(status=204)

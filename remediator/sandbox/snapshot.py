@@ -2,11 +2,16 @@
 
 Loading keeps every object as given and remembers which keys were present, so that
 snapshot -> serve -> snapshot with no writes gives an equal document (only `taken_at` moves).
+
+Copy-on-write, for 100,000 users and 1,000,000 events in seconds: the store takes the caller's
+objects without copying and never edits an object or a loaded container in place; a write
+replaces the object (and the list holding it). `dump` deep-copies everything except System Log
+events, which are immutable once published and are shared (treat them as read-only).
 """
 
 from __future__ import annotations
 
-import copy
+import pickle
 import random
 from typing import Any
 
@@ -24,23 +29,23 @@ class SnapshotError(ValueError):
     """The document is not a tenant snapshot the sandbox can serve."""
 
 
-def load(data: dict[str, Any], *, copy_data: bool = True) -> Store:
-    """Build a store from a snapshot dict (copied unless the caller hands over ownership)."""
+def load(data: dict[str, Any], *, copy_data: bool = False) -> Store:
+    """Build a store from a snapshot dict; the dict is not modified (see copy-on-write above)."""
     if not isinstance(data, dict):
         raise SnapshotError("a snapshot is a JSON object")
     fmt = data.get("format", FORMAT)
     if fmt != FORMAT:
         raise SnapshotError(f"unknown snapshot format {fmt!r} (expected {FORMAT!r})")
     if copy_data:
-        data = copy.deepcopy(data)
+        data = _clone(data)
     store = Store()
     store.present = set(data)
-    store.extra = {k: v for k, v in data.items() if k not in KNOWN}
+    store.extra = _clone({k: v for k, v in data.items() if k not in KNOWN})
     store.header = {k: data[k] for k in ("format", "taken_at") if k in data}
     store.org_url = (data.get("org_url") or "").rstrip("/")
     org = data.get("org") if isinstance(data.get("org"), dict) else {}
     store.org_id = org.get("id") or new_id("00o", random.Random(store.org_url))
-    store.okta_support = data.get("okta_support") or {"support": "DISABLED", "expiration": None}
+    store.okta_support = dict(data.get("okta_support") or {"support": "DISABLED", "expiration": None})
     store.support_cases = list(data.get("support_cases") or [])
     for user in data.get("users") or []:
         if not isinstance(user, dict) or not isinstance(user.get("id"), str):
@@ -86,7 +91,16 @@ def dump(store: Store, *, taken_at: str | None = None) -> dict[str, Any]:
     if "okta_support" not in store.present and store.okta_support == {"support": "DISABLED", "expiration": None}:
         del out["okta_support"]
     out.update(store.extra)
-    return copy.deepcopy(out)
+    logs = out.pop("logs", None)
+    out = _clone(out)
+    if logs is not None:
+        out["logs"] = list(logs)
+    return out
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy of JSON-like data, several times faster than copy.deepcopy."""
+    return pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def minimal(org_url: str = "https://sandbox.okta.com", clock: str | None = None) -> dict[str, Any]:

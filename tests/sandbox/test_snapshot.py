@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
@@ -114,3 +115,20 @@ def test_run_serve_writes_the_ready_file_and_exits_0_on_sigterm(tmp_path: Path) 
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_writes_never_touch_the_callers_snapshot_and_snapshots_are_independent() -> None:
+    from tests.sandbox.test_syslog_events import WRITES
+
+    original = small_tenant()
+    frozen = copy.deepcopy(original)
+    with Sandbox(original) as sb:
+        statuses = [call(sb, method, path, body=body(sb) if callable(body) else body).status
+                    for method, path, body, _, _ in WRITES]
+        assert len(sb.logs) == sum(s < 300 for s in statuses) >= 14  # some refused: Bob is suspended first
+        taken = sb.snapshot()
+        taken["users"][1]["status"] = "EDITED"
+        taken["policies"][0]["name"] = "EDITED"
+        assert call(sb, "GET", f"/api/v1/users/{taken['users'][1]['id']}").body["status"] != "EDITED"
+        assert call(sb, "GET", "/api/v1/policies?type=OKTA_SIGN_ON").body[0]["name"] != "EDITED"
+    assert original == frozen
