@@ -62,3 +62,14 @@ def sdk_cassette() -> Callable[[str], Path]:
 @pytest.fixture
 def own_cassette() -> Callable[[str], Path]:
     return lambda name: OWN_CASSETTES / name
+
+
+@pytest.fixture
+async def fake_okta():
+    from tests.okta.fake_okta import FakeOkta
+
+    server = await FakeOkta().start()
+    try:
+        yield server
+    finally:
+        await server.stop()
