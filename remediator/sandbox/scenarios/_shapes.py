@@ -1,0 +1,247 @@
+"""Okta's JSON shapes for generated tenants, built fast from integers (epoch milliseconds).
+
+Every factory returns a fresh object shaped as the real API returns it (key order included),
+checked against the recordings in `../shared/okta-reference` (okta-sdk-python cassettes and
+terraform-provider-okta fixtures). Users are stored in the form `GET /api/v1/users` lists them
+(`_links` has only `self`), which is what a live `remediator snapshot` records too.
+"""
+
+from __future__ import annotations
+
+import random
+from binascii import b2a_base64
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from remediator.timeutil import parse_time
+
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DAYS: dict[int, str] = {}
+_CLOCK: list[str] = []  # "HH:MM:SS" for each second of a day, built on first use
+_MILLIS = [f".{i:03d}Z" for i in range(1000)]
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+MINUTE_MS = 60_000
+
+
+def ms_of(text: str) -> int:
+    """Epoch milliseconds of an ISO 8601 timestamp."""
+    delta = parse_time(text) - _EPOCH
+    return delta.days * DAY_MS + delta.seconds * 1000 + delta.microseconds // 1000
+
+
+def iso_ms(ms: int) -> str:
+    """`2022-01-21T03:14:07.123Z` (System Log `published`); table-driven, it runs once per event."""
+    day, rest = divmod(ms, DAY_MS)
+    date = _DAYS.get(day)
+    if date is None:
+        date = _DAYS[day] = (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%dT")
+    if not _CLOCK:
+        _CLOCK.extend(f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60))
+    second, milli = divmod(rest, 1000)
+    return date + _CLOCK[second] + _MILLIS[milli]
+
+
+def iso_s(ms: int | None) -> str | None:
+    """Object timestamps (`created`, `lastUpdated`, …): Okta keeps whole seconds, `.000Z`."""
+    return None if ms is None else iso_ms(ms - ms % 1000)
+
+
+class Ids:
+    """Okta-looking ids, unique within a tenant: 3-character prefix + 14 random + the org's cell suffix."""
+
+    def __init__(self, rng: random.Random, cell: str) -> None:
+        self._rng = rng
+        self._cell = cell
+        self._seen: set[str] = set()
+
+    def new(self, prefix: str) -> str:
+        bits = self._rng.getrandbits
+        width = 17 - len(self._cell)
+        while True:
+            raw = b2a_base64(bits(96).to_bytes(12, "big"), newline=False).decode()
+            value = prefix + raw[:width].replace("+", "K").replace("/", "q") + self._cell
+            if value not in self._seen:
+                self._seen.add(value)
+                return value
+
+
+def hints(*methods: str) -> dict[str, Any]:
+    return {"allow": list(methods)}
+
+
+# ---- users ------------------------------------------------------------------------------------------
+def user(org: str, uid: str, status: str, *, created: int, activated: int | None, status_changed: int | None,
+         last_login: int | None, password_changed: int | None, type_id: str, profile: dict[str, Any]) -> dict:
+    """A user as `GET /api/v1/users` lists it. `lastUpdated` is the latest of the other times."""
+    last_updated = max(t for t in (created, activated, status_changed, password_changed) if t is not None)
+    if password_changed is None:
+        credentials: dict[str, Any] = {"provider": {"type": "OKTA", "name": "OKTA"}}
+    else:
+        credentials = {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}}
+    return {
+        "id": uid, "status": status, "created": iso_s(created), "activated": iso_s(activated),
+        "statusChanged": iso_s(status_changed), "lastLogin": iso_s(last_login), "lastUpdated": iso_s(last_updated),
+        "passwordChanged": iso_s(password_changed), "type": {"id": type_id}, "profile": profile,
+        "credentials": credentials, "_links": {"self": {"href": f"{org}/api/v1/users/{uid}"}},
+    }
+
+
+# ---- admin roles ------------------------------------------------------------------------------------
+ROLE_LABELS = {
+    "SUPER_ADMIN": "Super Administrator", "ORG_ADMIN": "Organization Administrator",
+    "APP_ADMIN": "Application Administrator", "USER_ADMIN": "User Administrator",
+    "HELP_DESK_ADMIN": "Help Desk Administrator", "READ_ONLY_ADMIN": "Read-only Administrator",
+}
+# Okta returns these standard roles with a fixed id (base32 of the type) rather than a per-assignment one.
+_FIXED_ROLE_IDS = {"APP_ADMIN": "IFIFAX2BIRGUSTQ", "USER_ADMIN": "KVJUKUS7IFCE2SKO",
+                   "HELP_DESK_ADMIN": "JBCUYUC7IRCVGS27IFCE2SKO"}
+
+
+def role(org: str, ids: Ids, role_type: str, *, assignee: str, group: bool, created: int) -> dict[str, Any]:
+    """A role assignment as `/users/{id}/roles` (USER) or `/groups/{id}/roles` (GROUP) return it."""
+    rid = _FIXED_ROLE_IDS.get(role_type) or ids.new("gra" if group else "ra1")
+    kind = "groups" if group else "users"
+    return {"id": rid, "label": ROLE_LABELS[role_type], "type": role_type, "status": "ACTIVE",
+            "created": iso_s(created), "lastUpdated": iso_s(created), "assignmentType": "GROUP" if group else "USER",
+            "_links": {"assignee": {"href": f"{org}/api/v1/{kind}/{assignee}"}}}
+
+
+# ---- factors ----------------------------------------------------------------------------------------
+FACTOR_PREFIX = {"push": "opf", "token:software:totp": "ost", "sms": "mbl", "webauthn": "fwf"}
+
+
+def factor(org: str, uid: str, fid: str, factor_type: str, status: str, *, created: int, updated: int,
+           profile: dict[str, Any], provider: str = "OKTA") -> dict[str, Any]:
+    """A factor as `GET /users/{id}/factors` lists it (`_links.resend` is an array, as recorded)."""
+    base = f"{org}/api/v1/users/{uid}/factors/{fid}"
+    if status == "ACTIVE":
+        links: dict[str, Any] = {"verify": {"href": f"{base}/verify", "hints": hints("POST")},
+                                 "self": {"href": base, "hints": hints("GET", "DELETE")},
+                                 "user": {"href": f"{org}/api/v1/users/{uid}", "hints": hints("GET")}}
+    else:
+        links = {"resend": [{"name": factor_type, "href": f"{base}/resend", "hints": hints("POST")}],
+                 "activate": {"href": f"{base}/lifecycle/activate", "hints": hints("POST")},
+                 "self": {"href": base, "hints": hints("GET")},
+                 "user": {"href": f"{org}/api/v1/users/{uid}", "hints": hints("GET")}}
+    return {"id": fid, "factorType": factor_type, "provider": provider, "vendorName": provider,
+            "status": status, "created": iso_s(created), "lastUpdated": iso_s(updated), "profile": profile,
+            "_links": links}
+
+
+# ---- groups -----------------------------------------------------------------------------------------
+_LOGOS = ("https://ok11static.oktacdn.com/assets/img/logos/groups/okta-medium.d7fb831bc4e7e1a5d8bd35dfaf405d9e.png",
+          "https://ok11static.oktacdn.com/assets/img/logos/groups/okta-large.511fcb0de9da185b52589cb14d581c2c.png")
+
+
+def group(org: str, gid: str, name: str, description: str | None, *, created: int, membership_updated: int,
+          built_in: bool = False) -> dict[str, Any]:
+    return {"id": gid, "created": iso_s(created), "lastUpdated": iso_s(created),
+            "lastMembershipUpdated": iso_s(membership_updated), "objectClass": ["okta:user_group"],
+            "type": "BUILT_IN" if built_in else "OKTA_GROUP", "profile": {"name": name, "description": description},
+            "_links": {"logo": [{"name": "medium", "href": _LOGOS[0], "type": "image/png"},
+                                {"name": "large", "href": _LOGOS[1], "type": "image/png"}],
+                       "users": {"href": f"{org}/api/v1/groups/{gid}/users"},
+                       "apps": {"href": f"{org}/api/v1/groups/{gid}/apps"}}}
+
+
+# ---- API tokens -------------------------------------------------------------------------------------
+def api_token(org: str, tid: str, name: str, user_id: str, *, created: int, last_used: int) -> dict[str, Any]:
+    """`expiresAt` is 30 days after the token was last used (`tokenWindow` P30D), as recorded."""
+    return {"id": tid, "name": name, "userId": user_id, "clientName": "Okta API", "tokenWindow": "P30D",
+            "network": {"connection": "ANYWHERE"}, "expiresAt": iso_s(last_used + 30 * DAY_MS),
+            "created": iso_s(created), "lastUpdated": iso_s(last_used),
+            "_links": {"self": {"href": f"{org}/api/v1/api-tokens/{tid}", "hints": hints("GET", "DELETE")},
+                       "user": {"href": f"{org}/api/v1/users/{user_id}", "hints": hints("GET")}}}
+
+
+# ---- identity providers -----------------------------------------------------------------------------
+def saml_idp(org: str, iid: str, name: str, *, issuer: str, sso_url: str, kid: str, created: int,
+             status: str = "ACTIVE") -> dict[str, Any]:
+    """A SAML 2.0 IdP as `GET /api/v1/idps` lists it (keys as recorded, protocol as the spec's example)."""
+    return {
+        "id": iid, "type": "SAML2", "issuerMode": "ORG_URL", "name": name, "status": status,
+        "created": iso_s(created), "lastUpdated": iso_s(created),
+        "protocol": {
+            "type": "SAML2",
+            "endpoints": {"sso": {"url": sso_url, "binding": "HTTP-POST", "destination": sso_url},
+                          "acs": {"binding": "HTTP-POST", "type": "INSTANCE"}},
+            "algorithms": {"request": {"signature": {"algorithm": "SHA-256", "scope": "REQUEST"}},
+                           "response": {"signature": {"algorithm": "SHA-256", "scope": "ANY"}}},
+            "settings": {"nameFormat": "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"},
+            "credentials": {"trust": {"issuer": issuer, "audience": f"{org}/sso/saml2/{iid}", "kid": kid}},
+        },
+        "policy": {
+            "provisioning": {"action": "AUTO", "profileMaster": False, "groups": {"action": "NONE"},
+                             "conditions": {"deprovisioned": {"action": "NONE"}, "suspended": {"action": "NONE"}}},
+            "accountLink": {"filter": None, "action": "AUTO"},
+            "subject": {"userNameTemplate": {"template": "idpuser.subjectNameId"}, "filter": None,
+                        "matchType": "USERNAME", "matchAttribute": None},
+            "maxClockSkew": 0,
+        },
+        "_links": {
+            "metadata": {"href": f"{org}/api/v1/idps/{iid}/metadata.xml", "type": "application/xml",
+                         "hints": hints("GET")},
+            "acs": {"href": f"{org}/sso/saml2/{iid}", "type": "application/xml", "hints": hints("POST")},
+            "users": {"href": f"{org}/api/v1/idps/{iid}/users", "hints": hints("GET")},
+            "deactivate": {"href": f"{org}/api/v1/idps/{iid}/lifecycle/deactivate", "hints": hints("POST")},
+        },
+    }
+
+
+# ---- policies and rules -----------------------------------------------------------------------------
+def policy(org: str, pid: str, ptype: str, name: str, description: str | None, *, priority: int, system: bool,
+           conditions: dict[str, Any] | None, created: int, updated: int,
+           settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A policy as `GET /api/v1/policies?type=` lists it (ACCESS_POLICY carries `mappings`, as recorded)."""
+    base = f"{org}/api/v1/policies/{pid}"
+    links: dict[str, Any] = {}
+    if ptype in ("ACCESS_POLICY", "MFA_ENROLL"):
+        links["mappings"] = {"href": f"{base}/mappings", "hints": hints("GET", "POST")}
+    links["self"] = {"href": base, "hints": hints("GET", "PUT") if system else hints("GET", "PUT", "DELETE")}
+    links["rules"] = {"href": f"{base}/rules", "hints": hints("GET", "POST")}
+    if not system:
+        links["deactivate"] = {"href": f"{base}/lifecycle/deactivate", "hints": hints("POST")}
+    out: dict[str, Any] = {"type": ptype, "id": pid, "status": "ACTIVE", "name": name}
+    if description is not None:
+        out["description"] = description
+    out.update({"priority": priority, "system": system, "conditions": conditions,
+                "created": iso_s(created), "lastUpdated": iso_s(updated)})
+    if settings is not None:
+        out["settings"] = settings
+    out["_links"] = links
+    return out
+
+
+def rule(org: str, pid: str, rid: str, rtype: str, name: str, *, priority: int, system: bool,
+         conditions: dict[str, Any] | None, actions: dict[str, Any], created: int, updated: int) -> dict[str, Any]:
+    base = f"{org}/api/v1/policies/{pid}/rules/{rid}"
+    links: dict[str, Any] = {"self": {"href": base, "hints": hints("GET", "PUT") if system
+                                      else hints("GET", "PUT", "DELETE")}}
+    if not system:
+        links["deactivate"] = {"href": f"{base}/lifecycle/deactivate", "hints": hints("POST")}
+    return {"type": rtype, "id": rid, "status": "ACTIVE", "name": name, "priority": priority,
+            "created": iso_s(created), "lastUpdated": iso_s(updated), "system": system,
+            "conditions": conditions, "actions": actions, "_links": links}
+
+
+def signon_actions(require_factor: bool, *, idle_minutes: int = 120) -> dict[str, Any]:
+    """`actions` of an OKTA_SIGN_ON rule (global session policy)."""
+    signon: dict[str, Any] = {"access": "ALLOW", "requireFactor": require_factor}
+    if require_factor:
+        signon["factorPromptMode"] = "ALWAYS"
+    signon.update({"primaryFactor": "PASSWORD_IDP", "rememberDeviceByDefault": False,
+                   "session": {"usePersistentCookie": False, "maxSessionIdleMinutes": idle_minutes,
+                               "maxSessionLifetimeMinutes": 0}})
+    return {"signon": signon}
+
+
+def app_signon_actions(factor_mode: str, *, reauthenticate: str = "PT12H") -> dict[str, Any]:
+    """`actions` of an ACCESS_POLICY rule (app sign-in policy)."""
+    constraints = ([{"possession": {"required": True, "deviceBound": "REQUIRED"}}] if factor_mode == "2FA"
+                   else [{"knowledge": {"types": ["password"], "reauthenticateIn": reauthenticate}}])
+    return {"appSignOn": {"access": "ALLOW",
+                          "verificationMethod": {"factorMode": factor_mode, "type": "ASSURANCE",
+                                                 "reauthenticateIn": reauthenticate, "constraints": constraints},
+                          "keepMeSignedIn": {"postAuth": "NOT_ALLOWED"}}}

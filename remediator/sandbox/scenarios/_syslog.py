@@ -1,0 +1,325 @@
+"""System Log events in Okta's wire format, generated fast enough for a million of them.
+
+Events are first planned as small tuples `(ms, seq, code, a, b, c)`, sorted, made strictly
+increasing at millisecond resolution (ties are pushed 1 ms later), and only then built as
+dicts: so `published` is unique and ordered, and `uuid` (a time-based v1 UUID, as Okta's are)
+and `debugContext.debugData.requestId` (base64 of the epoch second + random bytes, as Okta's
+are) follow from the final time.
+
+To stay fast, events of one person share their read-only sub-objects (`actor`, `client`,
+`request`, `securityContext`, and `authenticationContext` within a session). Treat events as
+immutable; a deep copy (or JSON) gives independent objects.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from binascii import b2a_base64
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from remediator.sandbox.scenarios import _data
+from remediator.sandbox.scenarios._shapes import DAY_MS, HOUR_MS, MINUTE_MS, iso_ms
+
+# eventType -> (legacyEventType, displayMessage, severity)
+EVENT_TYPES: dict[str, tuple[str | None, str, str]] = {
+    "policy.evaluate_sign_on": (None, "Evaluation of sign-on policy", "INFO"),
+    "user.session.start": ("core.user_auth.login_success", "User login to Okta", "INFO"),
+    "user.session.end": ("core.user_auth.logout_success", "User logout from Okta", "INFO"),
+    "user.authentication.auth_via_mfa": ("core.user.factor.attempt_success", "Authentication of user via MFA",
+                                         "INFO"),
+    "user.authentication.sso": ("app.auth.sso", "User single sign on to app", "INFO"),
+    "app.oauth2.token.grant.access_token": (None, "OIDC access token is granted", "INFO"),
+    "user.session.access_admin_app": (None, "User accessing Okta admin app", "INFO"),
+    "user.account.update_password": ("core.user.config.password_update.success", "User update password for Okta",
+                                     "INFO"),
+    "user.account.reset_password": ("core.user.config.user_status.password_reset",
+                                    "Fired when the user's Okta password is reset", "INFO"),
+    "user.account.unlock_by_admin": (None, "User account unlock by admin", "INFO"),
+    "user.account.lock": (None, "Max sign in attempts exceeded", "WARN"),
+    "user.lifecycle.create": (None, "Create Okta user", "INFO"),
+    "user.lifecycle.activate": ("core.user.config.user_activated", "Activate Okta user", "INFO"),
+    "user.lifecycle.deactivate": (None, "Deactivate Okta user", "INFO"),
+    "user.lifecycle.suspend": (None, "Suspend Okta user", "INFO"),
+    "group.user_membership.add": ("core.user_group_member.user_add", "Add user to group membership", "INFO"),
+    "group.lifecycle.create": (None, "Create Okta group", "INFO"),
+    "user.session.impersonation.grant": ("core.user.impersonation.grant.enabled", "Enable impersonation grant",
+                                         "INFO"),
+    "user.session.impersonation.initiate": (None, "Initiate impersonation session", "INFO"),
+    "user.session.impersonation.end": (None, "End impersonation session", "INFO"),
+    "user.mfa.factor.reset_all": (None, "Reset all factors for user", "INFO"),
+    "user.account.privilege.grant": ("core.user.admin_privilege.granted", "Grant user privilege", "INFO"),
+    "group.privilege.grant": (None, "Grant group privilege", "INFO"),
+    "system.api_token.create": ("api.token.create", "Create API token", "INFO"),
+    "system.idp.lifecycle.create": (None, "Create IdP", "INFO"),
+    "policy.rule.update": (None, "Update policy rule", "INFO"),
+}
+
+SUCCESS = {"result": "SUCCESS", "reason": None}
+_ALLOW = {"result": "ALLOW", "reason": "Sign-on policy evaluation resulted in ALLOW"}
+_BAD_PASSWORD = {"result": "FAILURE", "reason": "INVALID_CREDENTIALS"}
+_NO_SESSION = {"authenticationProvider": None, "credentialProvider": None, "credentialType": None, "issuer": None,
+               "interface": None, "authenticationStep": 0, "externalSessionId": "unknown"}
+_UUID_EPOCH = 0x01B21DD213814000  # 100 ns intervals from 1582-10-15 to 1970-01-01
+
+# codes of planned events
+(EVAL, MFA, START, START_FAIL, SSO, TOKEN, ADMIN_APP, END, PASSWORD, EXPLICIT) = range(10)
+_CODE_TYPES = {EVAL: "policy.evaluate_sign_on", MFA: "user.authentication.auth_via_mfa", START: "user.session.start",
+               SSO: "user.authentication.sso", TOKEN: "app.oauth2.token.grant.access_token",
+               ADMIN_APP: "user.session.access_admin_app", END: "user.session.end",
+               PASSWORD: "user.account.update_password"}
+
+
+class Context:
+    """Where a request came from: the shared `client`, `request` and `securityContext` objects."""
+
+    __slots__ = ("client", "request", "security")
+
+    def __init__(self, client: dict, request: dict, security: dict) -> None:
+        self.client, self.request, self.security = client, request, security
+
+
+def make_context(ip: str, place: Sequence[Any], agent: Sequence[Any], *, proxy: bool = False,
+                 network: tuple[int, str, str, str] | None = None) -> Context:
+    city, state, country, postal, lat, lon, net = place[0], place[1], place[2], place[3], place[4], place[5], place[6]
+    net = network or net
+    geo = {"city": city, "state": state, "country": country, "postalCode": postal,
+           "geolocation": {"lat": lat, "lon": lon}}
+    client = {"userAgent": {"rawUserAgent": agent[0], "os": agent[1], "browser": agent[2]}, "zone": "null",
+              "device": agent[3], "id": None, "ipAddress": ip, "geographicalContext": geo}
+    request = {"ipChain": [{"ip": ip, "geographicalContext": geo, "version": "V4", "source": None}]}
+    security = {"asNumber": net[0], "asOrg": net[1], "isp": net[2], "domain": net[3], "isProxy": proxy}
+    return Context(client, request, security)
+
+
+def auth_context(session_id: str | None) -> dict[str, Any]:
+    return {"authenticationProvider": None, "credentialProvider": None, "credentialType": None, "issuer": None,
+            "interface": None, "authenticationStep": 0, "externalSessionId": session_id or "unknown"}
+
+
+def actor_of(uid: str, login: str, display: str) -> dict[str, Any]:
+    return {"id": uid, "type": "User", "alternateId": login, "displayName": display, "detailEntry": None}
+
+
+def target_user(uid: str, login: str, display: str) -> dict[str, Any]:
+    return {"id": uid, "type": "User", "alternateId": login, "displayName": display, "detailEntry": None}
+
+
+class Explicit:
+    """One hand-placed event (planted trace or legitimate admin action)."""
+
+    __slots__ = ("actor", "auth", "ctx", "debug", "event_type", "outcome", "tag", "target")
+
+    def __init__(self, event_type: str, actor: dict, ctx: Context, target: list[dict] | None, *,
+                 tag: str | None = None, auth: dict | None = None, debug: dict | None = None,
+                 outcome: dict | None = None) -> None:
+        assert event_type in EVENT_TYPES, event_type
+        self.event_type, self.actor, self.ctx, self.target, self.tag = event_type, actor, ctx, target, tag
+        self.auth = auth or auth_context(None)
+        self.debug = debug or {}
+        self.outcome = outcome or SUCCESS
+
+
+class Signer:
+    """What the log needs of a user who signs in: identity, home context, factor, admin or not."""
+
+    __slots__ = ("actor", "admin", "ctx", "factor", "last_login", "uid")
+
+    def __init__(self, uid: str, actor: dict, ctx: Context, factor: str | None, admin: bool, last_login: int):
+        self.uid, self.actor, self.ctx, self.factor, self.admin, self.last_login = (
+            uid, actor, ctx, factor, admin, last_login)
+
+
+class LogPlanner:
+    """Collects planned events, then builds the sorted, strictly increasing System Log."""
+
+    def __init__(self, rng: random.Random, org: str) -> None:
+        self.rng = rng
+        self.org = org
+        self.plan: list[tuple] = []
+        self.explicit: list[Explicit] = []
+        self.sessions: list[dict[str, Any]] = []
+
+    def add_explicit(self, ms: int, event: Explicit) -> None:
+        self.explicit.append(event)
+        self.plan.append((ms, len(self.plan), EXPLICIT, len(self.explicit) - 1, 0, 0))
+
+    def add_password_change(self, ms: int, person: Signer) -> None:
+        self.plan.append((ms, len(self.plan), PASSWORD, person, 0, 0))
+
+    def add_sessions(self, people: Sequence[Any], signer: Callable[[Any], Signer], count: int, start: int,
+                     end: int, apps: Sequence[tuple[str, str, str]], policy_target: list[dict]) -> None:
+        """Plan ordinary sign-in sessions until exactly `count` events are planned, within [start, end).
+
+        `people` are chosen uniformly; `signer(p)` gives (and caches) the log's view of one of them.
+        """
+        if count <= 0 or not people:
+            return
+        rng = self.rng
+        rand, expo, bits = rng.random, rng.expovariate, rng.getrandbits
+        plan = self.plan
+        app_cum = list(_cumulative(_data.APP_WEIGHTS[: len(apps)]))
+        app_total = app_cum[-1]
+        oidc = [mode == "OPENID_CONNECT" for _id, _label, mode in apps]
+        latest_start = end - 6 * HOUR_MS
+        planned = 0
+        sessions = self.sessions
+        self.apps = apps
+        self.policy_target = policy_target
+        n_people = len(people)
+        bisect_right = bisect.bisect_right
+        while planned < count:
+            person = signer(people[int(rand() * n_people)])
+            limit = min(person.last_login, latest_start)
+            if limit <= start:
+                continue
+            t0 = _business_time(rng, start, limit)
+            sessions.append(auth_context("102" + _b64(bits(132), 17)[:22]))
+            s = len(sessions) - 1
+            events: list[tuple[int, int, int]] = []  # (offset ms, code, extra)
+            t = 0
+            if rand() < 0.03:
+                events.append((t, START_FAIL, 0))
+                t += 4_000 + int(rand() * 36_000)
+            events.append((t, EVAL, 0))
+            t += 150 + int(rand() * 750)
+            if person.factor is not None and rand() < 0.7:
+                t += 2_000 + int(rand() * 23_000)
+                events.append((t, MFA, 0))
+            t += 100 + int(rand() * 700)
+            events.append((t, START, 0))
+            for _ in range(1 + int(expo(0.7))):
+                t += 1_000 + int(expo(1 / 600_000))
+                app = bisect_right(app_cum, int(rand() * app_total))
+                events.append((t, TOKEN if oidc[app] and rand() < 0.5 else SSO, app))
+            if person.admin and rand() < 0.5:
+                t += 1_000 + int(expo(1 / 300_000))
+                events.append((t, ADMIN_APP, 0))
+            if rand() < 0.4:
+                t += MINUTE_MS + int(expo(1 / 3_600_000))
+                events.append((t, END, 0))
+            for offset, code, extra in events:
+                if planned >= count:
+                    break
+                plan.append((t0 + min(offset, 5 * HOUR_MS), len(plan), code, person, s, extra))
+                planned += 1
+
+    def build(self, on_explicit: Callable[[Explicit, dict], None] | None = None) -> list[dict[str, Any]]:
+        """Sort, make `published` strictly increasing, and build every event (one dict literal: hot path)."""
+        plan = self.plan
+        plan.sort()
+        getrandbits = self.rng.getrandbits
+        nodes = [f"{getrandbits(48) | 0x010000000000:012x}" for _ in range(8)]
+        apps = getattr(self, "apps", ())
+        sso_targets = [[{"id": app_id, "type": "AppInstance", "alternateId": label, "displayName": label,
+                         "detailEntry": {"signOnModeType": mode}}] for app_id, label, mode in apps]
+        policy_target = getattr(self, "policy_target", None)
+        sessions, explicit = self.sessions, self.explicit
+        meta = {code: (name,) + EVENT_TYPES[name] for code, name in _CODE_TYPES.items()}
+        fail_meta = ("user.session.start", "core.user_auth.login_failed", "User login to Okta", "WARN")
+        events: list[dict[str, Any]] = []
+        append = events.append
+        to_text = b2a_base64
+        last = -1
+        for ms, _seq, code, a, b, c in plan:
+            if ms <= last:
+                ms = last + 1
+            last = ms
+            r = getrandbits(128)
+            t100 = ms * 10_000 + _UUID_EPOCH + (r & 0x1FFF)
+            uuid = (f"{t100 & 0xFFFFFFFF:08x}-{(t100 >> 32) & 0xFFFF:04x}-{((t100 >> 48) & 0x0FFF) | 0x1000:04x}-"
+                    f"{0x8000 | ((r >> 13) & 0x3FFF):04x}-{nodes[(r >> 27) & 7]}")
+            rid = to_text(((ms // 1000) << 128 | r).to_bytes(20, "big"), newline=False).decode()[:27]
+            rid = rid.replace("+", "-").replace("/", "@")
+            if code == EXPLICIT:
+                ex = explicit[a]
+                debug = {"requestId": rid}
+                debug.update(ex.debug)
+                event = _event(uuid, iso_ms(ms), ex.event_type, ex.actor, ex.ctx.client, ex.outcome, ex.target, rid,
+                               debug, ex.auth, ex.ctx.security, ex.ctx.request)
+                if on_explicit is not None:
+                    on_explicit(ex, event)
+                append(event)
+                continue
+            ctx = a.ctx
+            actor = a.actor
+            outcome = SUCCESS
+            target = None
+            auth = sessions[b]
+            if code == SSO:
+                target = sso_targets[c]
+                path = f"/app/{apps[c][0]}/sso/saml"
+            elif code == EVAL:
+                outcome, target, path = _ALLOW, policy_target, "/api/v1/authn"
+            elif code == START:
+                path = "/api/v1/authn"
+            elif code == MFA:
+                path = "/api/v1/authn/factors/verify"
+            elif code == END:
+                path = "/login/signout"
+            elif code == TOKEN:
+                app_id, label, _mode = apps[c]
+                actor = {"id": app_id, "type": "PublicClientApp", "alternateId": app_id, "displayName": label,
+                         "detailEntry": None}
+                target = [{"id": "AT." + rid[:20], "type": "access_token", "alternateId": "Access Token",
+                           "displayName": "Access Token",
+                           "detailEntry": {"expires": iso_ms(ms + HOUR_MS), "subject": a.uid, "hash": rid[5:27]}}]
+                path = "/oauth2/v1/token"
+            elif code == ADMIN_APP:
+                path = "/admin/sso/callback"
+            elif code == START_FAIL:
+                outcome, path = _BAD_PASSWORD, "/api/v1/authn"
+            else:  # PASSWORD: the user changed their own password
+                auth = _NO_SESSION
+                target = [{"id": a.uid, "type": "User", "alternateId": actor["alternateId"],
+                           "displayName": actor["displayName"], "detailEntry": None}]
+                path = "/enduser/api/v1/home/password"
+            name, legacy, message, severity = fail_meta if code == START_FAIL else meta[code]
+            debug = {"requestId": rid, "requestUri": path, "threatSuspected": "false", "url": path + "?"}
+            if code == MFA:
+                debug["factor"] = a.factor
+            append({"uuid": uuid, "published": iso_ms(ms), "eventType": name, "version": "0", "severity": severity,
+                    "legacyEventType": legacy, "displayMessage": message, "actor": actor, "client": ctx.client,
+                    "outcome": outcome, "target": target, "transaction": {"type": "WEB", "id": rid, "detail": {}},
+                    "debugContext": {"debugData": debug}, "authenticationContext": auth,
+                    "securityContext": ctx.security, "request": ctx.request})
+        return events
+
+
+def _event(uuid: str, published: str, event_type: str, actor: dict, client: dict, outcome: dict,
+           target: list | None, rid: str, debug: dict, auth: dict, security: dict, request: dict) -> dict[str, Any]:
+    legacy, message, severity = EVENT_TYPES[event_type]
+    return {"uuid": uuid, "published": published, "eventType": event_type, "version": "0", "severity": severity,
+            "legacyEventType": legacy, "displayMessage": message, "actor": actor, "client": client,
+            "outcome": outcome, "target": target, "transaction": {"type": "WEB", "id": rid, "detail": {}},
+            "debugContext": {"debugData": debug}, "authenticationContext": auth, "securityContext": security,
+            "request": request}
+
+
+def _b64(number: int, size: int) -> str:
+    """Okta-style opaque ids: base64 with `-` and `@` for `+` and `/` (as Okta's request ids look)."""
+    return b2a_base64(number.to_bytes(size, "big"), newline=False).decode().replace("+", "-").replace("/", "@")
+
+
+def _cumulative(weights: Sequence[int]) -> list[int]:
+    total, out = 0, []
+    for w in weights:
+        total += w
+        out.append(total)
+    return out
+
+
+def _business_time(rng: random.Random, start: int, limit: int) -> int:
+    """A sign-in time in [start, limit): weekdays and working hours (US and Europe) are busier."""
+    rand = rng.random
+    first_day, days = start // DAY_MS, (limit - 1) // DAY_MS - start // DAY_MS + 1
+    for _ in range(6):
+        day = first_day + int(rand() * days)
+        if (day + 3) % 7 >= 5 and rand() < 0.75:  # 1970-01-01 was a Thursday
+            continue
+        hour = rng.gauss(15.5, 3.5)
+        t = day * DAY_MS + int((hour % 24) * HOUR_MS) + int(rand() * MINUTE_MS)
+        if start <= t < limit:
+            return t
+    return start + int(rand() * (limit - start))
