@@ -1,0 +1,286 @@
+"""`okta.mfa`: MFA enforced where the policies say it is, and every admin able to use it.
+
+Policies (each change replaces the whole policy or rule with `PUT`, after re-reading it, and shows in
+before/after only the fields it changes, as dotted paths):
+
+- enrollment (`MFA_ENROLL`, Identity Engine `settings.authenticators`): every listed authenticator
+  `enroll.self = REQUIRED`, in every ACTIVE enrollment policy, not only the default one: a group-scoped
+  policy of higher priority would otherwise exempt its members. Classic (`settings.type: FACTORS`)
+  policies are reported for a person;
+- global session (`OKTA_SIGN_ON`): every ACTIVE rule that allows access requires a factor
+  (`actions.signon.requireFactor: true`, `factorPromptMode` ALWAYS when it had none), the Default Rule
+  included;
+- Admin Console (`ACCESS_POLICY` named "Okta Admin Console", as Okta names it): every ACTIVE rule that
+  allows access verifies with `factorMode: 2FA`; password-only `constraints`, which would contradict
+  2FA, are removed (Okta then accepts any two factor types). `dashboard_factor_mode` does the same for
+  the "Okta Dashboard" policy (STIG V-273194). Rules using authentication method chains are reported.
+
+Findings: each ACTIVE admin without an ACTIVE factor (critical; other admins who can still sign in
+later, e.g. RECOVERY, high). That reads factors per admin only. `audit_all_users` also lists ACTIVE
+users without an ACTIVE factor, which takes one request per user: at 100,000 users about 5.6 hours of
+the users rate-limit bucket. It is bounded: the ACTIVE users are listed (one cheap paged search), and
+the factors of at most `audit_max_users` of them (by id) are read; the finding says how many were
+checked. Policies, not per-user audits, are what protect everyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from remediator.errors import InputError
+from remediator.kinds.base import Applied, Kind, TenantContext, register
+from remediator.kinds.common import INACTIVE, login, observe_admins, user_target
+from remediator.kinds.paths import get_path, project, set_path
+from remediator.plan import Change, Finding, Target
+
+ADMIN_CONSOLE = "Okta Admin Console"
+DASHBOARD = "Okta Dashboard"
+REQUIRE_FACTOR = "actions.signon.requireFactor"
+PROMPT_MODE = "actions.signon.factorPromptMode"
+FACTOR_MODE = "actions.appSignOn.verificationMethod.factorMode"
+CONSTRAINTS = "actions.appSignOn.verificationMethod.constraints"
+POLICY_FIELDS = ("id", "name", "type", "status", "priority", "system", "settings")
+RULE_FIELDS = ("id", "name", "type", "status", "priority", "system", "actions")
+FACTOR_FIELDS = ("id", "factorType", "provider", "status")
+
+
+def _enroll_path(key: str) -> str:
+    return f"settings.authenticators[key={key}].enroll.self"
+
+
+def _active(obj: dict[str, Any]) -> bool:
+    return obj.get("status", "ACTIVE") == "ACTIVE"
+
+
+def _rule_target(policy: dict[str, Any], rule: dict[str, Any]) -> Target:
+    label = f"{policy.get('name')} / {rule.get('name')}"
+    return Target(type="policy_rule", id=f"{policy['id']}/{rule['id']}", label=label)
+
+
+def _has_second_factor(constraints: Any) -> bool:
+    """Whether every alternative in `constraints` already names a possession or inherence factor."""
+    return bool(constraints) and all(isinstance(c, dict) and ("possession" in c or "inherence" in c)
+                                     for c in constraints)
+
+
+@register
+class Mfa(Kind):
+    """MFA enforced: enrollment requires the listed authenticators, sessions and the Admin Console need 2FA.
+
+    Example::
+
+        - name: MFA enforced
+          okta.mfa:
+            admins_require_factor: true
+            enrollment_required: [okta_verify]
+            global_session_require_factor: true
+            admin_console_factor_mode: 2FA
+            audit_all_users: false
+    """
+
+    name = "okta.mfa"
+    schema = {
+        "type": "object",
+        "properties": {
+            "admins_require_factor": {"type": "boolean", "default": True,
+                                      "description": "report admins without an ACTIVE factor"},
+            "enrollment_required": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": [],
+                                    "description": "authenticator keys every enrollment policy must require"},
+            "global_session_require_factor": {"type": "boolean", "default": True},
+            "admin_console_factor_mode": {"enum": ["2FA"], "description": "factor mode of the Admin Console rules"},
+            "dashboard_factor_mode": {"enum": ["2FA"], "description": "factor mode of the Okta Dashboard rules"},
+            "audit_all_users": {"type": "boolean", "default": False,
+                                "description": "also list ACTIVE users without a factor (one request per user)"},
+            "audit_max_users": {"type": "integer", "minimum": 1, "default": 2000,
+                                "description": "at most this many users' factors are read by the audit"},
+        },
+        "additionalProperties": False,
+    }
+    scopes = ("okta.policies.read", "okta.policies.manage", "okta.roles.read", "okta.users.read", "okta.groups.read")
+
+    # read -----------------------------------------------------------------------------------
+    async def read(self, ctx: TenantContext) -> dict[str, Any]:
+        a = self.args
+        observed: dict[str, Any] = {}
+        if a.get("enrollment_required"):
+            observed["enroll_policies"] = [_pick(p, POLICY_FIELDS) for p in await ctx.reads.policies("MFA_ENROLL")]
+        if a.get("global_session_require_factor", True):
+            observed["signon_policies"] = await self._with_rules(ctx, await ctx.reads.policies("OKTA_SIGN_ON"))
+        wanted = [n for n, arg in ((ADMIN_CONSOLE, "admin_console_factor_mode"), (DASHBOARD, "dashboard_factor_mode"))
+                  if a.get(arg)]
+        if wanted:
+            access = await ctx.reads.policies("ACCESS_POLICY")
+            observed["app_policies"] = await self._with_rules(ctx, [p for p in access if p.get("name") in wanted])
+        if a.get("admins_require_factor", True):
+            observed.update(await observe_admins(ctx))
+            users = [adm["user"] for adm in observed["admins"]]
+            factors = await asyncio.gather(*(ctx.reads.factors(u["id"]) for u in users))
+            for admin, fs in zip(observed["admins"], factors, strict=True):
+                admin["factors"] = [_pick(f, FACTOR_FIELDS) for f in fs]
+        if a.get("audit_all_users"):
+            observed["audit"] = await self._audit(ctx, int(a.get("audit_max_users", 2000)))
+        return observed
+
+    async def _with_rules(self, ctx: TenantContext, policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        rules = await asyncio.gather(*(ctx.reads.rules(p["id"]) for p in policies))
+        return [{**_pick(p, POLICY_FIELDS), "rules": [_pick(r, RULE_FIELDS) for r in rs]}
+                for p, rs in zip(policies, rules, strict=True)]
+
+    async def _audit(self, ctx: TenantContext, limit: int) -> dict[str, Any]:
+        active = [u async for u in ctx.client.paginate("/api/v1/users", {"search": 'status eq "ACTIVE"', "limit": 200})]
+        checked = sorted(active, key=lambda u: str(u["id"]))[:limit]
+        factors = await asyncio.gather(*(ctx.reads.factors(u["id"]) for u in checked))
+        without = [login(u) for u, fs in zip(checked, factors, strict=True)
+                   if not any(f.get("status") == "ACTIVE" for f in fs)]
+        return {"active_users": len(active), "checked": len(checked), "without_factor": without}
+
+    # diff -----------------------------------------------------------------------------------
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        out: list[Change | Finding] = []
+        out += self._enrollment(observed)
+        out += self._signon(observed)
+        out += self._app_policies(observed)
+        out += self._admin_factors(observed)
+        out += self._audit_findings(observed)
+        return out
+
+    def _enrollment(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        keys = self.args.get("enrollment_required", [])
+        out: list[Change | Finding] = []
+        for policy in observed.get("enroll_policies", []):
+            if not _active(policy):
+                continue
+            target = Target(type="policy", id=policy["id"], label=f"MFA_ENROLL: {policy.get('name')}")
+            settings = policy.get("settings") or {}
+            if settings.get("type") == "FACTORS" or "authenticators" not in settings:
+                out.append(self.finding("medium", f"Classic enrollment policy {policy.get('name')!r}: require "
+                                        f"{', '.join(keys)} by hand", target, {"settings": settings}))
+                continue
+            current = {_enroll_path(k): get_path(policy, _enroll_path(k)) for k in keys}
+            before = {path: value for path, value in current.items() if value != "REQUIRED"}
+            if before:
+                after = dict.fromkeys(before, "REQUIRED")
+                names = ", ".join(k for k in keys if _enroll_path(k) in before)
+                out.append(self.change(
+                    "replace_policy", target, before, after,
+                    f"enrollment policy {policy.get('name')!r} does not require {names}: users can go without "
+                    "them, so a stolen password alone is enough; require them at enrollment.",
+                ))
+        return out
+
+    def _signon(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        out: list[Change | Finding] = []
+        for policy in observed.get("signon_policies", []):
+            for rule in policy.get("rules", []) if _active(policy) else []:
+                signon = get_path(rule, "actions.signon") or {}
+                if not _active(rule) or signon.get("access") != "ALLOW" or signon.get("requireFactor") is True:
+                    continue
+                before = {REQUIRE_FACTOR: signon.get("requireFactor")}
+                after = {REQUIRE_FACTOR: True}
+                if not signon.get("factorPromptMode"):
+                    before[PROMPT_MODE], after[PROMPT_MODE] = None, "ALWAYS"
+                out.append(self.change(
+                    "replace_rule", _rule_target(policy, rule), before, after,
+                    f"global session rule {rule.get('name')!r} of {policy.get('name')!r} allows a session on a "
+                    "password alone; require a second factor.",
+                ))
+        return out
+
+    def _app_policies(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        modes = {ADMIN_CONSOLE: self.args.get("admin_console_factor_mode"),
+                 DASHBOARD: self.args.get("dashboard_factor_mode")}
+        out: list[Change | Finding] = []
+        policies = observed.get("app_policies", [])
+        for name, mode in modes.items():
+            if mode and not any(p.get("name") == name for p in policies):
+                out.append(self.finding("medium", f"no {name!r} app sign-in policy found: check its MFA by hand",
+                                        None, {"why": "a Classic Engine org has none; Identity Engine names it so"}))
+        for policy in policies:
+            mode = modes.get(policy.get("name"))
+            for rule in policy.get("rules", []) if mode and _active(policy) else []:
+                app = get_path(rule, "actions.appSignOn") or {}
+                method = app.get("verificationMethod") or {}
+                if not _active(rule) or app.get("access") != "ALLOW" or method.get("factorMode") == mode:
+                    continue
+                if method.get("type") not in (None, "ASSURANCE"):
+                    out.append(self.finding("low", f"{policy.get('name')} rule {rule.get('name')!r} uses "
+                                            f"{method.get('type')}: check it requires {mode} by hand",
+                                            _rule_target(policy, rule), {"verificationMethod": method}))
+                    continue
+                before, after = {FACTOR_MODE: method.get("factorMode")}, {FACTOR_MODE: mode}
+                if method.get("constraints") and not _has_second_factor(method["constraints"]):
+                    before[CONSTRAINTS], after[CONSTRAINTS] = method["constraints"], None
+                out.append(self.change(
+                    "replace_rule", _rule_target(policy, rule), before, after,
+                    f"{policy.get('name')} rule {rule.get('name')!r} lets people in with "
+                    f"{method.get('factorMode') or 'no factor mode'}; require {mode}.",
+                ))
+        return out
+
+    def _admin_factors(self, observed: dict[str, Any]) -> list[Finding]:
+        out = []
+        for admin in observed.get("admins", []):
+            user = admin["user"]
+            if user.get("status") in INACTIVE or any(f.get("status") == "ACTIVE" for f in admin.get("factors", [])):
+                continue
+            severity = "critical" if user.get("status") == "ACTIVE" else "high"
+            out.append(self.finding(
+                severity, f"admin {login(user)} has no ACTIVE factor", user_target(user),
+                {"status": user.get("status"), "roles": sorted({str(r.get("type")) for r in admin.get("roles", [])}),
+                 "factors": admin.get("factors", [])},
+            ))
+        return out
+
+    def _audit_findings(self, observed: dict[str, Any]) -> list[Finding]:
+        audit = observed.get("audit")
+        if not audit or not audit.get("without_factor"):
+            return []
+        partial = audit["checked"] < audit["active_users"]
+        return [self.finding(
+            "high", f"{len(audit['without_factor'])} ACTIVE user(s) without an ACTIVE factor"
+            + (f" among {audit['checked']} checked of {audit['active_users']}" if partial else ""),
+            None, audit,
+        )]
+
+    def explain(self, observed: dict[str, Any]) -> list[str]:
+        notes = []
+        if "enroll_policies" in observed:
+            notes.append(f"{len(observed['enroll_policies'])} enrollment policy(ies) checked for "
+                         f"{', '.join(self.args.get('enrollment_required', []))}")
+        for policy in observed.get("signon_policies", []) + observed.get("app_policies", []):
+            notes.append(f"{policy.get('name')!r}: {len(policy.get('rules', []))} rule(s) checked")
+        if "admins" in observed:
+            with_factor = sum(1 for a in observed["admins"]
+                              if any(f.get("status") == "ACTIVE" for f in a.get("factors", [])))
+            notes.append(f"{with_factor} of {len(observed['admins'])} admin(s) have an ACTIVE factor")
+        audit = observed.get("audit")
+        if audit:
+            notes.append(f"audit: {audit['checked']} of {audit['active_users']} ACTIVE user(s) checked")
+        return notes
+
+    # apply ----------------------------------------------------------------------------------
+    def _path(self, change: Change) -> str:
+        if change.action == "replace_policy":
+            return f"/api/v1/policies/{change.target.id}"
+        if change.action == "replace_rule":
+            policy_id, rule_id = change.target.id.split("/", 1)
+            return f"/api/v1/policies/{policy_id}/rules/{rule_id}"
+        raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
+
+    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
+        return project(await ctx.client.get_json(self._path(change)), change.before)
+
+    async def apply(self, ctx: TenantContext, change: Change) -> Applied:
+        path = self._path(change)
+        body = await ctx.client.get_json(path)
+        for field, value in change.after.items():
+            body = set_path(body, field, value)
+        body.pop("_links", None)
+        body.pop("_embedded", None)
+        resp = await ctx.client.request("PUT", path, json=body)
+        return Applied(request_id=resp.request_id, detail={"changed": sorted(change.after)})
+
+
+def _pick(obj: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {k: obj[k] for k in fields if k in obj}
