@@ -78,6 +78,7 @@ class Store:
         self.oauth_clients: list[dict[str, Any]] = []
         self.logs: list[dict[str, Any]] = []
         self.log_keys: list[str] = []
+        self.log_by_type: dict[str, list[int]] = {}  # eventType -> positions, ascending
 
     # ---- users -------------------------------------------------------------------------------------
     def add_user(self, user: dict[str, Any]) -> None:
@@ -141,6 +142,9 @@ class Store:
             self.logs = [self.logs[i] for i in order]
             keys = [keys[i] for i in order]
         self.log_keys = keys
+        self.log_by_type = {}
+        for position, event in enumerate(self.logs):
+            self.log_by_type.setdefault(event.get("eventType"), []).append(position)
 
     def next_published(self, now: datetime) -> str:
         """`published` for a new event: the clock, bumped 1 ms past the last event so order is strict."""
@@ -150,5 +154,6 @@ class Store:
         return key
 
     def append_log(self, event: dict[str, Any]) -> None:
+        self.log_by_type.setdefault(event.get("eventType"), []).append(len(self.logs))
         self.logs.append(event)
         self.log_keys.append(time_key(event["published"]))

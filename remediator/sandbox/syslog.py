@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -133,14 +133,31 @@ def _time_param(request: web.Request, name: str) -> str | None:
         raise validation_error(name, f"{name}: The date format is invalid. It must be in ISO 8601 format.") from None
 
 
-def _predicate(request: web.Request) -> Callable[[dict[str, Any]], bool] | None:
+def _indexed(node: scim.Node, by_type: dict[str, list[int]]) -> list[int] | None:
+    """Positions that can match, from the eventType index; None when the filter needs a full scan."""
+    if isinstance(node, scim.Compare) and node.path == ("eventType",) and node.op == "eq":
+        return by_type.get(node.value, []) if isinstance(node.value, str) else []
+    if isinstance(node, scim.Logical):
+        left, right = _indexed(node.left, by_type), _indexed(node.right, by_type)
+        if node.op == "and":
+            known = [side for side in (left, right) if side is not None]
+            return min(known, key=len) if known else None
+        if left is not None and right is not None:
+            return sorted(set(left) | set(right))
+    return None
+
+
+def _predicate(request: web.Request) -> tuple[Callable[[dict[str, Any]], bool] | None, list[int] | None]:
     checks: list[Callable[[dict[str, Any]], bool]] = []
+    candidates: list[int] | None = None
     text = request.query.get("filter")
     if text:
         try:
-            checks.append(scim.compile_filter(scim.parse(text)))
+            node = scim.parse(text)
         except scim.FilterError as err:
             raise OktaHTTPError(400, "E0000031", "Invalid search criteria.", [f"filter: {err}"]) from None
+        checks.append(scim.compile_filter(node))
+        candidates = _indexed(node, tenant_of(request).store.log_by_type)
     words = (request.query.get("q") or "").split()
     if words:
         if len(words) > 10 or any(len(w) > 40 for w in words):
@@ -148,8 +165,17 @@ def _predicate(request: web.Request) -> Callable[[dict[str, Any]], bool] | None:
         lowered = [w.casefold() for w in words]
         checks.append(lambda e: all(w in json.dumps(e).casefold() for w in lowered))
     if not checks:
-        return None
-    return lambda event: all(check(event) for check in checks)
+        return None, None
+    return (lambda event: all(check(event) for check in checks)), candidates
+
+
+def _positions(low: int, high: int, step: int, candidates: list[int] | None) -> Iterator[int]:
+    """Positions in [low, high), ascending (step 1) or descending (step -1), optionally from an index."""
+    if candidates is None:
+        yield from (range(low, high) if step == 1 else range(high - 1, low - 1, -1))
+        return
+    start, stop = bisect.bisect_left(candidates, low), bisect.bisect_left(candidates, high)
+    yield from (candidates[i] for i in (range(start, stop) if step == 1 else range(stop - 1, start - 1, -1)))
 
 
 @routes.get("/api/v1/logs")
@@ -183,22 +209,20 @@ async def list_logs(request: web.Request) -> web.StreamResponse:
             low = max(low, position)
         else:
             high = min(high, position + 1)
-    match = _predicate(request)
+    match, candidates = _predicate(request)
     events: list[dict[str, Any]] = []
     step = 1 if order == "ASCENDING" else -1
-    index = low if step == 1 else high - 1
     more_at: int | None = None
-    while low <= index < high:
+    for index in _positions(low, high, step, candidates):
         event = store.logs[index]
         if match is None or match(event):
             if len(events) >= limit:
                 more_at = index
                 break
             events.append(event)
-        index += step
     params = {k: v for k, v in request.query.items() if k != "after"}
     if polling:
-        params["after"] = str(index if more_at is None else more_at)
+        params["after"] = str(max(high, low) if more_at is None else more_at)
         return json_response(request, events, next_params=params)
     if more_at is not None:
         params["after"] = str(more_at)

@@ -111,6 +111,13 @@ def test_bounded_log_filter_and_q() -> None:
         both = get_all(sb, base + "&filter=" + quote('eventType eq "user.account.lock" and target.id eq "t0"'))
         assert [int(e["uuid"][-12:]) for e in both] == [i for i in range(0, 400, 4) if i % 7 == 0]
         assert len(get_all(sb, base + "&q=account.lock")) == 100
+        either = get_all(sb, base + "&filter=" + quote('eventType eq "user.account.lock" or target.id eq "t1"'))
+        assert [int(e["uuid"][-12:]) for e in either] == [i for i in range(400) if i % 4 == 0 or i % 7 == 1]
+        two_types = get_all(sb, base + "&sortOrder=DESCENDING&filter="
+                            + quote('eventType eq "user.account.lock" or eventType eq "user.session.start"'))
+        assert [int(e["uuid"][-12:]) for e in two_types] == list(range(399, -1, -1))
+        unindexed = get_all(sb, base + "&sortOrder=DESCENDING&filter=" + quote('target.id eq "t3"'))
+        assert [int(e["uuid"][-12:]) for e in unindexed] == [i for i in range(399, -1, -1) if i % 7 == 3]
         bad = call(sb, "GET", base + "&filter=" + quote('eventType eq'))
         assert bad.status == 400 and bad.body["errorCode"] == "E0000031"
 
