@@ -83,3 +83,42 @@ class FakeOkta:
         self.stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+class WindowLimits:
+    """Okta-style fixed windows per bucket on a given clock: Limit/Remaining/Reset/Date, 429 beyond.
+
+    Windows start at a bucket's first request and last `window` seconds; `Date` is the whole second
+    and `Reset` the window's end rounded up, as Okta sends them. `epoch0` places the clock in 2022.
+    """
+
+    def __init__(self, clock: Callable[[], float], limits: dict[str, int], *, window: float = 60.0,
+                 epoch0: float = 1642723200.0) -> None:
+        self.clock = clock
+        self.limits = limits
+        self.window = window
+        self.offset = epoch0 - clock()
+        self.windows: dict[str, tuple[float, int]] = {}
+        self.allowed: dict[str, int] = {}
+        self.refused: dict[str, int] = {}
+
+    def answer(self, bucket: str, body: Any) -> web.Response:
+        import math
+
+        now = self.clock() + self.offset
+        end, used = self.windows.get(bucket, (0.0, 0))
+        if now >= end:
+            end, used = now + self.window, 0
+        limit = self.limits[bucket]
+        headers = {"Date": formatdate(math.floor(now), usegmt=True), "X-Rate-Limit-Limit": str(limit),
+                   "X-Rate-Limit-Reset": str(math.ceil(end))}
+        if used >= limit:
+            self.windows[bucket] = (end, used)
+            self.refused[bucket] = self.refused.get(bucket, 0) + 1
+            headers["X-Rate-Limit-Remaining"] = "0"
+            return okta_json({"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit due to too "
+                              "many requests."}, 429, headers=headers)
+        self.windows[bucket] = (end, used + 1)
+        self.allowed[bucket] = self.allowed.get(bucket, 0) + 1
+        headers["X-Rate-Limit-Remaining"] = str(limit - used - 1)
+        return okta_json(body, headers=headers)

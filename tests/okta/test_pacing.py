@@ -1,0 +1,157 @@
+"""Pacing: per-bucket windows from X-Rate-Limit-* headers, on virtual time (no real waiting)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from email.utils import formatdate
+
+import pytest
+
+from remediator.okta import OktaClient, SswsAuth
+from remediator.okta.pacing import Pacer
+from tests.okta.fake_okta import WindowLimits
+from tests.okta.virtual_time import VirtualTime
+
+EPOCH = 1642723200  # 2022-01-21T00:00:00Z: the tenant's clock, far from the local one
+
+
+def headers(limit: int, remaining: int, reset_in: int, *, at: int = EPOCH) -> dict[str, str]:
+    return {"Date": formatdate(at, usegmt=True), "X-Rate-Limit-Limit": str(limit),
+            "X-Rate-Limit-Remaining": str(remaining), "X-Rate-Limit-Reset": str(at + reset_in)}
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def pacer(vt: VirtualTime, **options: object) -> Pacer:
+    return Pacer(clock=vt, sleep=vt.sleep, **options)
+
+
+async def test_low_remaining_waits_for_reset_minus_date():
+    vt = VirtualTime()
+    p = pacer(vt)
+    p.release(await p.acquire("users"), 200, headers(300, 1, 30))  # 1 left = the safety margin
+    waiting = asyncio.ensure_future(p.acquire("users"))
+    await settle()
+    assert not waiting.done()
+    assert vt.pending() == 1 and vt._sleepers[0][0] == pytest.approx(vt.now + 30)
+    vt.now += 30
+    vt._sleepers[0][2].set_result(None)
+    ticket = await asyncio.wait_for(waiting, 1)
+    assert ticket.probe  # the first request after a reset goes alone, to learn the new window
+
+
+async def test_probe_goes_alone_until_its_headers_arrive():
+    vt = VirtualTime()
+    p = pacer(vt)
+    first = await p.acquire("logs")
+    assert first.probe
+    second = asyncio.ensure_future(p.acquire("logs"))
+    await settle()
+    assert not second.done()  # nothing known about the bucket yet
+    p.release(first, 200, headers(60, 59, 60))
+    assert not (await asyncio.wait_for(second, 1)).probe
+
+
+async def test_buckets_do_not_block_each_other():
+    vt = VirtualTime()
+    p = pacer(vt)
+    p.release(await p.acquire("users"), 200, headers(300, 0, 45))
+    p.release(await p.acquire("logs"), 200, headers(60, 59, 60))
+    blocked = asyncio.ensure_future(p.acquire("users"))
+    await settle()
+    assert not blocked.done()
+    tickets = [await asyncio.wait_for(p.acquire("logs"), 1) for _ in range(10)]
+    assert len(tickets) == 10 and vt.now == 1000.0  # no time passed for the other bucket
+    blocked.cancel()
+
+
+async def test_window_allowance_is_used_concurrently():
+    vt = VirtualTime()
+    p = pacer(vt, max_in_flight=100)
+    p.release(await p.acquire("users"), 200, headers(300, 299, 60))
+    tickets = await asyncio.wait_for(asyncio.gather(*(p.acquire("users") for _ in range(100))), 1)
+    assert len(tickets) == 100 and vt.now == 1000.0 and vt.pending() == 0
+    assert p.peak_in_flight == 100
+
+
+async def test_concurrency_cap_per_tenant():
+    vt = VirtualTime()
+    p = pacer(vt, max_in_flight=3, enabled=False)
+    held = [await p.acquire(bucket) for bucket in ("users", "logs", "iam")]
+    fourth = asyncio.ensure_future(p.acquire("catch_all"))
+    await settle()
+    assert not fourth.done() and p.in_flight == 3
+    p.release(held[0], 200, None)
+    await asyncio.wait_for(fourth, 1)
+    assert p.peak_in_flight == 3
+
+
+async def test_later_requests_are_subtracted_from_a_report():
+    vt = VirtualTime()
+    p = pacer(vt, max_in_flight=50)
+    p.release(await p.acquire("users"), 200, headers(300, 200, 60))
+    tickets = [await p.acquire("users") for _ in range(5)]
+    p.release(tickets[0], 200, headers(300, 100, 60))  # someone else used the bucket too
+    # the server counted tickets[0] but maybe not the 4 sent after it
+    assert p.state("users").remaining == 100 - 4
+
+
+async def test_past_the_burst_the_rest_is_spread_over_the_window():
+    vt = VirtualTime()
+    p = pacer(vt, max_in_flight=100)
+    p.release(await p.acquire("logs"), 200, headers(60, 20, 40))  # 20 left (below half), 40 s to go
+    starts = []
+
+    async def one() -> None:
+        ticket = await p.acquire("logs")
+        starts.append(vt.now)
+        p.release(ticket, 200, None)
+
+    await vt.run(asyncio.gather(*(one() for _ in range(10))), busy=lambda: False)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert starts[0] == 1000.0
+    assert all(g > 1.5 for g in gaps)  # about 40 s / 19 left, not all at once
+    assert starts[-1] < 1000.0 + 40  # and still inside the window
+
+
+async def test_responses_without_rate_headers_are_not_paced():
+    vt = VirtualTime()
+    p = pacer(vt, max_in_flight=20)
+    p.release(await p.acquire("catch_all"), 200, {"Date": formatdate(EPOCH, usegmt=True)})
+    tickets = await asyncio.wait_for(asyncio.gather(*(p.acquire("catch_all") for _ in range(20))), 1)
+    assert len(tickets) == 20
+
+
+async def test_plan_runs_near_the_rate_limit_floor_without_429s(fake_okta):
+    """200 calls on a 50/min bucket (floor 240 s) beside 40 System Log calls on a 60/min bucket."""
+    vt = VirtualTime()
+    limits = WindowLimits(vt, {"users": 50, "logs": 60})
+    for i in range(200):
+        fake_okta.script("GET", f"/api/v1/users/00u{i}/factors", lambda r: _answer(limits, "users", []))
+    fake_okta.script("GET", "/api/v1/logs", lambda r: _answer(limits, "logs", []))
+    okta = OktaClient(fake_okta.url, SswsAuth("placeholder-token"), tenant="acme", clock=vt, sleep=vt.sleep)
+    finished: dict[str, float] = {}
+
+    async def factors() -> None:
+        await asyncio.gather(*(okta.get(f"/api/v1/users/00u{i}/factors") for i in range(200)))
+        finished["users"] = vt.now - vt.start
+
+    async def logs() -> None:
+        await asyncio.gather(*(okta.get("/api/v1/logs", {"limit": 1000}) for _ in range(40)))
+        finished["logs"] = vt.now - vt.start
+
+    async with okta:
+        await vt.run(asyncio.gather(factors(), logs()), busy=lambda: okta.pacer.in_flight > 0)
+    floor = 200 / 50 * 60
+    assert limits.refused == {} and okta.stats.throttled == 0
+    assert limits.allowed == {"users": 200, "logs": 40}
+    assert finished["users"] <= 1.3 * floor
+    assert finished["logs"] < 60  # 40 of 60 fit in one window: not held back by the users bucket
+
+
+async def _answer(limits: WindowLimits, bucket: str, body: object):
+    return limits.answer(bucket, body)
