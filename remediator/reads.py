@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
+from remediator.errors import OktaApiError
+
 if TYPE_CHECKING:
     from remediator.okta.client import OktaClient
 
@@ -96,8 +98,20 @@ class TenantReads:
 
     # users ------------------------------------------------------------------------------------
     async def me(self) -> dict[str, Any]:
-        """The user that owns the API token (or the service app's admin): never locked out."""
-        return await self._once("me", lambda: self.client.get_json("/api/v1/users/me"))
+        """The user that owns the API token: never locked out by automation.
+
+        An OAuth 2.0 service app acts as no user: Okta answers 404 for `me`, and this returns `{}`
+        (no token owner to protect; `break_glass` and the last-super-admin guardrail still apply).
+        """
+        async def read() -> dict[str, Any]:
+            try:
+                return dict(await self.client.get_json("/api/v1/users/me") or {})
+            except OktaApiError as exc:
+                if exc.status == 404:
+                    return {}
+                raise
+
+        return await self._once("me", read)
 
     async def user(self, user_id: str) -> dict[str, Any]:
         return await self._once(("user", user_id), lambda: self.client.get_json(f"/api/v1/users/{user_id}"))
@@ -144,7 +158,13 @@ class TenantReads:
         return sorted((a for a in admins.values() if a.roles), key=lambda a: a.id)
 
     async def _admin(self, user_id: str) -> Admin:
-        user, roles = await asyncio.gather(self.user(user_id), self.roles(user_id))
+        try:
+            user, roles = await asyncio.gather(self.user(user_id), self.roles(user_id))
+        except OktaApiError as exc:
+            if exc.status != 404:
+                raise
+            # deleted between the assignee list and now: not an admin any more
+            return Admin(user={"id": user_id}, roles=())
         return Admin(user=user, roles=tuple(roles))
 
     # org --------------------------------------------------------------------------------------

@@ -111,3 +111,16 @@ def test_role_group_id():
     assert role_group_id(_role("g", "ORG_ADMIN", "GROUP", "00g1")) == "00g1"
     assert role_group_id(_role("r", "ORG_ADMIN")) is None
     assert role_group_id({"assignmentType": "GROUP"}) is None
+
+
+async def test_an_assignee_deleted_meanwhile_is_not_an_admin():
+    client = _org(["00ua", "00ugone"])
+    assert [a.id for a in await TenantReads(client).admins()] == ["00ua", "00ub"]
+
+
+async def test_me_of_a_service_app_is_empty():
+    client = FakeClient({("GET", "/api/v1/users/me"): api_error(404)})
+    assert await TenantReads(client).me() == {}
+    client.routes[("GET", "/api/v1/users/me")] = api_error(403)
+    with pytest.raises(Exception, match="403"):
+        await TenantReads(FakeClient({("GET", "/api/v1/users/me"): api_error(403)})).me()
