@@ -130,17 +130,24 @@ class _Failed(Exception):
         self.message = message
 
 
-def render_deep(value: Any, variables: Mapping[str, Any], path: Path_ = ()) -> Any:
-    """Render every template string inside `value`; raise _Failed with the path of the bad string."""
+def render_deep(value: Any, variables: Mapping[str, Any], path: Path_ = (), *, omit_null: bool = False) -> Any:
+    """Render every template string inside `value`; raise _Failed with the path of the bad string.
+
+    With `omit_null`, a mapping entry whose template renders to null is left out, so that
+    `until: "{{ evidence_until }}"` with `evidence_until: null` means "the kind's default".
+    """
     if is_template(value):
         try:
             return ENV.render(value, variables)
         except RenderError as exc:
             raise _Failed(path, f"{show(value)}: {exc}") from None
     if isinstance(value, dict):
-        return {k: render_deep(v, variables, (*path, k)) for k, v in value.items()}
+        rendered = {k: render_deep(v, variables, (*path, k), omit_null=omit_null) for k, v in value.items()}
+        if omit_null:
+            rendered = {k: v for k, v in rendered.items() if not (v is None and is_template(value[k]))}
+        return rendered
     if isinstance(value, list):
-        return [render_deep(v, variables, (*path, i)) for i, v in enumerate(value)]
+        return [render_deep(v, variables, (*path, i), omit_null=omit_null) for i, v in enumerate(value)]
     return value
 
 
@@ -172,9 +179,9 @@ class _StateRenderer:
     variables: dict[str, Any]
     registry: Mapping[str, Any]
 
-    def _render(self, value: Any, path: Path_, what: str) -> Any:
+    def _render(self, value: Any, path: Path_, what: str, *, omit_null: bool = False) -> Any:
         try:
-            return render_deep(value, self.variables, path)
+            return render_deep(value, self.variables, path, omit_null=omit_null)
         except _Failed as failed:
             raise PlaybookError(f"{what}: {failed.message}", where=self.located.where(failed.path)) from None
 
@@ -205,7 +212,7 @@ class _StateRenderer:
         when = self._when(raw.get("when", True), (*base, "when"), label)
         args = raw[kind] if raw[kind] is not None else {}
         if when:
-            args = self._render(args, (*base, kind), f"{label}: {kind}")
+            args = self._render(args, (*base, kind), f"{label}: {kind}", omit_null=True)
             found = first_error(args, self.registry[kind].schema, self.located, (*base, kind))
             if found is not None:
                 where, message = found

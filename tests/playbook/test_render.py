@@ -234,3 +234,13 @@ def test_malformed_extra_vars(pair, message):
         parse_extra_vars([pair])
     assert str(caught.value).startswith(message)
     assert "\n" not in str(caught.value)
+
+
+def test_an_argument_templated_to_null_is_omitted(kinds, write):
+    text = ("name: x\nvars: {until: null, allow: ~}\nstates:\n  - name: s\n    test.dates:\n"
+            "      changed_after: 2022-01-21\n      allow: \"{{ allow }}\"\n      steps: [{id: a, owner: '{{ until }}'}]\n")
+    spec = render_states(load_playbook(write(text)), {}, {}).states[0]
+    assert spec.args == {"changed_after": "2022-01-21", "steps": [{"id": "a"}]}
+    literal = write("name: x\nstates:\n  - name: s\n    test.dates: {changed_after: 2022-01-21, allow: null}\n")
+    with pytest.raises(PlaybookError, match=r":4: test.dates: 'allow' must be a list, got null"):
+        render_states(load_playbook(literal), {}, {})
