@@ -238,7 +238,8 @@ def test_malformed_extra_vars(pair, message):
 
 def test_an_argument_templated_to_null_is_omitted(kinds, write):
     text = ("name: x\nvars: {until: null, allow: ~}\nstates:\n  - name: s\n    test.dates:\n"
-            "      changed_after: 2022-01-21\n      allow: \"{{ allow }}\"\n      steps: [{id: a, owner: '{{ until }}'}]\n")
+            "      changed_after: 2022-01-21\n      allow: \"{{ allow }}\"\n"
+            "      steps: [{id: a, owner: '{{ until }}'}]\n")
     spec = render_states(load_playbook(write(text)), {}, {}).states[0]
     assert spec.args == {"changed_after": "2022-01-21", "steps": [{"id": "a"}]}
     literal = write("name: x\nstates:\n  - name: s\n    test.dates: {changed_after: 2022-01-21, allow: null}\n")
