@@ -113,7 +113,16 @@ def load_inventory(path: str | Path) -> list[TenantSpec]:
         if found is not None:
             raise InventoryError(f"tenant {name}: {found[1]}", where=found[0])
     base = Path(path).parent
-    return [_tenant(str(name), raw, located, base) for name, raw in data["tenants"].items()]
+    tenants = [_tenant(str(name), raw, located, base) for name, raw in data["tenants"].items()]
+    seen: dict[str, str] = {}
+    for tenant in tenants:
+        # Two names for one org would plan and apply the same changes twice, concurrently.
+        key = tenant.org_url.lower()
+        if key in seen:
+            raise InventoryError(f"tenant {tenant.name}: org_url {tenant.org_url} is already tenant {seen[key]}'s",
+                                 where=located.where(("tenants", tenant.name, "org_url")))
+        seen[key] = tenant.name
+    return tenants
 
 
 def _refuse_secrets(value: Any, path: tuple[Any, ...], located: Any) -> None:

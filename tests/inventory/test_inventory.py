@@ -108,6 +108,9 @@ def test_tenant_errors_name_file_line_and_tenant(tmp_path, body, line, fragment)
         ("tenants:\n  acme: https://acme.okta.com\n", 2, "'tenants.acme' must be a mapping"),
         ("tenants:\n  'a b':\n    org_url: https://x.okta.com\n    token_env: T\n", 2, "tenant name 'a b'"),
         ("tenants:\n  acme:\n    org_url: https://acme.okta.com\n  acme:\n    org_url: x\n", 4, "duplicate key"),
+        ("tenants:\n  a:\n    org_url: https://acme.okta.com\n    token_env: A\n"
+         "  b:\n    org_url: https://ACME.okta.com/\n    token_env: B\n", 6,
+         "tenant b: org_url https://acme.okta.com is already tenant a's"),
     ],
 )
 def test_inventory_shape_errors(tmp_path, text, line, fragment):
