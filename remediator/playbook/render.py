@@ -17,7 +17,7 @@ from remediator.errors import InputError, PlaybookError
 from remediator.playbook.loader import Playbook, kinds_registry, state_label, unknown_key
 from remediator.playbook.source import Located, Path_, YamlError, load_yaml
 from remediator.playbook.templating import ENV, RenderError, is_template, plain, strings_in
-from remediator.playbook.validation import first_error, show
+from remediator.playbook.validation import first_error_at, show
 
 VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -99,6 +99,14 @@ class Variables:
             raw[name] = _Var(value, f"-e {name}")
         return cls(raw)
 
+    def origins(self, template: Any, here: str) -> str:
+        """" (breach_date from -e breach_date)": where the variables a template reads came from, if elsewhere."""
+        names = {n for text in strings_in(template) for n in ENV.names_in(text)} & self._raw.keys()
+        file = here.rsplit(":", 1)[0]
+        elsewhere = [n for n in sorted(names) if self._raw[n].where.rsplit(":", 1)[0] != file]
+        notes = [f"{n} from {self._raw[n].where}" for n in elsewhere]
+        return f" ({', '.join(notes)})" if notes else ""
+
     def resolve_all(self) -> dict[str, Any]:
         for name in self._raw:
             self._get(name, ())
@@ -118,7 +126,8 @@ class Variables:
             value = render_deep(var.value, self._done)
         except _Failed as failed:
             where = var.source.where((*var.path, *failed.path)) if var.source else var.where
-            raise PlaybookError(f"variable {name!r}: {failed.message}", where=where) from None
+            note = self.origins(var.value, where)
+            raise PlaybookError(f"variable {name!r}: {failed.message}{note}", where=where) from None
         self._done[name] = value
         return value
 
@@ -155,8 +164,9 @@ def render_states(
     pb: Playbook, tenant_vars: Mapping[str, Any], extra_vars: Mapping[str, Any], *, tags: set[str] | None = None
 ) -> RenderedPlaybook:
     """Render the playbook with one tenant's variables; check each state's arguments against its kind."""
-    variables = plain(Variables.merge(pb, tenant_vars, extra_vars).resolve_all())
-    renderer = _StateRenderer(pb.located, variables, kinds_registry())
+    merged = Variables.merge(pb, tenant_vars, extra_vars)
+    variables = plain(merged.resolve_all())
+    renderer = _StateRenderer(pb.located, variables, kinds_registry(), merged)
     states = []
     first_seen: dict[str, int] = {}
     for index, raw in enumerate(pb.data["states"]):
@@ -178,12 +188,15 @@ class _StateRenderer:
     located: Located
     variables: dict[str, Any]
     registry: Mapping[str, Any]
+    merged: Variables
 
     def _render(self, value: Any, path: Path_, what: str, *, omit_null: bool = False) -> Any:
         try:
             return render_deep(value, self.variables, path, omit_null=omit_null)
         except _Failed as failed:
-            raise PlaybookError(f"{what}: {failed.message}", where=self.located.where(failed.path)) from None
+            where = self.located.where(failed.path)
+            note = self.merged.origins(_at(value, failed.path[len(path):]), where)
+            raise PlaybookError(f"{what}: {failed.message}{note}", where=where) from None
 
     def _fail(self, path: Path_, message: str) -> PlaybookError:
         return PlaybookError(message, where=self.located.where(path))
@@ -213,10 +226,12 @@ class _StateRenderer:
         args = raw[kind] if raw[kind] is not None else {}
         if when:
             args = self._render(args, (*base, kind), f"{label}: {kind}", omit_null=True)
-            found = first_error(args, self.registry[kind].schema, self.located, (*base, kind))
+            found = first_error_at(args, self.registry[kind].schema, self.located, (*base, kind))
             if found is not None:
-                where, message = found
-                raise PlaybookError(f"{kind}: {message}", where=where)
+                at, message = found
+                where = self.located.where(at)
+                note = self.merged.origins(_at(raw[kind], at[len(base) + 1:]), where)
+                raise PlaybookError(f"{kind}: {message}{note}", where=where)
         return StateSpec(name, kind, args, when, tags, self.located.where(base))
 
     def _tags(self, raw: Any, path: Path_, label: str) -> tuple[str, ...]:
@@ -239,3 +254,15 @@ class _StateRenderer:
         if isinstance(value, str):
             raise self._fail(path, f"{label}: when {show(raw)} must give true or false, got {show(value)}")
         return bool(value)
+
+
+def _at(value: Any, path: Path_) -> Any:
+    """The raw value at `path`, or at its deepest existing ancestor (a template may have made the rest)."""
+    for part in path:
+        found = (isinstance(value, dict) and part in value) or (
+            isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+        )
+        if not found:
+            break
+        value = value[part]
+    return value

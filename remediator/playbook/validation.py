@@ -40,6 +40,14 @@ def first_error(
 
     `base` is where `instance` sits in the located document (a state's arguments, say).
     """
+    found = first_error_at(instance, schema, located, base)
+    return None if found is None else (located.where(found[0]), found[1])
+
+
+def first_error_at(
+    instance: Any, schema: dict[str, Any], located: Located, base: Path_ = ()
+) -> tuple[Path_, str] | None:
+    """Like first_error, with the path of the offending value in the document instead of its place."""
     errors = list(validator(schema).iter_errors(instance))
     if not errors:
         return None
@@ -47,8 +55,8 @@ def first_error(
     misspelt = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
     errors = [e for e in errors if not (e.validator == "required" and tuple(e.absolute_path) in misspelt)] or errors
     placed = [(located.line((*base, *_error_path(e))), _depth(e), e) for e in errors]
-    line, _, error = min(placed, key=lambda item: (item[0], -item[1]))
-    return f"{located.name}:{line}", describe(error)
+    _, _, error = min(placed, key=lambda item: (item[0], -item[1]))
+    return (*base, *_error_path(error)), describe(error)
 
 
 def _error_path(error: ValidationError) -> Path_:

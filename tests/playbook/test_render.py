@@ -94,6 +94,7 @@ def test_template_errors_in_variables_name_their_origin(pb):
         render_states(pb, {}, {"breach_date": "2022-13-01"})
     assert str(caught.value) == (
         f"{pb.path}:4: variable 'evidence_since': \"{{{{ breach_date | days_before(7) }}}}\": not a date: '2022-13-01'"
+        " (breach_date from -e breach_date)"
     )
     tenant = TenantVars({"source": "{{ nope }}"}, {"source": "inv.yml:9"})
     with pytest.raises(PlaybookError, match=r"^inv.yml:9: variable 'source': .*'nope' is undefined$"):
@@ -105,10 +106,13 @@ def test_template_errors_in_variables_name_their_origin(pb):
 def test_argument_errors_name_line_kind_argument_and_value(pb):
     with pytest.raises(PlaybookError) as caught:
         render_states(pb, {}, {"evidence_since": "2022-13-01"})
-    assert str(caught.value) == f"{pb.path}:11: test.dates: 'changed_after' is not a date: \"2022-13-01\""
+    assert str(caught.value) == (
+        f"{pb.path}:11: test.dates: 'changed_after' is not a date: \"2022-13-01\""
+        " (evidence_since from -e evidence_since)"
+    )
     with pytest.raises(PlaybookError) as caught:
         render_states(pb, {}, {"step": ""})
-    assert str(caught.value) == f"{pb.path}:14: test.dates: 'steps[0].id' must not be empty"
+    assert str(caught.value) == f"{pb.path}:14: test.dates: 'steps[0].id' must not be empty (step from -e step)"
     with pytest.raises(PlaybookError) as caught:
         render_states(pb, {}, {"break_glass": "bg@acme.com"})
     assert str(caught.value).startswith(f"{pb.path}:12: test.dates: 'allow' must be a list, got \"bg@acme.com\"")
