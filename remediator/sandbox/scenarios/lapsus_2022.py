@@ -211,6 +211,7 @@ class _Tenant:
                         password_changed=t("2021-09-13T12:10:00Z"), last_login=now - 5 * DAY_MS),
         ]
         sp[0].activated = sp[0].status_changed = sp[0].created + 61_000
+        sp[4].password_changed = sp[4].activated  # created with a password by the attacker, then activated
         self.people.extend(sp)
         ordinary = _people.ordinary_people(rng, self.ids, self.logins, self.n_users - len(sp),
                                            earliest=_ORG_BORN, latest=_HIRES_UNTIL, now=now)
@@ -374,22 +375,28 @@ class _Tenant:
                                    system=True, conditions=signon_conditions, actions=signon_actions(False),
                                    created=born, updated=weakened_signon)]
         oie = ms_of("2021-08-16T17:20:00Z")  # the org moved to Identity Engine
+
+        def anyone() -> dict[str, Any]:
+            return {"people": {"users": {"exclude": []}}, "network": {"connection": "ANYWHERE"}}
+
         p["admin_console"], p["admin_rule"], p["admin_catch_all"] = ids.new("rst"), ids.new("rul"), ids.new("rul")
-        policies.append(policy(org, p["admin_console"], "ACCESS_POLICY", "Okta Admin Console", None, priority=1,
+        policies.append(policy(org, p["admin_console"], "ACCESS_POLICY", "Okta Admin Console",
+                               "Authentication policy for the Okta Admin Console", priority=1,
                                system=False, conditions=None, created=oie, updated=oie))
         weakened_admin = ms_of("2022-01-23T03:30:02Z")
         rules[p["admin_console"]] = [
             rule(org, p["admin_console"], p["admin_rule"], "ACCESS_POLICY", "Admin App Policy", priority=0,
-                 system=False, conditions={"people": {"users": {"exclude": []}}, "network": {"connection": "ANYWHERE"}},
-                 actions=app_signon_actions("1FA"), created=oie, updated=weakened_admin),
+                 system=False, conditions=anyone(), actions=app_signon_actions("1FA"), created=oie,
+                 updated=weakened_admin),
             rule(org, p["admin_console"], p["admin_catch_all"], "ACCESS_POLICY", "Catch-all Rule", priority=99,
-                 system=True, conditions=None, actions=app_signon_actions("1FA"), created=oie, updated=oie),
+                 system=True, conditions=anyone(), actions=app_signon_actions("1FA"), created=oie, updated=oie),
         ]
         p["dashboard"], p["dashboard_rule"] = ids.new("rst"), ids.new("rul")
-        policies.append(policy(org, p["dashboard"], "ACCESS_POLICY", "Okta Dashboard", None, priority=1,
+        policies.append(policy(org, p["dashboard"], "ACCESS_POLICY", "Okta Dashboard",
+                               "Authentication policy for the Okta End-User Dashboard", priority=1,
                                system=False, conditions=None, created=oie, updated=oie))
         rules[p["dashboard"]] = [rule(org, p["dashboard"], p["dashboard_rule"], "ACCESS_POLICY", "Catch-all Rule",
-                                      priority=99, system=True, conditions=None, actions=app_signon_actions("1FA"),
+                                      priority=99, system=True, conditions=anyone(), actions=app_signon_actions("1FA"),
                                       created=oie, updated=oie)]
         p["enroll"], p["enroll_rule"] = ids.new("00p"), ids.new("0pr")
         self.enroll_settings = [("okta_email", "OPTIONAL"), ("okta_password", "OPTIONAL"), ("okta_verify", "OPTIONAL"),
@@ -477,7 +484,7 @@ class _Tenant:
         numbers = sorted(rng.sample(range(1_400_000, 1_500_000), 4))
         self.cases = cases = {"enabled": f"0{numbers[3]}", "requested": f"0{numbers[2]}",
                               "not_requested": f"0{numbers[1]}", "disabled": f"0{numbers[0]}"}
-        support = {"support": "ENABLED", "expiration": iso_s(self.support_granted + 8 * HOUR_MS), "caseNumber": None,
+        support = {"support": "ENABLED", "expiration": iso_s(self.support_granted + 8 * HOUR_MS),
                    "_links": {"extend": {"href": f"{self.org}/api/v1/org/privacy/oktaSupport/extend",
                                          "hints": {"allow": ["POST"]}},
                               "revoke": {"href": f"{self.org}/api/v1/org/privacy/oktaSupport/revoke",
