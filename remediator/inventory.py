@@ -337,10 +337,13 @@ def _okta_yaml(path: Path) -> dict[str, tuple[Any, str]]:
 def _name_from(org_url: str) -> str:
     host = urlsplit(org_url)
     hostname = host.hostname or "tenant"
+    hostname = "localhost" if hostname == "::1" else hostname
     if is_loopback(hostname) or re.match(r"^[\d.]+$", hostname):
         base = f"{hostname}-{host.port}" if host.port else hostname
+    elif re.search(r"\.(okta|oktapreview|okta-emea|okta-gov|okta-mil|trexcloud)\.com$", hostname):
+        base = hostname.split(".")[0]  # acme.okta.com -> acme
     else:
-        base = hostname.split(".")[0]
+        base = hostname  # a custom domain: login.acme.com says more than "login"
     return re.sub(r"[^A-Za-z0-9._-]", "-", base).strip("-.") or "tenant"
 
 

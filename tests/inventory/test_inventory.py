@@ -318,3 +318,14 @@ def test_service_app_scopes_come_from_the_inventory_or_the_caller(tmp_path):
     with pytest.raises(CredentialError, match=r"tenant acme: an OAuth 2\.0 service app needs `scopes`"):
         resolve_auth(spec, environ={})
     assert resolve_auth(spec, scopes=["okta.orgs.read"], environ={}).scopes == ("okta.orgs.read",)
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [("https://acme.okta.com", "acme"), ("https://acme-test.oktapreview.com", "acme-test"),
+     ("https://acme.okta-emea.com", "acme"), ("https://login.acme.com", "login.acme.com"),
+     ("http://localhost:8080", "localhost-8080"), ("http://[::1]:9", "localhost-9")],
+)
+def test_default_tenant_name_comes_from_the_org_host(tmp_path, url, name):
+    spec = default_tenant(environ={"OKTA_CLIENT_ORGURL": url}, home=tmp_path, cwd=tmp_path)
+    assert spec.name == name
