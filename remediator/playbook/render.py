@@ -8,6 +8,7 @@ playbook and inventory, `-e KEY` for the command line.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -226,7 +227,7 @@ class _StateRenderer:
         args = raw[kind] if raw[kind] is not None else {}
         if when:
             args = self._render(args, (*base, kind), f"{label}: {kind}", omit_null=True)
-            found = first_error_at(args, self.registry[kind].schema, self.located, (*base, kind))
+            found = _check(args, self.registry[kind].schema, self.located, (*base, kind))
             if found is not None:
                 at, message = found
                 where = self.located.where(at)
@@ -266,3 +267,19 @@ def _at(value: Any, path: Path_) -> Any:
             break
         value = value[part]
     return value
+
+
+_VALID: dict[tuple[int, str], dict[str, Any]] = {}
+
+
+def _check(args: Any, schema: dict[str, Any], located: Located, base: Path_) -> tuple[Path_, str] | None:
+    """first_error_at, remembering valid arguments: many tenants render the same ones."""
+    key = (id(schema), json.dumps(args, sort_keys=True, default=str))
+    if _VALID.get(key) is schema:
+        return None
+    found = first_error_at(args, schema, located, base)
+    if found is None:
+        if len(_VALID) > 4096:
+            _VALID.clear()
+        _VALID[key] = schema
+    return found

@@ -94,6 +94,7 @@ class PlaybookEnvironment(ImmutableSandboxedEnvironment):
         self.filters.update(to_datetime=to_datetime, days_before=days_before, days_after=days_after, iso=iso)
         self._templates: dict[str, Template] = {}
         self._expressions: dict[str, Any] = {}
+        self._names: dict[tuple[str, bool], frozenset[str]] = {}
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         if operator_ == "**":
@@ -130,20 +131,24 @@ class PlaybookEnvironment(ImmutableSandboxedEnvironment):
             raise RenderError(_describe(exc)) from None
 
     @staticmethod
-    def _remember(cache: dict[str, Any], key: str, value: Any) -> Any:
+    def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
         # Many tenants render the same strings; compiling is the expensive part.
         if len(cache) > 4096:
             cache.clear()
         cache[key] = value
         return value
 
-    def names_in(self, source: str, *, expression: bool = False) -> set[str]:
+    def names_in(self, source: str, *, expression: bool = False) -> frozenset[str]:
         """The variable names a template (or an expression) reads; empty when it does not parse."""
-        try:
-            text = "{{ " + source + " }}" if expression else source
-            return set(meta.find_undeclared_variables(self.parse(text)))
-        except TemplateError:
-            return set()
+        names = self._names.get((source, expression))
+        if names is None:
+            try:
+                text = "{{ " + source + " }}" if expression else source
+                names = frozenset(meta.find_undeclared_variables(self.parse(text)))
+            except TemplateError:
+                names = frozenset()
+            self._remember(self._names, (source, expression), names)  # type: ignore[arg-type]
+        return names
 
 
 def _describe(exc: BaseException) -> str:

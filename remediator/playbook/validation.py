@@ -29,8 +29,19 @@ def _is_date_time(value: object) -> bool:
     return True
 
 
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+
+
 def validator(schema: dict[str, Any]) -> Draft202012Validator:
-    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    """A validator for `schema`, reused while the same schema object lives (kinds' schemas are class data)."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    made = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    if len(_VALIDATORS) > 256:
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, made)
+    return made
 
 
 def first_error(
