@@ -1,0 +1,189 @@
+"""Ratios and targets from one benchmark run, and the table for benchmarks/README.md.
+
+Every row is a ratio against the floor or the model (or a fixed budget: RSS, events/s), with its
+target from issue 5. `--quick` gates each row with 50% slack (a `<= x` target fails above 1.5 x, a
+`>= x` target below x / 1.5). A wall/floor row is gated only when the floor spans two or more windows
+of its binding bucket: within one window the client may send everything at once, the floor
+(calls / rate) is then longer than the work itself and the ratio measures round trips, not pacing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from benchmarks import model
+
+SLACK = 1.5
+BEGIN = "<!-- results:begin -->"
+END = "<!-- results:end -->"
+
+
+def _row(rows: list[dict[str, Any]], rid: str, workload: str, metric: str, value: float | None, op: str,
+         target: float, quick: bool, *, gated: bool = True, note: str = "") -> None:
+    if value is None:
+        rows.append({"id": rid, "workload": workload, "metric": metric, "value": None, "op": op, "target": target,
+                     "threshold": None, "ok": False, "gated": gated, "note": note or "not measured"})
+        return
+    threshold = target
+    if quick:
+        threshold = target * SLACK if op == "<=" else target / SLACK
+        if target == 0:
+            threshold = 0
+    ok = value <= threshold if op == "<=" else value >= threshold
+    rows.append({"id": rid, "workload": workload, "metric": metric, "value": round(value, 4), "op": op,
+                 "target": target, "threshold": round(threshold, 4), "ok": ok, "gated": gated, "note": note})
+
+
+def _total(calls: Mapping[str, int]) -> int:
+    return sum(calls.values())
+
+
+def wall_vs_floor(wall: float, calls: Mapping[str, int], ts: float) -> tuple[float, model.Floor, int]:
+    fl = model.floor(calls, time_scale=ts)
+    windows = model.windows_needed(calls[fl.binding], fl.binding) if fl.binding else 0
+    return (wall / fl.seconds if fl.seconds else float("inf")), fl, windows
+
+
+def targets(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
+    ts = raw["time_scale"]
+    rows: list[dict[str, Any]] = []
+    pa = raw["plan_apply"]
+    numbers = model.Scenario.from_json(pa["numbers"])
+    size = f"{numbers.users:,} users, {numbers.admins} admins"
+
+    # (a) plan
+    want = model.plan_calls(numbers)
+    stats = pa["plan_stats"]
+    ratio, fl, windows = wall_vs_floor(pa["plan_wall_s"], want, ts)
+    pa["plan_model"], pa["plan_floor"] = want, fl.to_json()
+    _row(rows, "plan.wall_floor", f"plan, {size}", "wall / floor", ratio, "<=", 1.3, quick,
+         gated=windows >= 2, note=_floor_note(fl, windows, pa["plan_wall_s"]))
+    _row(rows, "plan.calls_model", f"plan, {size}", "calls / model", stats["requests"] / _total(want), "<=", 1.1,
+         quick, note=_calls_note(stats["calls"], want))
+    _row(rows, "plan.429", f"plan, {size}", "429s / calls", stats["throttled"] / max(1, stats["requests"]), "<=",
+         0.01, quick, note=f"{stats['throttled']} of {stats['requests']}")
+    _row(rows, "plan.rss", f"plan, {size}", "client peak RSS, MB", pa["maxrss_mb"], "<=", 500, quick,
+         note="whole client process (plan, apply, second plan)")
+    errors = pa["plan"]["errors"] + (pa.get("second_plan") or {}).get("errors", 0)
+    _row(rows, "plan.errors", f"plan, {size}", "tenants in error", errors, "<=", 0, quick)
+
+    # (b) equal size against the naive baseline
+    eq, naive = raw["equal_size"], raw["naive"]
+    rem_wall = eq["remediator"]["plan_wall_s"]
+    per_user = naive["detail_wall_s"] / max(1, naive["users_detailed"])
+    naive_wall = naive["list_wall_s"] + per_user * naive["users_listed"]
+    naive["estimated_wall_s"] = round(naive_wall, 2)
+    extrapolated = not naive["complete"]
+    eq_numbers = model.Scenario.from_json(eq["numbers"])
+    naive_floor = model.floor(model.naive_calls(eq_numbers.users), time_scale=ts).seconds
+    rem_floor = model.floor(model.plan_calls(eq_numbers), time_scale=ts).seconds
+    note = (f"naive {naive_wall:,.0f} s" + (f" (extrapolated from {naive['users_detailed']:,} of "
+            f"{naive['users_listed']:,} users)" if extrapolated else "") + f" vs remediator {rem_wall:.2f} s; "
+            f"by the floors alone {naive_floor / rem_floor:,.0f}x; naive errors {naive['errors']}")
+    _row(rows, "naive.speedup", f"same plan, {eq_numbers.users:,} users", "naive wall / remediator wall",
+         naive_wall / rem_wall, ">=", 20, quick, note=note)
+
+    # (c) apply
+    want_apply = model.apply_calls(numbers)
+    astats = pa["apply_stats"]
+    ratio, fl, windows = wall_vs_floor(pa["apply_wall_s"], want_apply, ts)
+    pa["apply_model"], pa["apply_floor"] = want_apply, fl.to_json()
+    _row(rows, "apply.wall_floor", f"apply, {size}", "wall / floor", ratio, "<=", 1.3, quick,
+         gated=windows >= 2, note=_floor_note(fl, windows, pa["apply_wall_s"]))
+    _row(rows, "apply.calls_model", f"apply, {size}", "calls / model (one write per change)",
+         astats["requests"] / _total(want_apply), "<=", 1.1, quick, gated=False,
+         note=_calls_note(astats["calls"], want_apply) + " (no target in issue 5: shown for the floor)")
+    writes = pa.get("writes") or {}
+    _row(rows, "apply.repeated", f"apply, {size}", "writes repeated (System Log)", writes.get("repeated"), "<=", 0,
+         quick, note=f"{writes.get('events')} write events; repeated e.g. "
+                     f"{', '.join(list(writes.get('repeated_examples') or {})[:2]) or 'none'}")
+    _row(rows, "apply.429", f"apply, {size}", "429s / calls", astats["throttled"] / max(1, astats["requests"]),
+         "<=", 0.01, quick, note=f"{astats['throttled']} of {astats['requests']}")
+    failed = sum(r["failed"] for r in pa["apply_recap"]) + sum(1 for r in pa["apply_recap"] if r["error"])
+    _row(rows, "apply.failed", f"apply, {size}", "failed changes", failed, "<=", 0, quick)
+    second = (pa.get("second_plan") or {}).get("changes")
+    _row(rows, "apply.converged", f"apply, {size}", "changes left in a second plan", second, "<=", 0, quick)
+
+    # (d) archive
+    ar = raw["archive"]
+    want_ar = model.archive_calls(ar["events"])
+    ratio, fl, windows = wall_vs_floor(ar["wall_s"], want_ar, ts)
+    ar["model"], ar["floor"] = want_ar, fl.to_json()
+    label = f"System Log archive, {ar['events']:,} events"
+    _row(rows, "archive.wall_floor", label, "wall / floor", ratio, "<=", 1.1, quick, gated=windows >= 2,
+         note=f"{ar['events'] / ar['wall_s']:,.0f} events/s; " + _floor_note(fl, windows, ar["wall_s"]))
+    _row(rows, "archive.calls_model", label, "calls / model", ar["stats"]["requests"] / _total(want_ar), "<=", 1.1,
+         quick, gated=False, note=_calls_note(ar["stats"]["calls"], want_ar))
+    _row(rows, "archive.rss", label, "client peak RSS, MB", ar["maxrss_mb"], "<=", 300, quick)
+    _row(rows, "archive.events", label, "events archived / events in the log",
+         ar["events"] / max(1, numbers.log_events), ">=", 1.0, quick, gated=False,
+         note="the apply adds its own write events")
+
+    # (e) hunt
+    hu = raw["hunt"]
+    _row(rows, "hunt.events_per_s", f"hunt, {hu['events']:,} events, built-in rules", "events / CPU second",
+         hu["events"] / max(1e-9, hu["cpu_s"]), ">=", 100_000, quick,
+         note=f"{hu['hits']} hits, {hu['cpu_s']:.2f} s CPU on one core")
+
+    # (f) many tenants
+    mu = raw["multi"]
+    n = mu["plan_tenants"]
+    _row(rows, "multi.ratio", f"plan, {n} tenants at once", "wall / one tenant's wall",
+         mu["plan_wall_s"] / mu["single_wall_s"], "<=", 1.5, quick,
+         note=f"{mu['plan_wall_s']:.2f} s vs {mu['single_wall_s']:.2f} s; client CPU {mu['plan_cpu_s']:.1f} s; "
+              f"errors {mu['plan']['errors']}")
+
+    # the sandbox must not be the bottleneck
+    shares = {k: raw[k]["sandbox_cpu_s"] / max(1e-9, raw[k]["process_wall_s"])
+              for k in ("plan_apply", "archive", "multi", "naive")}
+    worst = max(shares, key=shares.__getitem__)
+    _row(rows, "sandbox.cpu", "sandbox process", "CPU share (cores), worst workload", shares[worst], "<=", 0.5,
+         quick, note=", ".join(f"{k} {v:.2f}" for k, v in shares.items()))
+    _row(rows, "sandbox.rss", "sandbox process", "peak RSS, MB (main tenant)",
+         raw["sandbox_peak_rss_mb"]["main"], "<=", 2048, quick,
+         note=f"{numbers.users:,} users, {numbers.log_events:,} events")
+    return rows
+
+
+def _floor_note(fl: model.Floor, windows: int, wall: float) -> str:
+    gate = "" if windows >= 2 else "; not gated: the floor fits in one window"
+    return f"floor {fl.seconds:.2f} s ({fl.binding}, {windows} windows), wall {wall:.2f} s{gate}"
+
+
+def _calls_note(calls: Mapping[str, int], want: Mapping[str, int]) -> str:
+    buckets = sorted(set(calls) | set(want))
+    return ", ".join(f"{b} {calls.get(b, 0)}/{want.get(b, 0)}" for b in buckets)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float) and abs(value) < 10:
+        return f"{value:.3g}" if value < 0.1 else f"{value:.2f}"
+    return f"{value:,.0f}"
+
+
+def render_table(rows: list[dict[str, Any]], raw: dict[str, Any]) -> str:
+    head = (f"Run {raw['date']}{' (--quick)' if raw['quick'] else ''}: time scale {raw['time_scale']:g} "
+            f"(a rate-limit window lasts {raw['window_s']:.1f} s), {raw['latency']}, Enterprise limits, 50% token "
+            f"share; {raw['total_wall_s']:.0f} s in all; load average {raw['load_before'][0]:.1f} before, "
+            f"{raw['load_after'][0]:.1f} after, on {raw['machine']['cpus']} cores.\n\n")
+    lines = ["| workload | ratio | measured | target | met | notes |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        met = ("yes" if r["ok"] else "**no**") + ("" if r["gated"] else " (not gated)")
+        target = f"{r['op']} {_fmt(r['target'])}"
+        lines.append(f"| {r['workload']} | {r['metric']} | {_fmt(r['value'])} | {target} | {met} | {r['note']} |")
+    return head + "\n".join(lines) + "\n"
+
+
+def update_readme(path: Path, table: str) -> None:
+    text = path.read_text() if path.exists() else ""
+    block = f"{BEGIN}\n{table}{END}"
+    if BEGIN in text and END in text:
+        before, rest = text.split(BEGIN, 1)
+        text = before + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text)

@@ -1,0 +1,257 @@
+"""Benchmarks at incident scale (issue 5): remediator against the rate-limit floor and a naive baseline.
+
+    python benchmarks/run.py            # full: 100,000 users, 1,000,000 events, 50 tenants (< 10 min)
+    python benchmarks/run.py --quick    # CI: 1,000 users, 50,000 events, 10 tenants (< 1 min)
+
+Starts the sandboxes (lapsus-2022 scenario, Enterprise limits with the default 50% token share,
+25 ms injected latency, `--time-scale`) in their own processes (benchmarks/serve.py), runs every
+workload in its own client process (benchmarks/workloads.py, benchmarks/naive_baseline.py), measures
+the sandbox's CPU from /proc, compares each workload with its floor (benchmarks/model.py), writes
+benchmarks/results/<date>[-quick].json, and, for a full run, the table in benchmarks/README.md.
+
+Exit status: 0 if every gated target holds (full run: the target; --quick: the target with 50% slack),
+1 otherwise, 2 if the benchmark itself could not run. Sandboxes are stopped on every path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import model  # noqa: E402
+from benchmarks.report import render_table, targets, update_readme  # noqa: E402
+
+HERE = ROOT / "benchmarks"
+PYTHON = sys.executable
+LATENCY = "latency:25ms"
+READY_TIMEOUT = 420.0
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    users: int
+    events: int
+    naive_users: int
+    tenants: int
+    tenant_users: int
+    naive_budget_s: float
+    time_scale: float
+    worker_timeout: float
+
+
+FULL = Sizes(users=100_000, events=1_000_000, naive_users=10_000, tenants=50, tenant_users=2_000,
+             naive_budget_s=30.0, time_scale=20.0, worker_timeout=420.0)
+QUICK = Sizes(users=1_000, events=50_000, naive_users=1_000, tenants=10, tenant_users=200,
+              naive_budget_s=3.0, time_scale=20.0, worker_timeout=60.0)
+
+
+class BenchError(Exception):
+    """The benchmark could not run (a sandbox or a worker failed): exit 2."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (and its reaped children), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / TICKS
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident set size of a running process (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Sandboxes:
+    """The sandbox processes of one run; `stop()` ends exactly those (by pid), on every path."""
+
+    def __init__(self, work: Path, time_scale: float) -> None:
+        self.work = work
+        self.time_scale = time_scale
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, *, users: int, tenants: int = 1, events: int | None = None,
+              break_glass: bool = False) -> None:
+        cmd = [PYTHON, str(HERE / "serve.py"), "--ready-file", str(self.work / f"{name}.json"),
+               "--tenants", str(tenants), "--users", str(users), "--rate-limits", "enterprise",
+               "--time-scale", str(self.time_scale), "--faults", LATENCY]
+        if events is not None:
+            cmd += ["--log-events", str(events)]
+        if break_glass:
+            cmd.append("--break-glass")
+        log = open(self.work / f"{name}.log", "wb")  # noqa: SIM115  # closed with the process
+        self.procs[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=child_env())
+
+    def ready(self, name: str, timeout: float = READY_TIMEOUT) -> dict[str, Any]:
+        path = self.work / f"{name}.json"
+        deadline = time.monotonic() + timeout
+        proc = self.procs[name]
+        while time.monotonic() < deadline:
+            if path.exists():
+                return json.loads(path.read_text())
+            if proc.poll() is not None:
+                tail = (self.work / f"{name}.log").read_text(errors="replace")[-2000:]
+                raise BenchError(f"sandbox {name} exited with {proc.returncode}: {tail}")
+            time.sleep(0.2)
+        raise BenchError(f"sandbox {name} not ready after {timeout:.0f}s")
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        env.pop(name, None)
+    env["NO_PROXY"] = "127.0.0.1,localhost"
+    return env
+
+
+def run_worker(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> dict[str, Any]:
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env or child_env(), check=False)
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"worker timed out after {timeout:.0f}s: {' '.join(cmd[1:3])}") from None
+    if done.returncode != 0:
+        raise BenchError(f"worker failed ({done.returncode}): {' '.join(cmd[1:3])}: "
+                         f"{done.stderr.decode(errors='replace')[-3000:]}")
+    lines = [line for line in done.stdout.decode().splitlines() if line.startswith("{")]
+    if not lines:
+        raise BenchError(f"worker printed no result: {' '.join(cmd[1:3])}")
+    return json.loads(lines[-1])
+
+
+def measured(pid: int, fn: Any) -> tuple[dict[str, Any], float, float]:
+    """Run fn(); return its result, its wall time, and the sandbox's CPU seconds meanwhile."""
+    c0, t0 = cpu_seconds(pid), time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - t0, cpu_seconds(pid) - c0
+
+
+def workload(script: str, *args: str) -> list[str]:
+    return [PYTHON, str(HERE / script), *args]
+
+
+def bench(sizes: Sizes, work: Path, quick: bool) -> dict[str, Any]:
+    ts = sizes.time_scale
+    window = model.WINDOW_SECONDS / ts
+    boxes = Sandboxes(work, ts)
+    out: dict[str, Any] = {"time_scale": ts, "window_s": window, "latency": LATENCY, "quick": quick,
+                           "sizes": sizes.__dict__, "machine": {"cpus": os.cpu_count()}}
+    try:
+        t_setup = time.perf_counter()
+        boxes.start("main", users=sizes.users, events=sizes.events, break_glass=True)
+        boxes.start("naive", users=sizes.naive_users, events=2_000)
+        boxes.start("multi", users=sizes.tenant_users, tenants=sizes.tenants + 1, events=2_000)
+        ready = {name: boxes.ready(name) for name in ("naive", "multi", "main")}
+        out["setup_s"] = round(time.perf_counter() - t_setup, 1)
+        out["sandboxes"] = {name: {"rss_mb": r["rss_mb"], "generate_s": r["generate_s"],
+                                   "tenants": len(r["tenants"])} for name, r in ready.items()}
+        files = {name: str(work / f"{name}.json") for name in ready}
+        main_pid, naive_pid, multi_pid = (ready[n]["pid"] for n in ("main", "naive", "multi"))
+        out["load_before"] = os.getloadavg()
+
+        # (b) remediator at the naive baseline's size, then the naive baseline on the same tenant
+        rem, wall, cpu = measured(naive_pid, lambda: run_worker(
+            workload("workloads.py", "plan", "--ready", files["naive"]), sizes.worker_timeout))
+        out["equal_size"] = {"remediator": rem, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2),
+                             "numbers": ready["naive"]["tenants"][0]["numbers"]}
+        time.sleep(window)
+        env = child_env()
+        env["BENCH_NAIVE_TOKEN"] = ready["naive"]["tenants"][0]["token"]
+        naive, wall, cpu = measured(naive_pid, lambda: run_worker(
+            workload("naive_baseline.py", "--org-url", ready["naive"]["tenants"][0]["org_url"],
+                     "--token-env", "BENCH_NAIVE_TOKEN", "--budget-s", str(sizes.naive_budget_s)),
+            sizes.worker_timeout + 120, env))
+        out["naive"] = {**naive, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2)}
+
+        # (a) plan and (c) apply of the 100,000-user tenant
+        res, wall, cpu = measured(main_pid, lambda: run_worker(
+            workload("workloads.py", "plan", "--ready", files["main"], "--apply", "--dup-check", "--repeat-check",
+                     "--pause-before-apply"), sizes.worker_timeout))
+        out["plan_apply"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2),
+                             "numbers": ready["main"]["tenants"][0]["numbers"]}
+
+        # (d) archive of the whole log, (e) hunt over it
+        evidence = work / "evidence"
+        res, wall, cpu = measured(main_pid, lambda: run_worker(
+            workload("workloads.py", "archive", "--ready", files["main"], "--dir", str(evidence)),
+            sizes.worker_timeout))
+        out["archive"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2)}
+        out["hunt"] = run_worker(workload("workloads.py", "hunt", "--dir", str(evidence), "--tenant-name",
+                                          ready["main"]["tenants"][0]["name"]), sizes.worker_timeout)
+
+        # (f) many tenants at once, against one tenant alone
+        res, wall, cpu = measured(multi_pid, lambda: run_worker(
+            workload("workloads.py", "plan", "--ready", files["multi"], "--count", str(sizes.tenants + 1),
+                     "--single-first"), sizes.worker_timeout))
+        out["multi"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2)}
+        out["sandbox_peak_rss_mb"] = {name: round(peak_rss_mb(r["pid"]), 1) for name, r in ready.items()}
+        out["load_after"] = os.getloadavg()
+    finally:
+        boxes.stop()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="CI size: 1,000 users, 50,000 events, under a minute")
+    p.add_argument("--time-scale", type=float, default=None, help="a rate-limit minute lasts 60/X s")
+    p.add_argument("--out", type=Path, default=None, help="results JSON (default benchmarks/results/<date>.json)")
+    p.add_argument("--no-readme", action="store_true", help="do not rewrite the table in benchmarks/README.md")
+    args = p.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.time_scale:
+        sizes = Sizes(**{**sizes.__dict__, "time_scale": args.time_scale})
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="remediator-bench-") as tmp:
+        try:
+            raw = bench(sizes, Path(tmp), args.quick)
+        except BenchError as exc:
+            sys.stderr.write(f"benchmark could not run: {exc}\n")
+            return 2
+    raw["total_wall_s"] = round(time.perf_counter() - started, 1)
+    raw["date"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = targets(raw, quick=args.quick)
+    result = {"rows": rows, "raw": raw}
+    out = args.out or HERE / "results" / f"{raw['date'][:10]}{'-quick' if args.quick else ''}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    table = render_table(rows, raw)
+    sys.stdout.write(table + f"\nresults: {out}\n")
+    if not args.quick and not args.no_readme:
+        update_readme(HERE / "README.md", table)
+    failed = [r["id"] for r in rows if r["gated"] and not r["ok"]]
+    if failed:
+        sys.stdout.write(f"missed: {', '.join(failed)}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

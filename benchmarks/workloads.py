@@ -1,0 +1,318 @@
+"""One benchmark workload, run by remediator's engine in this process (run.py starts one per workload).
+
+Why a process per workload: the client's peak RSS (`ru_maxrss`) and CPU time are then the workload's
+own, and the sandbox's CPU is measured in its own process.
+
+    python benchmarks/workloads.py plan    --ready R [--tenant 0] [--apply] [--dup-check] [--repeat-check]
+    python benchmarks/workloads.py multi   --ready R --tenants N
+    python benchmarks/workloads.py archive --ready R --dir D
+    python benchmarks/workloads.py hunt    --dir D --tenant-name t00
+
+Prints one JSON object on stdout. Only talks to the org URLs of the ready file (127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from remediator.engine import RunSettings, apply_plan, plan_all  # noqa: E402
+from remediator.engine.planner import TenantJob  # noqa: E402
+from remediator.inventory import TenantSpec  # noqa: E402
+from remediator.journal import Journal  # noqa: E402
+from remediator.okta.client import OktaClient, is_loopback  # noqa: E402
+from remediator.plan import PlaybookRef  # noqa: E402
+from remediator.playbook import load_playbook, parse_extra_vars, render_states  # noqa: E402
+
+PLAYBOOK = ROOT / "playbooks" / "okta-lapsus-2022.yml"
+#: Every state of the playbook except the evidence archive and the hunt (measured on their own).
+PLAN_TAGS = {"contain", "review", "harden", "manual"}
+WRITE_EVENTS = {
+    "user.lifecycle.suspend", "user.account.reset_password", "user.account.expire_password",
+    "user.session.clear", "user.account.privilege.revoke", "group.privilege.revoke", "system.api_token.revoke",
+    "user.session.impersonation.revoke", "policy.lifecycle.update", "policy.rule.update",
+    "system.idp.lifecycle.deactivate",
+}
+
+
+def usage() -> dict[str, float]:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {"cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_mb": ru.ru_maxrss / 1024}
+
+
+class Recorder:
+    """Keeps every client and what the rate-limit headers said, for the windows analysis."""
+
+    def __init__(self) -> None:
+        self.clients: list[OktaClient] = []
+        self.responses: list[tuple[float, str, int | None, str | None, str | None]] = []
+
+    def factory(self, org_url: str, auth: Any, **kwargs: Any) -> OktaClient:
+        from yarl import URL
+
+        if not is_loopback(URL(org_url).host):
+            raise SystemExit(f"refusing a non-loopback org URL {org_url}")
+        client = OktaClient(org_url, auth, **kwargs)
+        release = client.pacer.release
+        responses = self.responses
+
+        def traced(ticket: Any, status: int | None, headers: Any) -> None:
+            reset = headers.get("X-Rate-Limit-Reset") if headers is not None else None
+            remaining = headers.get("X-Rate-Limit-Remaining") if headers is not None else None
+            responses.append((time.monotonic(), ticket.bucket, status, reset, remaining))
+            release(ticket, status, headers)
+
+        client.pacer.release = traced  # type: ignore[method-assign]
+        self.clients.append(client)
+        return client
+
+    def reset(self) -> None:
+        self.clients.clear()
+        self.responses.clear()
+
+    def stats(self) -> dict[str, Any]:
+        calls: Counter[str] = Counter()
+        out = {"requests": 0, "throttled": 0, "retries": 0, "bytes_received": 0, "throttle_wait": 0.0}
+        waited: Counter[str] = Counter()
+        for client in self.clients:
+            s = client.stats
+            calls.update(s.calls)
+            out["requests"] += s.requests
+            out["throttled"] += s.throttled
+            out["retries"] += s.retries
+            out["bytes_received"] += s.bytes_received
+            out["throttle_wait"] += s.throttle_wait
+            for bucket, state in client.pacer.buckets.items():
+                waited[bucket] += state.waited
+        out["calls"] = dict(calls)
+        out["throttle_wait"] = round(out["throttle_wait"], 3)
+        out["windows"] = self.windows()
+        return out
+
+    def windows(self) -> dict[str, Any]:
+        """Per bucket: windows used, and how long each new window started after the previous one's
+        first response (minus the window length: the idle time between windows)."""
+        by_bucket: dict[str, list[tuple[float, str]]] = {}
+        for t, bucket, status, reset, _ in self.responses:
+            if reset is not None and status != 429:
+                by_bucket.setdefault(bucket, []).append((t, reset))
+        out: dict[str, Any] = {}
+        for bucket, items in by_bucket.items():
+            firsts: dict[str, float] = {}
+            for t, reset in items:
+                firsts.setdefault(reset, t)
+            starts = sorted(firsts.values())
+            out[bucket] = {"windows": len(starts), "responses": len(items),
+                           "starts": [round(s - starts[0], 3) for s in starts[:400]]}
+        return out
+
+
+def spec_for(tenant: dict[str, Any], index: int) -> TenantSpec:
+    env = f"BENCH_TOKEN_{index}"
+    os.environ[env] = tenant["token"]
+    glass = [tenant["break_glass_login"]] if tenant.get("break_glass_login") else []
+    return TenantSpec(name=tenant["name"], org_url=tenant["org_url"], token_env=env,
+                      vars={"break_glass": glass, "evidence_dir": os.environ.get("BENCH_EVIDENCE", "evidence")})
+
+
+def summarize_plan(plan: Any) -> dict[str, Any]:
+    tenants = []
+    for t in plan.tenants:
+        actions = Counter(f"{c.kind}:{c.action}" for c in t.changes)
+        tenants.append({"name": t.name, "status": t.status, "error": t.error, "changes": len(t.changes),
+                        "findings": len(t.findings), "actions": dict(actions)})
+    return {"tenants": tenants[:3], "errors": sum(1 for t in plan.tenants if t.status != "ok"),
+            "changes": sum(len(t.changes) for t in plan.tenants)}
+
+
+async def run_plan(args: argparse.Namespace) -> dict[str, Any]:
+    ready = json.loads(Path(args.ready).read_text())
+    picked = ready["tenants"][args.tenant: args.tenant + args.count]
+    playbook = load_playbook(PLAYBOOK)
+    ref = PlaybookRef(str(playbook.path), playbook.sha256, playbook.git_info())
+    work = Path(tempfile.mkdtemp(prefix="bench-plan-"))
+    settings = RunSettings(journal_path=work / "journal.jsonl", forks=max(10, len(picked)))
+    specs = [spec_for(t, i) for i, t in enumerate(picked)]
+    extra = parse_extra_vars([])
+    rec = Recorder()
+    result: dict[str, Any] = {"tenants": len(specs)}
+
+    if args.single_first and len(specs) > 1:
+        # one tenant alone first (a different tenant of the same shape, so no read is warm)
+        jobs = [TenantJob(specs[0], render_states(playbook, specs[0].vars, extra, tags=PLAN_TAGS))]
+        t0 = time.perf_counter()
+        await plan_all(ref, jobs, settings, client_factory=rec.factory)
+        result["single_wall_s"] = round(time.perf_counter() - t0, 3)
+        result["single_stats"] = {k: v for k, v in rec.stats().items() if k != "windows"}
+        rec.reset()
+        specs = specs[1:]
+
+    jobs = [TenantJob(s, render_states(playbook, s.vars, extra, tags=PLAN_TAGS)) for s in specs]
+    cpu0 = usage()["cpu_s"]
+    t0 = time.perf_counter()
+    planned = await plan_all(ref, jobs, settings, client_factory=rec.factory)
+    result["plan_wall_s"] = round(time.perf_counter() - t0, 3)
+    result["plan_cpu_s"] = round(usage()["cpu_s"] - cpu0, 3)
+    result["plan_stats"] = rec.stats()
+    result["plan"] = summarize_plan(planned.plan)
+    result["plan_tenants"] = len(specs)
+    if args.apply:
+        rec.reset()
+        start_now = None
+        if args.pause_before_apply:
+            await asyncio.sleep(60.0 / ready["time_scale"])  # the apply starts in fresh windows
+        if args.dup_check:
+            start_now = await tenant_now(specs[0])
+        cpu0 = usage()["cpu_s"]
+        t0 = time.perf_counter()
+        outcome = await apply_plan(planned.plan, {s.name: s for s in specs}, settings, Journal(settings.journal_path),
+                                   saved=False, args=planned.args, max_changes=planned.max_changes,
+                                   variables={j.spec.name: j.rendered.variables for j in jobs},
+                                   client_factory=rec.factory)
+        result["apply_wall_s"] = round(time.perf_counter() - t0, 3)
+        result["apply_cpu_s"] = round(usage()["cpu_s"] - cpu0, 3)
+        result["apply_stats"] = rec.stats()
+        result["apply_recap"] = [{"name": r.name, "changed": r.changed, "failed": r.failed, "error": r.error}
+                                 for r in outcome.recaps]
+        if args.dup_check and start_now is not None:
+            result["writes"] = await write_events(specs[0], start_now, ready["time_scale"])
+        if args.repeat_check:
+            rec.reset()
+            again = await plan_all(ref, jobs, settings, client_factory=rec.factory)
+            result["second_plan"] = summarize_plan(again.plan)
+    result.update({k: round(v, 1) for k, v in usage().items()})
+    return result
+
+
+async def tenant_now(spec: TenantSpec) -> str:
+    from remediator.inventory import resolve_auth
+    from remediator.timeutil import format_time
+
+    async with OktaClient(spec.org_url, resolve_auth(spec), tenant=spec.name) as client:
+        await client.get("/api/v1/logs", {"limit": 1, "sortOrder": "DESCENDING"})
+        return format_time(client.server_now())
+
+
+async def write_events(spec: TenantSpec, since: str, time_scale: float) -> dict[str, Any]:
+    """The write events the apply left in the System Log, and any (eventType, target) seen twice."""
+    from remediator.inventory import resolve_auth
+
+    await asyncio.sleep(60.0 / time_scale)  # a fresh logs window: the measured runs never share one
+    seen: Counter[tuple[str, str]] = Counter()
+    total = 0
+    async with OktaClient(spec.org_url, resolve_auth(spec), tenant=spec.name) as client:
+        params = {"since": since, "until": "2100-01-01T00:00:00.000Z", "limit": 1000, "sortOrder": "ASCENDING"}
+        async for event in client.paginate("/api/v1/logs", params):
+            if event.get("eventType") not in WRITE_EVENTS:
+                continue
+            total += 1
+            target = ",".join(sorted(str(t.get("id")) for t in event.get("target") or ()))
+            seen[(event["eventType"], target)] += 1
+    repeated = {f"{k[0]} {k[1]}": n for k, n in seen.items() if n > 1}
+    by_type = Counter(k[0] for k in seen.elements())
+    return {"events": total, "by_type": dict(by_type), "repeated": len(repeated),
+            "repeated_examples": dict(list(repeated.items())[:5])}
+
+
+async def run_archive(args: argparse.Namespace) -> dict[str, Any]:
+    """Plan + apply of the archive state alone over the whole log (since its first event, until now)."""
+    from remediator.inventory import resolve_auth
+
+    ready = json.loads(Path(args.ready).read_text())
+    tenant = ready["tenants"][args.tenant]
+    os.environ["BENCH_EVIDENCE"] = args.dir
+    spec = spec_for(tenant, 0)
+    playbook = load_playbook(PLAYBOOK)
+    ref = PlaybookRef(str(playbook.path), playbook.sha256, playbook.git_info())
+    async with OktaClient(spec.org_url, resolve_auth(spec), tenant=spec.name) as probe:
+        first = await probe.get_json("/api/v1/logs", {"since": "2021-12-23T00:00:00.000Z", "limit": 1,
+                                                       "sortOrder": "ASCENDING",
+                                                       "until": "2100-01-01T00:00:00.000Z"})
+    since = first[0]["published"]
+    await asyncio.sleep(60.0 / ready["time_scale"])  # let the probe's window pass
+    extra = parse_extra_vars([f"evidence_since={since}"])
+    rendered = render_states(playbook, spec.vars, extra, tags={"evidence"})
+    states = tuple(s for s in rendered.states if s.kind == "okta.system_log_archive")
+    rendered = type(rendered)(states, rendered.variables, rendered.max_changes)
+    work = Path(tempfile.mkdtemp(prefix="bench-archive-"))
+    settings = RunSettings(journal_path=work / "journal.jsonl")
+    rec = Recorder()
+    jobs = [TenantJob(spec, rendered)]
+    t0 = time.perf_counter()
+    cpu0 = usage()["cpu_s"]
+    planned = await plan_all(ref, jobs, settings, client_factory=rec.factory)
+    outcome = await apply_plan(planned.plan, {spec.name: spec}, settings, Journal(settings.journal_path),
+                               saved=False, args=planned.args, max_changes=planned.max_changes,
+                               variables={spec.name: rendered.variables}, client_factory=rec.factory)
+    wall = time.perf_counter() - t0
+    recap = outcome.recaps[0]
+    detail = next((r for r in recap.results if r.get("result") == "applied"), {})
+    from remediator.evidence import load_manifest, tenant_dir
+
+    manifest = load_manifest(tenant_dir(args.dir, spec.name))
+    events = manifest.events if manifest else 0
+    return {"wall_s": round(wall, 3), "cpu_s": round(usage()["cpu_s"] - cpu0, 3), "events": events,
+            "since": since, "stats": rec.stats(), "plan": summarize_plan(planned.plan),
+            "recap": {"changed": recap.changed, "failed": recap.failed, "error": recap.error,
+                      "request_id": detail.get("request_id")},
+            "maxrss_mb": round(usage()["maxrss_mb"], 1)}
+
+
+def run_hunt(args: argparse.Namespace) -> dict[str, Any]:
+    """The built-in lapsus-2022 rules over the archive, on one core (CPU time of this process)."""
+    from remediator.evidence import load_manifest, tenant_dir
+    from remediator.hunt import Engine, load_rule_set
+
+    directory = tenant_dir(args.dir, args.tenant_name)
+    manifest = load_manifest(directory)
+    if manifest is None or manifest.covered is None:
+        raise SystemExit(f"no archive under {directory}")
+    engine = Engine(load_rule_set(["lapsus-2022"]).rules)
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    hits = sum(1 for _ in engine.scan_archive(directory, manifest, manifest.covered["since"],
+                                              manifest.covered["until"]))
+    cpu = time.process_time() - cpu0
+    return {"events": manifest.events, "hits": hits, "cpu_s": round(cpu, 3),
+            "wall_s": round(time.perf_counter() - t0, 3), "maxrss_mb": round(usage()["maxrss_mb"], 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="one benchmark workload")
+    p.add_argument("workload", choices=["plan", "multi", "archive", "hunt"])
+    p.add_argument("--ready")
+    p.add_argument("--tenant", type=int, default=0)
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--apply", action="store_true")
+    p.add_argument("--dup-check", action="store_true")
+    p.add_argument("--repeat-check", action="store_true")
+    p.add_argument("--single-first", action="store_true")
+    p.add_argument("--pause-before-apply", action="store_true")
+    p.add_argument("--dir")
+    p.add_argument("--tenant-name", default="t00")
+    args = p.parse_args(argv)
+    if args.workload == "hunt":
+        result = run_hunt(args)
+    elif args.workload == "archive":
+        result = asyncio.run(run_archive(args))
+    else:
+        result = asyncio.run(run_plan(args))
+    sys.stdout.write(json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
