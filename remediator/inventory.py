@@ -33,7 +33,7 @@ INVENTORY_SCHEMA: dict[str, Any] = {
         "tenants": {
             "type": "object",
             "minProperties": 1,
-            "propertyNames": {"pattern": TENANT_NAME},
+            "propertyNames": {"type": "string", "pattern": TENANT_NAME},
             "additionalProperties": {"$ref": "#/$defs/tenant"},
         },
     },
@@ -50,7 +50,7 @@ INVENTORY_SCHEMA: dict[str, Any] = {
                 "private_key_file": {"type": "string", "minLength": 1},
                 "scopes": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True},
                 "tags": {"type": "array", "items": {"type": "string", "pattern": TENANT_NAME}},
-                "vars": {"type": "object", "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}},
+                "vars": {"type": "object", "propertyNames": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}},
             },
             "oneOf": [{"required": ["token_env"]}, {"required": ["client_id", "private_key_file"]}],
         },
@@ -105,8 +105,8 @@ def load_inventory(path: str | Path) -> list[TenantSpec]:
     if found is not None:
         raise InventoryError(found[1], where=found[0])
     for name, raw in data["tenants"].items():
-        if not re.match(TENANT_NAME, str(name)):
-            raise InventoryError(f"tenant name {str(name)!r} must be letters, digits, '.', '_' or '-'",
+        if not isinstance(name, str) or not re.match(TENANT_NAME, name):
+            raise InventoryError(f"tenant name {str(name)!r} must be text of letters, digits, '.', '_' or '-'",
                                  where=located.where(("tenants", name)))
         _check_credential_keys(str(name), raw, located)
         found = first_error(raw, INVENTORY_SCHEMA["$defs"]["tenant"], located, ("tenants", name))

@@ -88,7 +88,7 @@ def playbook_schema(kinds: Mapping[str, Any] | None = None, *, with_kinds: bool 
         "properties": {
             "name": {"type": "string", "minLength": 1},
             "description": {"type": "string"},
-            "vars": {"type": "object", "propertyNames": {"pattern": VAR_NAME}},
+            "vars": {"type": "object", "propertyNames": {"type": "string", "pattern": VAR_NAME}},
             "max_changes": {
                 "anyOf": [{"type": "integer", "minimum": 0}, TEMPLATE],
                 "description": "a whole number of changes per tenant (0 or more) or a template",

@@ -145,6 +145,8 @@ def _required(error: ValidationError, name: str) -> str:
 
 
 def _type(error: ValidationError, name: str) -> str:
+    if "propertyNames" in error.relative_schema_path:
+        return f"key {show(error.instance)} in {name} must be text (quote it)"
     expected = error.validator_value
     expected = " or ".join(expected) if isinstance(expected, list) else expected
     return f"{name} must be {_article(expected)}, got {show(error.instance)}"

@@ -106,6 +106,7 @@ def test_tenant_errors_name_file_line_and_tenant(tmp_path, body, line, fragment)
         ("{}\n", 1, "missing \"tenants\""),
         ("tenants: {}\n", 1, "'tenants' must not be empty"),  # line of the key
         ("tenants:\n  acme: https://acme.okta.com\n", 2, "'tenants.acme' must be a mapping"),
+        ("tenants:\n  123:\n    org_url: https://x.okta.com\n    token_env: T\n", 2, "tenant name '123'"),
         ("tenants:\n  'a b':\n    org_url: https://x.okta.com\n    token_env: T\n", 2, "tenant name 'a b'"),
         ("tenants:\n  acme:\n    org_url: https://acme.okta.com\n  acme:\n    org_url: x\n", 4, "duplicate key"),
         ("tenants:\n  a:\n    org_url: https://acme.okta.com\n    token_env: A\n"

@@ -53,6 +53,8 @@ def test_loads_a_good_playbook(kinds, write):
         ("name: x\nvars: {1bad: 2}\nstates:\n  - name: a\n    test.flag: {}\n", 2,
          'key "1bad" in \'vars\' does not match'),
         ("name: x\nstates:\n  - test.flag: {}\n", 3, "state #1: missing \"name\""),
+        ("name: x\nvars: {2022: x}\nstates:\n  - name: a\n    test.flag: {}\n", 2,
+         "key 2022 in 'vars' must be text (quote it)"),
         (HEAD + "    test.flg: {}\n", 4, "unknown kind \"test.flg\" (did you mean 'test.flag'?)"),
         (HEAD + "    test.flag: {}\n    whne: x\n", 5, "unknown key \"whne\" (did you mean 'when'?)"),
         (HEAD + "    nothing.like.it: {}\n", 4, "unknown kind \"nothing.like.it\" (kinds: "),
