@@ -62,14 +62,15 @@ def run_demo(console: Console, *, users: int = 2000, workdir: Path = Path(".reme
 
         console.rule("[bold]1. plan[/bold]")
         first = asyncio.run(plan_all(ref, jobs, settings))
-        render_plan(first.plan, console)
+        order = [s.name for s in jobs[0].rendered.states]
+        render_plan(first.plan, console, state_order=order)
         console.rule("[bold]2. apply --yes[/bold]")
         outcome = asyncio.run(apply_plan(first.plan, {spec.name: spec}, settings, Journal(journal_path),
                                          **_apply_args(first, jobs)))
         render_recap(outcome.recaps, console)
         console.rule("[bold]3. plan again[/bold]")
         second = asyncio.run(plan_all(ref, jobs, settings))
-        render_plan(second.plan, console)
+        render_plan(second.plan, console, state_order=order)
     report = verify(journal_path)
     console.print(f"journal {journal_path}: chain verified, {report.records} records, {report.applied} writes")
     console.print(f"evidence under {workdir / 'evidence'}; `remediator evidence verify {workdir / 'evidence'}`")

@@ -96,13 +96,20 @@ def plan(
     pb = load_playbook(playbook)
     jobs = _jobs(pb, _tenants(inventory, limit), extra_vars, tags)
     run = asyncio.run(plan_all(_playbook_ref(pb), jobs, RunSettings(forks=forks, journal_path=journal)))
-    _emit_plan(run.plan, as_json=as_json, out=out, report=report, verbose=verbose)
+    _emit_plan(run.plan, as_json=as_json, out=out, report=report, verbose=verbose, order=_state_order(jobs))
     if run.plan.has_errors:
         return 1
     return 2 if detailed_exitcode and run.plan.has_changes else 0
 
 
-def _emit_plan(plan_doc: Plan, *, as_json: bool, out: Path | None, report: Path | None, verbose: bool) -> None:
+def _state_order(jobs: list[TenantJob]) -> list[str]:
+    """The playbook's state names in order, for rendering."""
+    return list(dict.fromkeys(s.name for job in jobs for s in job.rendered.states))
+
+
+def _emit_plan(
+    plan_doc: Plan, *, as_json: bool, out: Path | None, report: Path | None, verbose: bool, order: list[str]
+) -> None:
     if out is not None:
         _write(out, plan_doc.dumps(), "plan")
     if report is not None:
@@ -110,7 +117,7 @@ def _emit_plan(plan_doc: Plan, *, as_json: bool, out: Path | None, report: Path 
     if as_json:
         sys.stdout.write(plan_doc.dumps())
     else:
-        render_plan(plan_doc, _console(), verbose=verbose)
+        render_plan(plan_doc, _console(), verbose=verbose, state_order=order)
 
 
 def _load_saved_plan(path: Path) -> Plan:
@@ -155,6 +162,7 @@ def apply(
         if not plan_doc.tenants:
             raise InputError("no tenant of the plan is selected by the inventory/--limit", where=str(source))
         run_args: dict[str, Any] = {"saved": True}
+        order: list[str] = []
     else:
         from remediator.playbook import load_playbook
 
@@ -162,6 +170,7 @@ def apply(
         jobs = _jobs(pb, tenants, extra_vars, tags)
         run = asyncio.run(plan_all(_playbook_ref(pb), jobs, settings))
         plan_doc = run.plan
+        order = _state_order(jobs)
         run_args = {
             "saved": False,
             "args": run.args,
@@ -169,7 +178,7 @@ def apply(
             "variables": {j.spec.name: j.rendered.variables for j in jobs},
         }
     if not as_json:
-        render_plan(plan_doc, _console())
+        render_plan(plan_doc, _console(), state_order=order)
     if plan_doc.has_changes and not yes and not run_args["saved"]:  # a saved plan was reviewed already
         if not sys.stdin.isatty():
             raise InputError("there is no terminal to confirm on: review the plan, then run again with --yes",

@@ -15,20 +15,22 @@ SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "lo
 ACTION_STYLE = "bold yellow"
 
 
-def render_plan(plan: Plan, console: Console, *, verbose: bool = False) -> None:
+def render_plan(plan: Plan, console: Console, *, verbose: bool = False, state_order: Sequence[str] = ()) -> None:
+    """Per tenant, per state (in the playbook's order when given): changes, then findings by severity."""
     for tenant in plan.tenants:
-        _render_tenant(tenant, console, verbose=verbose)
+        _render_tenant(tenant, console, verbose=verbose, state_order=state_order)
     console.print(f"[bold]{escape(summary_line(plan))}[/bold]")
 
 
-def _render_tenant(tenant: TenantPlan, console: Console, *, verbose: bool) -> None:
+def _render_tenant(tenant: TenantPlan, console: Console, *, verbose: bool, state_order: Sequence[str]) -> None:
     console.rule(f"[bold]{escape(tenant.name)}[/bold]  {escape(tenant.org_url)}")
     if tenant.status != "ok":
         console.print(f"  [bold red]error[/bold red]: {escape(tenant.error or 'unknown error')}")
         return
-    states: dict[str, list[Any]] = {}
+    states: dict[str, list[Any]] = {name: [] for name in state_order}
     for item in (*tenant.changes, *by_severity(tenant.findings)):
         states.setdefault(item.state, []).append(item)
+    states = {name: items for name, items in states.items() if items}
     if not states:
         console.print("  [green]nothing to change, nothing found[/green]")
     for state, items in states.items():
