@@ -21,9 +21,6 @@ from remediator.errors import CredentialError, InputError, InventoryError
 
 TENANT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Keys whose value would be a secret (compared without case, `_` and `-`).
-SECRET_KEYS = frozenset({"token", "apitoken", "sswstoken", "accesstoken", "privatekey", "clientsecret",
-                         "password", "secret"})
 
 INVENTORY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -97,7 +94,7 @@ def load_inventory(path: str | Path) -> list[TenantSpec]:
     data = located.data
     if not isinstance(data, dict):
         raise InventoryError("an inventory is a mapping with `tenants:`", where=located.where())
-    _refuse_secrets(data, (), located)
+    _refuse_secrets(data, located)
     outline = {**INVENTORY_SCHEMA, "properties": {"tenants": {
         **INVENTORY_SCHEMA["properties"]["tenants"], "propertyNames": {},
         "additionalProperties": {"type": "object", "description": "a mapping of the tenant's settings"}}}}
@@ -125,20 +122,17 @@ def load_inventory(path: str | Path) -> list[TenantSpec]:
     return tenants
 
 
-def _refuse_secrets(value: Any, path: tuple[Any, ...], located: Any) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if re.sub(r"[-_\s]", "", str(key)).lower() in SECRET_KEYS:
-                tenant = f"tenant {path[1]}: " if len(path) >= 2 and path[0] == "tenants" else ""
-                raise InventoryError(
-                    f"{tenant}{str(key)!r} holds a secret, and secrets are never written in the inventory "
-                    "(name an environment variable with token_env, or a key file with private_key_file)",
-                    where=located.where((*path, key)),
-                )
-            _refuse_secrets(item, (*path, key), located)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _refuse_secrets(item, (*path, index), located)
+def _refuse_secrets(data: Any, located: Any) -> None:
+    from remediator.playbook.validation import secret_key_path
+
+    path = secret_key_path(data)
+    if path is not None:
+        tenant = f"tenant {path[1]}: " if len(path) >= 2 and path[0] == "tenants" else ""
+        raise InventoryError(
+            f"{tenant}{str(path[-1])!r} holds a secret, and secrets are never written in the inventory "
+            "(name an environment variable with token_env, or a key file with private_key_file)",
+            where=located.where(path),
+        )
 
 
 def _check_credential_keys(name: str, raw: dict[str, Any], located: Any) -> None:

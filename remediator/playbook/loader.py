@@ -17,7 +17,7 @@ from typing import Any
 
 from remediator.errors import PlaybookError
 from remediator.playbook.source import Located, YamlError, load_yaml
-from remediator.playbook.validation import first_error, show
+from remediator.playbook.validation import first_error, secret_key_path, show
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,13 @@ def load_playbook(path: str | Path) -> Playbook:
     if not isinstance(data, dict):
         raise PlaybookError(
             f"a playbook is a mapping with name, vars and states, got {show(data)}", where=located.where()
+        )
+    secret = secret_key_path(data.get("vars"), ("vars",))
+    if secret is not None:
+        raise PlaybookError(
+            f"variable {str(secret[-1])!r} holds a secret, and secrets are never written in a playbook "
+            "(the inventory names where each tenant's credential is)",
+            where=located.where(secret),
         )
     schema = playbook_schema(with_kinds=False)
     problems = [*_structure_problems(located, schema), *_kind_problems(located)]

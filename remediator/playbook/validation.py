@@ -20,6 +20,26 @@ from remediator.playbook.source import Located, Path_
 from remediator.timeutil import parse_time
 
 FORMAT_CHECKER = FormatChecker(formats=())
+# Keys whose value would be a secret (compared without case, `_`, `-` and spaces).
+SECRET_KEYS = frozenset({"token", "apitoken", "sswstoken", "accesstoken", "privatekey", "clientsecret",
+                         "password", "secret"})
+
+
+def secret_key_path(value: Any, path: Path_ = ()) -> Path_ | None:
+    """The path of the first mapping key inside `value` that names a secret, or None."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if re.sub(r"[-_\s]", "", str(key)).lower() in SECRET_KEYS:
+                return (*path, key)
+            found = secret_key_path(item, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = secret_key_path(item, (*path, index))
+            if found is not None:
+                return found
+    return None
 
 
 @FORMAT_CHECKER.checks("date-time", raises=ValueError)

@@ -63,6 +63,7 @@ FULL_CASES: list[Case] = [
     _pb("not_mapping", 1, "a playbook is a mapping with name, vars and states"),
     _pb("empty", 1, "a playbook is a mapping with name, vars and states, got null"),
     _pb("not_utf8", None, "not UTF-8 text"),
+    _pb("secret_var", 5, "variable 'api_token' holds a secret, and secrets are never written in a playbook"),
     _pb("missing_file", None, "no such file"),
     # playbooks: structure and kinds
     _pb("unknown_kind", 6, "unknown kind \"okta.admin_password\" (did you mean 'okta.admin_passwords'?)"),
