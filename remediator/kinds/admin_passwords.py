@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from remediator.errors import InputError
+from remediator.errors import InputError, OktaApiError
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
 from remediator.kinds.common import (
     AWAITING_PASSWORD,
@@ -159,7 +159,14 @@ class AdminPasswords(Kind):
             current = {k: (resp.body or {}).get(k) for k in change.before}
             return resp if self.verdict(change, current) == "done" else None
 
-        resp = await ctx.client.request("POST", path, params=params, recheck=in_effect)
+        try:
+            resp = await ctx.client.request("POST", path, params=params, recheck=in_effect)
+        except OktaApiError as exc:
+            # e.g. E0000038: an earlier state of the same run (okta.new_admins) suspended the account
+            status = ((await ctx.client.get_json(f"/api/v1/users/{uid}")) or {}).get("status")
+            if exc.status in (400, 403) and status in INACTIVE:
+                return Applied(request_id=None, detail={"not_needed": f"the account is {status} now"})
+            raise
         detail: dict[str, Any] = {}  # never the body: with sendEmail=false it would hold a reset link
         if change.after.get("sessions_revoked"):
             sessions = f"/api/v1/users/{uid}/sessions"

@@ -89,3 +89,20 @@ def test_schema():
     assert cls.schema["additionalProperties"] is False
     assert cls.schema["properties"]["changed_after"]["format"] == "date-time"
     assert "okta.users.manage" in cls.scopes
+
+
+async def test_an_account_suspended_meanwhile_needs_nothing():
+    from remediator.errors import OktaApiError
+
+    client, users = _org()
+    kind = REGISTRY[KIND]("s", ARGS)
+    ctx = context(client, break_glass=("bg@acme.com",))
+    change = next(c for c in kind.diff(await kind.read(ctx)) if isinstance(c, Change))
+    users[1]["status"] = "SUSPENDED"
+    client.routes[("POST", "/api/v1/users/00uann/lifecycle/reset_password")] = OktaApiError(
+        status=403, method="POST", path="/", error_code="E0000038", error_summary="not allowed in status")
+    applied = await kind.apply(ctx, change)
+    assert applied.request_id is None and applied.detail == {"not_needed": "the account is SUSPENDED now"}
+    users[1]["status"] = "ACTIVE"
+    with pytest.raises(OktaApiError):
+        await kind.apply(ctx, change)
