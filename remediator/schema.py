@@ -48,10 +48,11 @@ def templatable(schema: Any) -> Any:
 
 
 def _kinds_default() -> Mapping[str, Any]:
+    """The package's own kinds (tests may register throwaway ones; they are not published)."""
     import remediator.kinds  # noqa: F401  (registers every kind)
     from remediator.kinds.base import REGISTRY
 
-    return REGISTRY
+    return {name: kind for name, kind in REGISTRY.items() if kind.__module__.startswith("remediator.kinds.")}
 
 
 def playbook_schema(kinds: Mapping[str, Any] | None = None, *, with_kinds: bool = True) -> dict[str, Any]:
