@@ -40,7 +40,7 @@ class FakeClient:
         self.now = parse_time(now)
         self.delay = delay
         self.calls: list[tuple[str, str, dict[str, Any] | None, Any]] = []
-        self.rechecks = 0
+        self.rechecks: dict[str, Any] = {}  # path -> the recheck a write was given (for convergence tests)
         self._ids = itertools.count(1)
 
     def server_now(self) -> datetime:
@@ -52,6 +52,8 @@ class FakeClient:
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
                       recheck: Any = None) -> Resp:
         self.calls.append((method, path, params, json))
+        if recheck is not None:
+            self.rechecks[path] = recheck
         if self.delay:
             await asyncio.sleep(self.delay)
         if (method, path) not in self.routes:

@@ -138,3 +138,21 @@ async def test_three_steps_on_the_sandbox():
         assert state["support_cases"][0]["impersonation"]["status"] == "DISABLED"
         again, findings_again = await live.plan(sb, KIND, {"enabled": False})
         assert again == [] and [f.target.id for f in findings_again] == ["00043"]
+
+
+async def test_writes_carry_a_recheck_that_sees_an_earlier_write_in_effect():
+    """A POST/PATCH is retried only when its recheck says it did not take effect (the client's contract)."""
+    client, state = _tenant()
+    kind = REGISTRY[KIND]("s", {})
+    ctx = context(client)
+    changes = kind.diff(await kind.read(ctx))
+    for change in changes:
+        await kind.apply(ctx, change)
+    revoked = await client.rechecks[f"{SUPPORT}/revoke"]()
+    disabled = await client.rechecks[f"{CASES}/00042"]()
+    assert revoked is not None and revoked.body["support"] == "DISABLED"
+    assert disabled is not None
+    state["support"] = {"support": "ENABLED"}
+    state["cases"][0]["impersonation"] = {"status": "ENABLED"}
+    assert await client.rechecks[f"{SUPPORT}/revoke"]() is None
+    assert await client.rechecks[f"{CASES}/00042"]() is None
