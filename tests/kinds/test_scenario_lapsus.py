@@ -93,3 +93,47 @@ async def test_apply_then_plan_again_is_empty(kind, args):
         assert len(sb.logs) > events
         again, _ = await live.plan(sb, kind, args, break_glass=bg)
         assert again == []
+
+
+async def test_a_plan_of_every_incident_kind_reads_no_endpoint_twice(planted_sandbox):
+    """Kinds read concurrently (as the planner runs them) through one TenantReads: each GET happens once,
+    factors are read for admins only, and the System Log is queried once per question asked of it."""
+    import asyncio
+    from collections import Counter
+    from urllib.parse import urlsplit
+
+    from remediator.kinds import REGISTRY
+    from remediator.kinds.base import TenantContext
+    from remediator.okta.auth import SswsAuth
+    from remediator.okta.client import OktaClient
+    from remediator.reads import TenantReads
+
+    sb, planted = planted_sandbox
+    seen: Counter[tuple[str, str]] = Counter()
+
+    class Counting(OktaClient):
+        async def request(self, method, path_or_url, **kw):  # type: ignore[override]
+            if "after=" not in path_or_url:  # next pages of one list are not a second read
+                seen[(method, urlsplit(path_or_url).path, str(sorted((kw.get("params") or {}).items())))] += 1
+            return await super().request(method, path_or_url, **kw)
+
+    states = [("okta.support_access", {"enabled": False}),
+              ("okta.new_admins", {"created_after": BREACH}),
+              ("okta.admin_passwords", {"changed_after": BREACH}),
+              ("okta.admin_sessions", {"cleared_after": BREACH}),
+              ("okta.api_tokens", {"created_after": BREACH}),
+              ("okta.identity_providers", {"created_after": BREACH}),
+              ("okta.mfa", {"enrollment_required": ["okta_verify"], "admin_console_factor_mode": "2FA"}),
+              ("manual", {"steps": [{"id": "a", "title": "A"}]})]
+    async with Counting(sb.org_url, SswsAuth(sb.token), tenant="sandbox") as client:
+        ctx = TenantContext(name="sandbox", client=client, reads=TenantReads(client))
+        kinds = [REGISTRY[k](k, a) for k, a in states]
+        await asyncio.gather(*(k.read(ctx) for k in kinds))
+    assert [key for key, n in seen.items() if n > 1] == []
+    assert {m for m, _, _ in seen} == {"GET"}
+    paths = [p for _, p, _ in seen]
+    admins = len(planted["admins"])
+    assert sum(p.endswith("/factors") for p in paths) == admins
+    assert sum(p.endswith("/roles") and p.startswith("/api/v1/users/") for p in paths) == admins
+    assert paths.count("/api/v1/logs") == 2  # privilege grants, session clears
+    assert paths.count("/api/v1/iam/assignees/users") == 1
