@@ -42,7 +42,7 @@ def default_middlewares(config: SandboxConfig) -> list[Middleware]:
 async def start_site(app: web.Application, port: int) -> tuple[web.AppRunner, int]:
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, HOST, port, reuse_address=True)
+    site = web.TCPSite(runner, HOST, port, reuse_address=True, shutdown_timeout=2.0)
     await site.start()
     server = site._server  # aiohttp exposes the bound port only through the asyncio server
     sockets = getattr(server, "sockets", None) or []
