@@ -369,3 +369,17 @@ def test_scaling_keeps_half_a_percent_of_admins() -> None:
     assert len({u["id"] for u in s["users"]}) == 5_000
     assert BREACH_DATE.startswith("2022-01-21")
     assert parse_time(s["taken_at"]) == parse_time(lapsus_2022.DEFAULT_CLOCK)
+
+
+def test_the_built_in_hunt_finds_every_attacker_trace_and_nothing_ordinary() -> None:
+    """What the end-to-end test relies on, checked here against the hunt's own rules (and Okta's Sigma rules)."""
+    rules = pytest.importorskip("remediator.hunt.rules")
+    engine_mod = pytest.importorskip("remediator.hunt.engine")
+    s, p = snap(), planted()
+    rule_set = rules.load_rule_set(["lapsus-2022", str(reference("sigma"))])
+    engine = engine_mod.Engine(rule_set.rules)
+    known = {"admin": frozenset(p["admins"]), "new_admin": frozenset(p["new_admins"])}  # the sets the hunt passes
+    found = {e["uuid"] for e in s["logs"] if e["published"] >= p["hunt_since"] and engine.matches(e, known)}
+    must = {u for uuids in p["attacker_log_uuids"].values() for u in uuids}
+    assert must <= found
+    assert found <= set(p["planted_log_uuids"])

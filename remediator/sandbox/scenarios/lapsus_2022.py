@@ -75,6 +75,7 @@ import gc
 import random
 from typing import Any
 
+from remediator.errors import InputError
 from remediator.sandbox.scenarios import _data, _people
 from remediator.sandbox.scenarios._logplan import plan_logs
 from remediator.sandbox.scenarios._manifest import manifest
@@ -112,6 +113,10 @@ _CELLS = ("4x6", "1d7", "0h7", "5d7", "0x7", "0g4", "2p7", "1t7")
 _AWAITING = ("RECOVERY", "PASSWORD_EXPIRED")
 
 
+class ScenarioError(InputError, ValueError):
+    """Arguments the scenario cannot honour (too few users, a clock before the planted compromise)."""
+
+
 def default_log_events(users: int) -> int:
     return max(2_000, min(200_000, 20 * users))
 
@@ -120,10 +125,14 @@ def generate(users: int = 200, seed: int = 1, clock: str = DEFAULT_CLOCK, *, log
              oauth_clients: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The tenant snapshot of scenario `lapsus-2022` (see the module docstring for what is planted)."""
     if not isinstance(users, int) or users < MIN_USERS:
-        raise ValueError(f"lapsus-2022 needs at least {MIN_USERS} users, got {users!r}")
-    now = ms_of(clock)
+        raise ScenarioError(f"lapsus-2022 needs at least {MIN_USERS} users, got {users!r}", "--users")
+    try:
+        now = ms_of(clock)
+    except ValueError:
+        raise ScenarioError(f"not a date: {clock!r}", "--clock") from None
     if now < _EARLIEST_CLOCK:
-        raise ValueError(f"lapsus-2022 needs a clock after 2022-03-01 (the compromise is planted before), got {clock}")
+        raise ScenarioError(f"lapsus-2022 needs a clock after 2022-03-01 (the compromise is planted before), "
+                            f"got {clock}", "--clock")
     now -= now % 1000
     events_wanted = default_log_events(users) if log_events is None else max(0, int(log_events))
     # Millions of fresh dicts and no reference cycles: the cyclic GC would only rescan them (2x the time).
