@@ -71,6 +71,7 @@ async def plan_tenant(
             results = await asyncio.gather(*(_read_and_diff(kind, session) for kind in kinds))
             changes = [item for items in results for item in items if isinstance(item, Change)]
             findings = [item for items in results for item in items if isinstance(item, Finding)]
+            changes = drop_covered_session_clears(changes)
             changes, guarded = await _guard(changes, session)
             return TenantPlan(
                 name=spec.name,
@@ -85,6 +86,21 @@ async def plan_tenant(
         return TenantPlan(
             name=spec.name, org_url=spec.org_url, status="error", error=f"internal error: {type(exc).__name__}: {exc}"
         )
+
+
+def ends_sessions(change: Change) -> bool:
+    """A suspend, or a password change that says it revokes sessions, ends the user's sessions too."""
+    return change.target.type == "user" and (change.action == "suspend" or change.after.get("sessions_revoked") is True)
+
+
+def drop_covered_session_clears(changes: list[Change]) -> list[Change]:
+    """Kinds plan independently, so two may end the same user's sessions; make that write once.
+
+    A `clear_sessions` change for a user whose sessions another change of the same plan ends is
+    dropped: the other change's reason says so, and the next plan finds the sessions cleared.
+    """
+    covered = {c.target.id for c in changes if ends_sessions(c)}
+    return [c for c in changes if not (c.action == "clear_sessions" and c.target.id in covered)]
 
 
 async def _read_and_diff(kind: Any, session: TenantSession) -> list[Change | Finding]:
@@ -106,9 +122,10 @@ async def _guard(changes: list[Change], session: TenantSession) -> tuple[list[Ch
         if a.user.get("status") == "ACTIVE"
         and any(r.get("type") == "SUPER_ADMIN" and r.get("status", "ACTIVE") == "ACTIVE" for r in a.roles)
     )
+    operator_login = str((me.get("profile") or {}).get("login", "")).lower()
     protected = Protected(
-        user_ids=frozenset({me["id"]}),
-        logins=session.ctx.protected_logins | {str(me.get("profile", {}).get("login", "")).lower()},
+        user_ids=frozenset({me["id"]} if me.get("id") else ()),  # a service app owns no user account
+        logins=session.ctx.protected_logins | ({operator_login} if operator_login else frozenset()),
         active_super_admins=active_supers,
     )
     return protect(changes, protected)
