@@ -55,6 +55,13 @@ INVENTORY_SCHEMA: dict[str, Any] = {
 }
 
 
+# The inventory's own keys, each tenant only required to be a mapping: tenants are checked one by
+# one so that messages say "tenant acme: ..." (and names are checked in Python for a clearer message).
+_OUTLINE: dict[str, Any] = {**INVENTORY_SCHEMA, "properties": {"tenants": {
+    **INVENTORY_SCHEMA["properties"]["tenants"], "propertyNames": {},
+    "additionalProperties": {"type": "object", "description": "a mapping of the tenant's settings"}}}}
+
+
 class TenantVars(dict[str, Any]):
     """A tenant's `vars`, with where each was written (`places`), for errors that name the line."""
 
@@ -95,10 +102,7 @@ def load_inventory(path: str | Path) -> list[TenantSpec]:
     if not isinstance(data, dict):
         raise InventoryError("an inventory is a mapping with `tenants:`", where=located.where())
     _refuse_secrets(data, located)
-    outline = {**INVENTORY_SCHEMA, "properties": {"tenants": {
-        **INVENTORY_SCHEMA["properties"]["tenants"], "propertyNames": {},
-        "additionalProperties": {"type": "object", "description": "a mapping of the tenant's settings"}}}}
-    found = first_error(data, outline, located)
+    found = first_error(data, _OUTLINE, located)
     if found is not None:
         raise InventoryError(found[1], where=found[0])
     for name, raw in data["tenants"].items():

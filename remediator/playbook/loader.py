@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import hashlib
 import os
 import subprocess
@@ -17,7 +18,7 @@ from typing import Any
 
 from remediator.errors import PlaybookError
 from remediator.playbook.source import Located, YamlError, load_yaml
-from remediator.playbook.validation import first_error, secret_key_path, show
+from remediator.playbook.validation import first_error_at, secret_key_path, show
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,6 @@ def read_source(path: str | Path, error: type[PlaybookError] | Any = PlaybookErr
 
 def load_playbook(path: str | Path) -> Playbook:
     """Load a playbook and check everything that does not need variables; raise PlaybookError."""
-    from remediator.schema import playbook_schema
-
     located, digest = read_source(path)
     data = located.data
     if not isinstance(data, dict):
@@ -85,25 +84,30 @@ def load_playbook(path: str | Path) -> Playbook:
             "(the inventory names where each tenant's credential is)",
             where=located.where(secret),
         )
-    schema = playbook_schema(with_kinds=False)
-    problems = [*_structure_problems(located, schema), *_kind_problems(located)]
+    outline, state_schema = _structure_schemas()
+    problems = [*_structure_problems(located, outline), *_kind_problems(located)]
     if isinstance(data.get("states"), list):
-        problems += _state_problems(located, schema["$defs"]["state"])
+        problems += _state_problems(located, state_schema)
     if problems:
         line, message = min(problems, key=lambda p: p[0])
         raise PlaybookError(message, where=f"{located.name}:{line}")
     return Playbook(path=Path(path), sha256=digest, name=data["name"], data=data, source=located)
 
 
-def _structure_problems(located: Located, schema: dict[str, Any]) -> list[tuple[int, str]]:
-    """The playbook's own keys; each state is only required to be a mapping here (see _state_problems)."""
+@functools.cache
+def _structure_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the playbook's own keys, with each state only required to be a mapping; one state's keys)."""
+    from remediator.schema import playbook_schema
+
+    schema = playbook_schema(with_kinds=False)
     outline = copy.deepcopy(schema)
     outline["properties"]["states"]["items"] = {"type": "object", "description": "a mapping (name, kind, when, tags)"}
-    found = first_error(located.data, outline, located)
-    if found is None:
-        return []
-    where, message = found
-    return [(int(where.rsplit(":", 1)[1]), message)]
+    return outline, schema["$defs"]["state"]
+
+
+def _structure_problems(located: Located, outline: dict[str, Any]) -> list[tuple[int, str]]:
+    found = first_error_at(located.data, outline, located)
+    return [] if found is None else [(located.line(found[0]), found[1])]
 
 
 def _state_problems(located: Located, state_schema: dict[str, Any]) -> list[tuple[int, str]]:
@@ -111,10 +115,9 @@ def _state_problems(located: Located, state_schema: dict[str, Any]) -> list[tupl
     for index, state in enumerate(located.data["states"]):
         if not isinstance(state, dict):
             continue  # reported by _structure_problems
-        found = first_error(state, state_schema, located, ("states", index))
+        found = first_error_at(state, state_schema, located, ("states", index))
         if found is not None:
-            where, message = found
-            return [(int(where.rsplit(":", 1)[1]), f"{state_label(state, index)}: {message}")]
+            return [(located.line(found[0]), f"{state_label(state, index)}: {found[1]}")]
     return []
 
 
