@@ -80,21 +80,15 @@ from remediator.sandbox.scenarios import _data, _people
 from remediator.sandbox.scenarios._logplan import plan_logs
 from remediator.sandbox.scenarios._manifest import manifest
 from remediator.sandbox.scenarios._people import Logins, Person
+from remediator.sandbox.scenarios._settings import make_idps, make_policies, make_support, make_tokens
 from remediator.sandbox.scenarios._shapes import (
     DAY_MS,
     HOUR_MS,
-    MINUTE_MS,
     Ids,
-    api_token,
-    app_signon_actions,
     group,
     iso_s,
     ms_of,
-    policy,
     role,
-    rule,
-    saml_idp,
-    signon_actions,
     user,
 )
 
@@ -260,6 +254,8 @@ class _Tenant:
         self._grant(s["victim"], "SUPER_ADMIN", "2017-08-15T09:12:40Z")
         self._grant(s["rogue_direct"], "SUPER_ADMIN", "2022-01-22T02:15:10Z")
         self.members[self.rogue_group].append(s["rogue_group"].uid)
+        rogue_group = self.groups[-1]
+        rogue_group["lastMembershipUpdated"] = iso_s(s["rogue_group"].activated + 42_000)  # see _logplan
         self._grant(s["late_grant"], "APP_ADMIN", "2022-02-15T17:32:09Z")
         self._grant(s["deprovisioned"], "READ_ONLY_ADMIN", "2019-03-05T10:00:00Z")
         self.members[help_desk].append(s["suspended"].uid)
@@ -354,175 +350,17 @@ class _Tenant:
         members.update(self.members)
         self.members = members
 
-    # ---- policies ------------------------------------------------------------------------------------
-    def _make_policies(self) -> tuple[list[dict], dict[str, list[dict]]]:
-        org, ids, g = self.org, self.ids, self.everyone
-        born = ms_of("2017-02-01T10:00:00Z")
-        people = {"people": {"groups": {"include": [g]}}}
-        signon_conditions = {"people": {"users": {"exclude": []}}, "network": {"connection": "ANYWHERE"},
-                             "authContext": {"authType": "ANY"}}
-        policies, rules = [], {}
-        self.p = p = {}
-        p["contractors"] = ids.new("00p")
-        p["contractors_rule"] = ids.new("0pr")
-        contractors_made = ms_of("2019-04-02T15:30:00Z")
-        policies.append(policy(org, p["contractors"], "OKTA_SIGN_ON", "Contractors",
-                               "Contractors always verify a second factor", priority=1, system=False,
-                               conditions={"people": {"groups": {"include": [self.contractors]}}},
-                               created=contractors_made, updated=contractors_made))
-        rules[p["contractors"]] = [rule(org, p["contractors"], p["contractors_rule"], "SIGN_ON",
-                                        "Contractors require MFA", priority=1, system=False,
-                                        conditions=signon_conditions, actions=signon_actions(True),
-                                        created=contractors_made, updated=contractors_made)]
-        p["signon"], p["signon_rule"] = ids.new("00p"), ids.new("0pr")
-        policies.append(policy(org, p["signon"], "OKTA_SIGN_ON", "Default Policy",
-                               "The default policy applies in all situations if no other policy applies.",
-                               priority=2, system=True, conditions=people, created=born,
-                               updated=contractors_made))
-        weakened_signon = ms_of("2022-01-23T03:31:47Z")
-        rules[p["signon"]] = [rule(org, p["signon"], p["signon_rule"], "SIGN_ON", "Default Rule", priority=1,
-                                   system=True, conditions=signon_conditions, actions=signon_actions(False),
-                                   created=born, updated=weakened_signon)]
-        oie = ms_of("2021-08-16T17:20:00Z")  # the org moved to Identity Engine
-
-        def anyone() -> dict[str, Any]:
-            return {"people": {"users": {"exclude": []}}, "network": {"connection": "ANYWHERE"}}
-
-        p["admin_console"], p["admin_rule"], p["admin_catch_all"] = ids.new("rst"), ids.new("rul"), ids.new("rul")
-        policies.append(policy(org, p["admin_console"], "ACCESS_POLICY", "Okta Admin Console",
-                               "Authentication policy for the Okta Admin Console", priority=1,
-                               system=False, conditions=None, created=oie, updated=oie))
-        weakened_admin = ms_of("2022-01-23T03:30:02Z")
-        rules[p["admin_console"]] = [
-            rule(org, p["admin_console"], p["admin_rule"], "ACCESS_POLICY", "Admin App Policy", priority=0,
-                 system=False, conditions=anyone(), actions=app_signon_actions("1FA"), created=oie,
-                 updated=weakened_admin),
-            rule(org, p["admin_console"], p["admin_catch_all"], "ACCESS_POLICY", "Catch-all Rule", priority=99,
-                 system=True, conditions=anyone(), actions=app_signon_actions("1FA"), created=oie, updated=oie),
-        ]
-        p["dashboard"], p["dashboard_rule"] = ids.new("rst"), ids.new("rul")
-        policies.append(policy(org, p["dashboard"], "ACCESS_POLICY", "Okta Dashboard",
-                               "Authentication policy for the Okta End-User Dashboard", priority=1,
-                               system=False, conditions=None, created=oie, updated=oie))
-        rules[p["dashboard"]] = [rule(org, p["dashboard"], p["dashboard_rule"], "ACCESS_POLICY", "Catch-all Rule",
-                                      priority=99, system=True, conditions=anyone(), actions=app_signon_actions("1FA"),
-                                      created=oie, updated=oie)]
-        p["enroll"], p["enroll_rule"] = ids.new("00p"), ids.new("0pr")
-        self.enroll_settings = [("okta_email", "OPTIONAL"), ("okta_password", "OPTIONAL"), ("okta_verify", "OPTIONAL"),
-                                ("phone_number", "OPTIONAL"), ("google_otp", "OPTIONAL"),
-                                ("security_key", "NOT_ALLOWED"), ("security_question", "NOT_ALLOWED")]
-        settings = {"type": "AUTHENTICATORS",
-                    "authenticators": [{"key": k, "enroll": {"self": v}} for k, v in self.enroll_settings]}
-        policies.append(policy(org, p["enroll"], "MFA_ENROLL", "Default Policy",
-                               "The default policy applies in all situations if no other policy applies.",
-                               priority=1, system=True, conditions=people, created=oie, updated=oie,
-                               settings=settings))
-        rules[p["enroll"]] = [rule(org, p["enroll"], p["enroll_rule"], "MFA_ENROLL", "Default Rule", priority=1,
-                                   system=True, conditions={"people": {"users": {"exclude": []}},
-                                                            "network": {"connection": "ANYWHERE"}},
-                                   actions={"enroll": {"self": "CHALLENGE"}}, created=oie, updated=oie)]
-        p["password"], p["password_rule"] = ids.new("00p"), ids.new("0pr")
-        pw_settings = {
-            "password": {"complexity": {"minLength": 8, "minLowerCase": 1, "minUpperCase": 1, "minNumber": 1,
-                                        "minSymbol": 0, "excludeUsername": True,
-                                        "dictionary": {"common": {"exclude": False}}, "excludeAttributes": []},
-                         "age": {"maxAgeDays": 0, "expireWarnDays": 0, "minAgeMinutes": 0, "historyCount": 4},
-                         "lockout": {"maxAttempts": 10, "autoUnlockMinutes": 0, "userLockoutNotificationChannels": [],
-                                     "showLockoutFailures": False}},
-            "recovery": {"factors": {"recovery_question": {"status": "ACTIVE",
-                                                           "properties": {"complexity": {"minLength": 4}}},
-                                     "okta_email": {"status": "ACTIVE",
-                                                    "properties": {"recoveryToken": {"tokenLifetimeMinutes": 60}}},
-                                     "okta_sms": {"status": "INACTIVE"}, "okta_call": {"status": "INACTIVE"}}},
-            "delegation": {"options": {"skipUnlock": False}}}
-        policies.append(policy(org, p["password"], "PASSWORD", "Default Policy",
-                               "The default policy applies in all situations if no other policy applies.",
-                               priority=1, system=True, created=born,
-                               conditions={"people": {"groups": {"include": [g]}},
-                                           "authProvider": {"provider": "OKTA"}}, updated=born, settings=pw_settings))
-        rules[p["password"]] = [rule(org, p["password"], p["password_rule"], "PASSWORD", "Default Rule", priority=1,
-                                     system=True, conditions={"people": {"users": {"exclude": []}},
-                                                              "network": {"connection": "ANYWHERE"}},
-                                     actions={"passwordChange": {"access": "ALLOW"},
-                                              "selfServicePasswordReset": {"access": "ALLOW"},
-                                              "selfServiceUnlock": {"access": "DENY"}},
-                                     created=born, updated=born)]
-        return policies, rules
-
-    # ---- tokens, IdPs, support --------------------------------------------------------------------------
-    def _make_tokens(self) -> list[dict]:
-        org, ids, now, s = self.org, self.ids, self.now, self.special
-        admins = self.regular_admins
-        by_role = {}
-        for person in admins:
-            for assignment in self.user_roles.get(person.uid, ()):
-                by_role.setdefault(assignment["type"], person)
-        grantor = admins[0]
-        self.tok = tok = {"operator": ids.new("00T"), "rogue": ids.new("00T")}
-        tokens = [
-            api_token(org, ids.new("00T"), "Workday provisioning", grantor.uid,
-                      created=ms_of("2019-05-14T19:22:31Z"), last_used=now - 3 * HOUR_MS - 1_000),
-            api_token(org, ids.new("00T"), "Splunk Add-on for Okta", by_role.get("READ_ONLY_ADMIN", grantor).uid,
-                      created=ms_of("2020-08-02T11:40:05Z"), last_used=now - 10 * MINUTE_MS),
-            api_token(org, ids.new("00T"), "ServiceNow integration", by_role.get("ORG_ADMIN", grantor).uid,
-                      created=ms_of("2021-03-22T14:05:50Z"), last_used=now - 2 * DAY_MS),
-            api_token(org, tok["rogue"], "okta-api-sync", s["rogue_direct"].uid,
-                      created=ms_of("2022-01-22T02:31:07Z"), last_used=now - 13 * HOUR_MS),
-            api_token(org, tok["operator"], "remediator", s["operator"].uid,
-                      created=now - 19 * HOUR_MS - 50 * MINUTE_MS, last_used=now - 5 * MINUTE_MS),
-        ]
-        return tokens
-
-    def _make_idps(self) -> list[dict]:
-        org, ids, rng = self.org, self.ids, self.rng
-        self.idp = {"legit": ids.new("0oa"), "rogue": ids.new("0oa")}
-        tenant = (f"{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-4{rng.getrandbits(12):03x}-"
-                  f"a{rng.getrandbits(12):03x}-{rng.getrandbits(48):012x}")
-        return [
-            saml_idp(org, self.idp["legit"], "Partner SSO - ADFS", issuer=f"http://adfs.{self.domain}/adfs/services/trust",
-                     sso_url=f"https://adfs.{self.domain}/adfs/ls/", kid=f"{rng.getrandbits(128):032x}",
-                     created=ms_of("2019-10-07T13:44:20Z")),
-            saml_idp(org, self.idp["rogue"], "Azure AD SSO", issuer=f"https://sts.windows.net/{tenant}/",
-                     sso_url=f"https://login.microsoftonline.com/{tenant}/saml2", kid=f"{rng.getrandbits(128):032x}",
-                     created=ms_of("2022-01-23T03:22:41Z")),
-        ]
-
-    def _support(self) -> tuple[dict, list[dict]]:
-        rng, now = self.rng, self.now
-        self.support_granted = now - HOUR_MS - 48 * MINUTE_MS
-        numbers = sorted(rng.sample(range(1_400_000, 1_500_000), 4))
-        self.cases = cases = {"enabled": f"0{numbers[3]}", "requested": f"0{numbers[2]}",
-                              "not_requested": f"0{numbers[1]}", "disabled": f"0{numbers[0]}"}
-        support = {"support": "ENABLED", "expiration": iso_s(self.support_granted + 8 * HOUR_MS),
-                   "_links": {"extend": {"href": f"{self.org}/api/v1/org/privacy/oktaSupport/extend",
-                                         "hints": {"allow": ["POST"]}},
-                              "revoke": {"href": f"{self.org}/api/v1/org/privacy/oktaSupport/revoke",
-                                         "hints": {"allow": ["POST"]}}}}
-
-        def case(number: str, subject: str, status: str, expiration: int | None) -> dict:
-            return {"caseNumber": number, "subject": subject,
-                    "impersonation": {"status": status, "expiration": iso_s(expiration)},
-                    "selfAssigned": {"status": "NOT_REQUIRED"}}
-
-        return support, [
-            case(cases["enabled"], "Admin unable to complete MFA enrollment after password reset", "ENABLED",
-                 now + 20 * HOUR_MS),
-            case(cases["requested"], "SAML assertion errors for Salesforce SSO", "REQUESTED", None),
-            case(cases["not_requested"], "Question about System Log retention", "NOT_REQUESTED", None),
-            case(cases["disabled"], "Workday import schedule failing", "DISABLED", None),
-        ]
-
     # ---- assembly ------------------------------------------------------------------------------------
     def build(self) -> dict[str, Any]:
         self._make_people()
         self._make_admins()
         self._make_factors()
         self._make_groups()
-        policies, rules = self._make_policies()
+        policies, rules = make_policies(self)
         self.policies_json, self.rules_json = policies, rules
-        tokens = self.tokens_json = self._make_tokens()
-        idps = self._make_idps()
-        support, cases = self._support()
+        tokens = self.tokens_json = make_tokens(self)
+        idps = make_idps(self)
+        support, cases = make_support(self)
         apps = [(self.ids.new("0oa"), label, mode) for label, mode in _data.APPS]
         logs, log_tags = plan_logs(self, apps)
         users_json = [user(self.org, p.uid, p.status, created=p.created, activated=p.activated,
