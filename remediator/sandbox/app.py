@@ -97,10 +97,14 @@ def tenant_of(request: web.Request) -> Tenant:
 
 
 def json_response(request: web.Request, body: Any, *, status: int = 200,
-                  next_params: Mapping[str, Any] | None = None, self_link: bool = False) -> web.Response:
-    """A JSON response with Okta's `Link` headers: `self`, then `next` last, as separate lines."""
+                  next_params: Mapping[str, Any] | None = None, self_link: bool = False,
+                  text: str | None = None) -> web.Response:
+    """A JSON response with Okta's `Link` headers: `self`, then `next` last, as separate lines.
+
+    `text` is the body already serialized (cached user pages), used instead of `body`.
+    """
     tenant = tenant_of(request)
-    response = web.Response(status=status, text=tenant.to_public(json.dumps(body)),
+    response = web.Response(status=status, text=tenant.to_public(json.dumps(body) if text is None else text),
                             content_type="application/json")
     if self_link or next_params is not None:
         base = f"{tenant.public_url}{request.path}"

@@ -133,12 +133,13 @@ async def list_users(request: web.Request) -> web.StreamResponse:
         match = _not_deprovisioned
     limit = int_param(request, "limit", MAX_PAGE, MAX_PAGE)
     page, more = page_of_users(store, match, query.get("after"), limit)
+    text = store.users_json(page)
     if more:
         params = {k: v for k, v in query.items() if k != "after"}
         params["after"] = page[-1]["id"]
         params["limit"] = str(limit)
-        return json_response(request, page, next_params=params)
-    return json_response(request, page, self_link=True)
+        return json_response(request, None, text=text, next_params=params)
+    return json_response(request, None, text=text, self_link=True)
 
 
 def user_or_404(request: web.Request, key: str | None = None) -> dict[str, Any]:

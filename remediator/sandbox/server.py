@@ -40,9 +40,9 @@ def default_middlewares(config: SandboxConfig) -> list[Middleware]:
 
 
 async def start_site(app: web.Application, port: int) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
     await runner.setup()
-    site = web.TCPSite(runner, HOST, port, reuse_address=True, shutdown_timeout=2.0)
+    site = web.TCPSite(runner, HOST, port, reuse_address=True)
     await site.start()
     server = site._server  # aiohttp exposes the bound port only through the asyncio server
     sockets = getattr(server, "sockets", None) or []

@@ -32,11 +32,15 @@ class SnapshotError(ValueError):
 
 def load(data: dict[str, Any], *, copy_data: bool = False) -> Store:
     """Build a store from a snapshot dict; the dict is not modified (see copy-on-write above)."""
-    # Building indexes over millions of objects triggers the cyclic GC again and again for nothing.
+    # Building indexes over millions of objects triggers the cyclic GC again and again for nothing,
+    # and afterwards every full collection would walk the whole tenant: freeze it out of the GC's sight
+    # (the objects are long-lived and acyclic; writes replace them, the old ones are freed by refcount).
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _load(data, copy_data)
+        store = _load(data, copy_data)
+        gc.freeze()
+        return store
     finally:
         if paused:
             gc.enable()

@@ -8,6 +8,7 @@ System Log as a list sorted by `published` with a parallel list of keys for bise
 from __future__ import annotations
 
 import bisect
+import json
 import random
 import string
 import time
@@ -64,6 +65,7 @@ class Store:
         self.users: dict[str, dict[str, Any]] = {}
         self.user_ids: list[str] = []
         self.logins: dict[str, str] = {}
+        self.user_text: dict[str, str] = {}  # id -> serialized user, so a 200-user page is a join
         self.groups: dict[str, dict[str, Any]] = {}
         self.group_ids: list[str] = []
         self.group_members: dict[str, list[str]] = {}
@@ -86,6 +88,7 @@ class Store:
         if uid not in self.users:
             bisect.insort(self.user_ids, uid)
         self.users[uid] = user
+        self.user_text.pop(uid, None)
         login = (user.get("profile") or {}).get("login")
         if login:
             self.logins[login.lower()] = uid
@@ -97,6 +100,17 @@ class Store:
             login = (user.get("profile") or {}).get("login")
             if login:
                 self.logins[login.lower()] = uid
+
+    def users_json(self, users: list[dict[str, Any]]) -> str:
+        """`json.dumps(users)`, from a per-user cache (users are replaced, never edited, on writes)."""
+        cache = self.user_text
+        parts = []
+        for user in users:
+            text = cache.get(user["id"])
+            if text is None:
+                text = cache[user["id"]] = json.dumps(user)
+            parts.append(text)
+        return "[" + ", ".join(parts) + "]"
 
     def find_user(self, key: str) -> dict[str, Any] | None:
         """By id or by login (case-insensitive), as GET /users/{idOrLogin} does."""
