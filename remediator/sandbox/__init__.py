@@ -18,11 +18,11 @@ from remediator.errors import InputError
 from remediator.sandbox import snapshot as snapshot_format
 from remediator.sandbox.app import Middleware
 from remediator.sandbox.config import SandboxConfig
-from remediator.sandbox.server import ThreadedServer, run_serve
+from remediator.sandbox.server import ThreadedServer, run_serve, serve
 from remediator.sandbox.store import Clock, Store, random_token
 from remediator.timeutil import format_time, parse_time
 
-__all__ = ["Sandbox", "SandboxConfig", "prepare", "run_serve"]
+__all__ = ["Sandbox", "SandboxConfig", "prepare", "run_serve", "serve"]
 SCENARIO_CLOCKS = {"lapsus-2022": "2022-03-22T12:00:00Z"}
 
 

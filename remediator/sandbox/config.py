@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 RATE_LIMIT_PLANS = ("off", "enterprise", "workforce")
 
@@ -19,7 +19,7 @@ class SandboxConfig:
     time_scale: float = 1.0
     faults: str | None = None
     seed: int = 1
-    token: str = ""
+    token: str = field(default="", repr=False)  # never in a repr, a log or an error
     clock: str | None = None
 
     def __post_init__(self) -> None:

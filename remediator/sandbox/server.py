@@ -145,3 +145,6 @@ def run_serve(*, scenario: str | None = None, snapshot: str | os.PathLike[str] |
 
     asyncio.run(main())
     return 0
+
+
+serve = run_serve  # the name interfaces.md uses

@@ -132,3 +132,24 @@ def test_writes_never_touch_the_callers_snapshot_and_snapshots_are_independent()
         assert call(sb, "GET", f"/api/v1/users/{taken['users'][1]['id']}").body["status"] != "EDITED"
         assert call(sb, "GET", "/api/v1/policies?type=OKTA_SIGN_ON").body[0]["name"] != "EDITED"
     assert original == frozen
+
+
+def test_a_sandbox_without_a_snapshot_has_an_operator_super_admin() -> None:
+    with Sandbox(clock=CLOCK) as sb:
+        me = call(sb, "GET", "/api/v1/users/me").body
+        assert me["status"] == "ACTIVE" and len(me["id"]) == 20 and me["id"].startswith("00u")
+        roles = call(sb, "GET", f"/api/v1/users/{me['id']}/roles").body
+        assert [r["type"] for r in roles] == ["SUPER_ADMIN"]
+        assert me["_links"]["self"]["href"] == f"{sb.org_url}/api/v1/users/{me['id']}"
+
+
+def test_unknown_scenario_and_conflicting_sources_are_input_errors() -> None:
+    with pytest.raises(InputError, match="unknown scenario"):
+        Sandbox(scenario="no-such-thing")
+    with pytest.raises(InputError):
+        Sandbox(small_tenant(), scenario="lapsus-2022")
+
+
+def test_the_token_stays_out_of_reprs() -> None:
+    sandbox = Sandbox(small_tenant(), token="00" + "s" * 40)
+    assert "s" * 40 not in repr(sandbox) and "s" * 40 not in repr(sandbox.config)
