@@ -7,7 +7,8 @@ limits allow (calls per bucket / bucket rate, buckets side by side) and never le
 - The server is the truth. Every response reports `Limit`, `Remaining` and `Reset` for its
   bucket; the window's end is placed at `now + (Reset - Date)` on the local monotonic clock (both
   values are the server's, so a tenant clock years away from ours does not matter; `Date` has whole
-  seconds, so the estimate is never early).
+  seconds, so the estimate is never early, and is tightened with the best recent estimate of the
+  server's clock, see `_server_wait`).
 - Between responses we count what we send: `remaining` drops by one per request, and a response
   reporting `Remaining: r` lowers it to `r - (requests sent after that one)`. Within a window the
   server's count only goes down, so we keep the minimum, which also covers other clients of the
@@ -31,10 +32,12 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from remediator.okta.retry import header_epoch, reset_wait
+from remediator.okta.buckets import WINDOW_SECONDS
+from remediator.okta.retry import header_epoch, parse_http_date, reset_wait
 
 __all__ = ["BucketState", "Pacer", "Ticket"]
 
@@ -97,6 +100,7 @@ class Pacer:
         self._slots = asyncio.Semaphore(max_in_flight)
         self.in_flight = 0
         self.peak_in_flight = 0
+        self._offsets: deque[tuple[float, float]] = deque()
 
     def state(self, bucket: str) -> BucketState:
         state = self.buckets.get(bucket)
@@ -193,6 +197,23 @@ class Pacer:
             state.probing = False
             self._notify(state)
 
+    def _server_wait(self, reset: float, headers: Mapping[str, str], now: float, wait: float) -> float:
+        """Seconds until `reset` on the server's clock, tighter than `Reset - Date` when we can.
+
+        `Date` is floored to the second, so `Reset - Date` may be up to a second long. The server's
+        clock is `local + c`, and every sample `Date - local` is at most `c`: the largest recent sample
+        is the closest lower bound of `c`, and `Reset - (local + that)` is never shorter than the true
+        wait. Samples older than a window are dropped, so a clock that jumps back is followed.
+        """
+        date = parse_http_date(headers.get("Date"))
+        if date is None:
+            return wait
+        self._offsets.append((now, date - now))
+        while self._offsets and self._offsets[0][0] < now - WINDOW_SECONDS:
+            self._offsets.popleft()
+        offset = max(sample for _, sample in self._offsets)
+        return min(wait, max(reset - (now + offset), 0.0))
+
     def _observe(self, state: BucketState, ticket: Ticket, status: int | None, headers: Mapping[str, str]) -> None:
         """Update the bucket from one response."""
         limit = header_epoch(headers, "X-Rate-Limit-Limit")
@@ -205,6 +226,7 @@ class Pacer:
             return
         state.unlimited = False
         now = self.clock()
+        wait = self._server_wait(reset, headers, now, wait)
         estimate = remaining - (state.sent - ticket.seq)  # later requests may not be counted yet
         if status == 429:
             estimate = 0

@@ -155,3 +155,16 @@ async def test_plan_runs_near_the_rate_limit_floor_without_429s(fake_okta):
 
 async def _answer(limits: WindowLimits, bucket: str, body: object):
     return limits.answer(bucket, body)
+
+
+async def test_window_end_uses_the_best_estimate_of_the_server_clock():
+    """Date is floored: a later sample that just crossed a second shows the server clock more exactly."""
+    vt = VirtualTime(start=100.0)
+    p = pacer(vt)
+    p.release(await p.acquire("users"), 200, headers(300, 299, 30, at=EPOCH))
+    vt.now = 100.9
+    p.release(await p.acquire("users"), 200, headers(300, 298, 29, at=EPOCH + 1))
+    vt.now = 101.0
+    p.release(await p.acquire("users"), 200, headers(300, 297, 29, at=EPOCH + 1))
+    # Reset - Date says 29 s; the server is known to be at least 0.1 s past EPOCH + 1 by now
+    assert p.state("users").window_end == pytest.approx(101.0 + 28.9)
