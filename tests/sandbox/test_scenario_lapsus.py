@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from remediator.sandbox.scenarios import lapsus_2022
 from remediator.sandbox.scenarios.lapsus_2022 import BREACH_DATE, generate
 from remediator.timeutil import parse_time
+from tests.sandbox import okta_reference
 
 BREACH = "2022-01-21T00:00:00.000Z"
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "okta-reference"
@@ -66,32 +66,11 @@ def test_bad_arguments_are_refused() -> None:
 
 
 # ---- shapes against the recordings -------------------------------------------------------------------------
-@cache
 def recorded_get_bodies(pattern: str) -> list[Any]:
     """Bodies of recorded successful GETs whose path matches `pattern` (okta-sdk-python and terraform cassettes)."""
-    base = reference()
     regex = re.compile(pattern)
-    files = sorted((base / "okta-sdk-python" / "tests" / "integration" / "cassettes").rglob("*.yaml"))
-    files += sorted((base / "terraform-provider-okta").rglob("*.yaml"))
-    bodies = []
-    for path in files:
-        text = path.read_text()
-        if "/api/v1/" not in text:
-            continue
-        for interaction in (yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}).get(
-                "interactions") or []:
-            req, resp = interaction["request"], interaction["response"]
-            url = (req.get("uri") or req.get("url") or "").split("?")[0]
-            status = resp["status"]["code"] if isinstance(resp.get("status"), dict) else resp.get("code")
-            body = resp.get("body")
-            body = body.get("string") if isinstance(body, dict) else body
-            if req["method"] == "GET" and status == 200 and regex.search(url) and body:
-                bodies.append(json.loads(body))
-    return bodies
-
-
-def _key_types(obj: dict) -> dict[str, str]:
-    return {k: type(v).__name__ for k, v in obj.items() if v is not None}
+    return [r.body for r in okta_reference.recordings()
+            if r.method == "GET" and r.status == 200 and r.body is not None and regex.search(r.path)]
 
 
 def test_users_have_the_key_set_of_a_recorded_user() -> None:
