@@ -10,6 +10,7 @@ on a few properties and compares case-sensitively; `search` takes any property w
 from __future__ import annotations
 
 import bisect
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -161,15 +162,43 @@ async def get_user(request: web.Request) -> web.StreamResponse:
     return json_response(request, user_or_404(request))
 
 
+_ACTION_LINKS = {  # lifecycle links by status, as the recorded GET /users/{id} responses carry them
+    "ACTIVE": ("suspend", "resetPassword", "expirePassword", "forgotPassword", "changePassword",
+               "changeRecoveryQuestion", "deactivate"),
+    "SUSPENDED": ("unsuspend", "deactivate"),
+}
+_LIFECYCLE_LINKS = frozenset({"suspend", "unsuspend", "activate", "reactivate", "deactivate", "resetPassword",
+                              "expirePassword", "forgotPassword", "changePassword", "changeRecoveryQuestion",
+                              "unlock"})
+_LINK_PATHS = {"forgotPassword": "credentials/forgot_password", "changePassword": "credentials/change_password",
+               "changeRecoveryQuestion": "credentials/change_recovery_question"}
+
+
+def _relink(store: Store, user: dict[str, Any]) -> None:
+    """Full user objects (GET by id) carry the actions their status allows; list entries only `self`."""
+    links = user.get("_links")
+    if not isinstance(links, dict) or not _LIFECYCLE_LINKS & set(links):
+        return
+    actions = _ACTION_LINKS.get(user.get("status", ""), _ACTION_LINKS["ACTIVE"])
+    kept = {k: v for k, v in links.items() if k not in _LIFECYCLE_LINKS}
+    for action in actions:
+        path = _LINK_PATHS.get(action) or "lifecycle/" + "_".join(
+            part.lower() for part in re.findall(r"[a-z]+|[A-Z][a-z]*", action))
+        kept[action] = {"href": f"{store.org_url}/api/v1/users/{user['id']}/{path}", "method": "POST"}
+    user["_links"] = kept
+
+
 def _touch(request: web.Request, user: dict[str, Any], status: str | None = None) -> dict[str, Any]:
     """Write a changed copy of the user (objects may be shared with a snapshot dict: never edit in place)."""
+    store = tenant_of(request).store
     now = format_time(tenant_of(request).clock.now())
     changed = dict(user)
     if status is not None and user.get("status") != status:
         changed["status"] = status
         changed["statusChanged"] = now
+        _relink(store, changed)
     changed["lastUpdated"] = now
-    tenant_of(request).store.add_user(changed)
+    store.add_user(changed)
     return changed
 
 

@@ -133,3 +133,25 @@ def test_wire_headers_on_every_response(sb: Sandbox) -> None:
         for name in ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset"):
             assert int(reply.headers[name]) >= 0
         assert reply.headers["Content-Type"].startswith("application/json")
+
+
+def test_full_user_links_follow_the_status() -> None:
+    data = small_tenant()
+    bob = data["users"][1]
+    bob["_links"] = {name: {"href": f"https://acme.okta.com/api/v1/users/{BOB}/lifecycle/x", "method": "POST"}
+                     for name in ("suspend", "resetPassword", "expirePassword", "deactivate")}
+    bob["_links"]["self"] = {"href": f"https://acme.okta.com/api/v1/users/{BOB}"}
+    with Sandbox(data, clock=CLOCK) as sb:
+        call(sb, "POST", f"/api/v1/users/{BOB}/lifecycle/suspend")
+        links = call(sb, "GET", f"/api/v1/users/{BOB}").body["_links"]
+        assert set(links) == {"self", "unsuspend", "deactivate"}
+        assert links["unsuspend"]["href"] == f"{sb.org_url}/api/v1/users/{BOB}/lifecycle/unsuspend"
+        call(sb, "POST", f"/api/v1/users/{BOB}/lifecycle/unsuspend")
+        links = call(sb, "GET", f"/api/v1/users/{BOB}").body["_links"]
+        assert links["suspend"]["href"].endswith("/lifecycle/suspend")
+        assert links["expirePassword"]["href"].endswith("/lifecycle/expire_password")
+        assert links["changePassword"]["href"].endswith("/credentials/change_password")
+        assert call(sb, "GET", f"/api/v1/users/{CAROL}").body["_links"] == {
+            "self": {"href": f"{sb.org_url}/api/v1/users/{CAROL}"}}  # list-shaped objects keep only self
+        call(sb, "POST", f"/api/v1/users/{CAROL}/lifecycle/suspend")
+        assert set(call(sb, "GET", f"/api/v1/users/{CAROL}").body["_links"]) == {"self"}
