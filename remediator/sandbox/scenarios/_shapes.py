@@ -18,7 +18,7 @@ from remediator.timeutil import parse_time
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAYS: dict[int, str] = {}
-_CLOCK: list[str] = []  # "HH:MM:SS" for each second of a day, built on first use
+_CLOCK = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]  # each second
 _MILLIS = [f".{i:03d}Z" for i in range(1000)]
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -37,8 +37,6 @@ def iso_ms(ms: int) -> str:
     date = _DAYS.get(day)
     if date is None:
         date = _DAYS[day] = (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%dT")
-    if not _CLOCK:
-        _CLOCK.extend(f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60))
     second, milli = divmod(rest, 1000)
     return date + _CLOCK[second] + _MILLIS[milli]
 
@@ -115,16 +113,17 @@ FACTOR_PREFIX = {"push": "opf", "token:software:totp": "ost", "sms": "mbl", "web
 def factor(org: str, uid: str, fid: str, factor_type: str, status: str, *, created: int, updated: int,
            profile: dict[str, Any], provider: str = "OKTA") -> dict[str, Any]:
     """A factor as `GET /users/{id}/factors` lists it (`_links.resend` is an array, as recorded)."""
-    base = f"{org}/api/v1/users/{uid}/factors/{fid}"
-    if status == "ACTIVE":
-        links: dict[str, Any] = {"verify": {"href": f"{base}/verify", "hints": hints("POST")},
-                                 "self": {"href": base, "hints": hints("GET", "DELETE")},
-                                 "user": {"href": f"{org}/api/v1/users/{uid}", "hints": hints("GET")}}
+    user_href = f"{org}/api/v1/users/{uid}"
+    base = f"{user_href}/factors/{fid}"
+    if status == "ACTIVE":  # literals, not hints(): this runs for every factor of 100,000 users
+        links: dict[str, Any] = {"verify": {"href": base + "/verify", "hints": {"allow": ["POST"]}},
+                                 "self": {"href": base, "hints": {"allow": ["GET", "DELETE"]}},
+                                 "user": {"href": user_href, "hints": {"allow": ["GET"]}}}
     else:
         links = {"resend": [{"name": factor_type, "href": f"{base}/resend", "hints": hints("POST")}],
                  "activate": {"href": f"{base}/lifecycle/activate", "hints": hints("POST")},
                  "self": {"href": base, "hints": hints("GET")},
-                 "user": {"href": f"{org}/api/v1/users/{uid}", "hints": hints("GET")}}
+                 "user": {"href": user_href, "hints": hints("GET")}}
     return {"id": fid, "factorType": factor_type, "provider": provider, "vendorName": provider,
             "status": status, "created": iso_s(created), "lastUpdated": iso_s(updated), "profile": profile,
             "_links": links}
