@@ -407,26 +407,45 @@ class OktaClient:
         return (await self.get(path, params)).body
 
     async def pages(
-        self, path: str, params: dict[str, Any] | None = None, *, stop_on_empty: bool = False
+        self, path: str, params: dict[str, Any] | None = None, *, stop_on_empty: bool = False,
+        prefetch: bool = False,
     ) -> AsyncIterator[OktaResponse]:
         """Every page, following `next`; `stop_on_empty` ends at the first empty page (log polling).
 
         `last_next_url` is the `next` link of the last page seen: the cursor to resume from.
+        `prefetch` asks for the next page while the caller works on this one (cursor paging is
+        otherwise strictly one round trip after another); a page the caller never reaches is
+        cancelled, which is harmless for a GET.
         """
-        url: str | None = path
-        query = params
+        pending: asyncio.Task[OktaResponse] | None = None
         seen: set[str] = set()
-        while url is not None:
-            resp = await self.request("GET", url, params=query)
-            self.last_next_url = resp.next_url
-            yield resp
-            if stop_on_empty and not _page_items(resp.body):
-                return
-            url, query = resp.next_url, None
-            if url is not None:
-                if url in seen:
-                    return  # a server handing out the same cursor again would loop forever
-                seen.add(url)
+        try:
+            resp = await self.request("GET", path, params=params)
+            while True:
+                url = resp.next_url
+                more = url is not None and url not in seen  # the same cursor again would loop forever
+                if stop_on_empty and not _page_items(resp.body):
+                    more = False
+                if more:
+                    assert url is not None
+                    seen.add(url)
+                    if prefetch:
+                        pending = asyncio.ensure_future(self.request("GET", url))
+                self.last_next_url = resp.next_url
+                yield resp
+                if not more:
+                    return
+                if pending is not None:
+                    resp, pending = await pending, None
+                else:
+                    assert url is not None
+                    resp = await self.request("GET", url)
+        finally:
+            if pending is not None:
+                pending.cancel()
+                await asyncio.wait({pending})  # let it unwind; our own cancellation still propagates
+                if not pending.cancelled():
+                    pending.exception()  # retrieved: an error of a page nobody asked for is not news
 
     async def paginate(self, path: str, params: dict[str, Any] | None = None) -> AsyncIterator[Any]:
         """Every item of every page: list bodies, or `value` for `/iam/assignees/*`."""

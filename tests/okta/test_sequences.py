@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp import web
 
@@ -216,3 +218,33 @@ async def test_request_carries_ssws_and_json_body(fake_okta, clock):
 
 async def _json(body, status: int = 200) -> web.Response:
     return okta_json(body, status)
+
+
+async def test_prefetch_asks_for_the_next_page_while_the_caller_works(own_cassette, clock):
+    with replay(own_cassette("users_three_pages.yaml")) as cassette:
+        async with client(clock) as okta:
+            seen = []
+            async for page in okta.pages("/api/v1/users", {"limit": 2}, prefetch=True):
+                # while the caller holds this page, the next one arrives without being asked for
+                wanted = min(len(seen) + 2, 3)
+                await asyncio.wait_for(_until(lambda n=wanted: cassette.play_count >= n), 2)
+                seen.append((page.request_id, cassette.play_count))
+            assert cassette.all_played
+    assert seen == [("req-page-1", 2), ("req-page-2", 3), ("req-page-3", 3)]
+
+
+async def _until(condition) -> None:
+    while not condition():
+        await asyncio.sleep(0)
+
+
+async def test_prefetch_is_cancelled_when_the_caller_stops(own_cassette, clock):
+    with replay(own_cassette("users_three_pages.yaml")) as cassette:
+        async with client(clock) as okta:
+            pages = okta.pages("/api/v1/users", {"limit": 2}, prefetch=True)
+            async for page in pages:
+                assert page.request_id == "req-page-1"
+                break
+            await pages.aclose()
+            assert cassette.play_count <= 2
+    assert okta.pacer.in_flight == 0
