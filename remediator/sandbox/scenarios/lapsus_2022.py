@@ -67,6 +67,17 @@ System Log from 2022-01-01 to the clock: ordinary sign-ins (`policy.evaluate_sig
     APP_ADMIN grant, the Okta Support grant, the operator's token).
   - `planted_log_uuids`: all of the above; any hunt finding outside it is a false positive.
   There is no `user.session.clear` event at all: no admin's sessions were cleared.
+
+Form of the data: users as `GET /api/v1/users` lists them (`_links` has only `self`), role
+assignments as `/users/{id}/roles` returns them (`user_roles` holds direct ones, `group_roles` the
+groups'), ids with Okta's prefixes (`00u`, `00g`, `00T`, `0oa`, `00p`/`rst` policies, `0pr`/`rul`
+rules, `ra1`/`gra` or Okta's fixed ids for APP_ADMIN, USER_ADMIN and HELP_DESK_ADMIN assignments).
+Log events share read-only sub-objects (actor, client, request, securityContext); copy before
+editing one. `log_events` (default 20 per user, within 2,000..200,000) is the exact number of events
+unless the planted ones alone exceed it. Times of the compromise are fixed (January-February 2022);
+the operator's password and token, and the Okta Support grant, are relative to the clock.
+`oauth_clients` is passed through as the snapshot's `oauth_clients` (no key is generated).
+`snapshot["scenario"]` = {name, seed, users, clock, breach_date, log_events, planted}.
 """
 
 from __future__ import annotations
@@ -98,13 +109,10 @@ BREACH_DATE = "2022-01-21T00:00:00Z"
 MIN_USERS = 40
 MIN_ADMINS = 16
 _BREACH = ms_of(BREACH_DATE)
-_LOG_START = ms_of("2022-01-01T00:00:00Z")
-_HUNT_SINCE = _BREACH - 7 * DAY_MS
 _ORG_BORN = ms_of("2015-06-01T00:00:00Z")
 _HIRES_UNTIL = ms_of("2022-01-12T18:00:00Z")
 _EARLIEST_CLOCK = ms_of("2022-03-01T00:00:00Z")
 _CELLS = ("4x6", "1d7", "0h7", "5d7", "0x7", "0g4", "2p7", "1t7")
-_AWAITING = ("RECOVERY", "PASSWORD_EXPIRED")
 
 
 class ScenarioError(InputError, ValueError):
