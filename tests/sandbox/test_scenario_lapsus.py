@@ -336,6 +336,8 @@ def test_ordinary_traffic_has_nothing_a_hunt_should_report() -> None:
 def test_log_volume_parameter() -> None:
     s = generate(60, 3, log_events=2_500)
     assert len(s["logs"]) == 2_500 == s["scenario"]["log_events"]
+    planted_only = generate(60, 3, log_events=0)["logs"]  # the planted events are always there
+    assert 20 < len(planted_only) < 60
     assert lapsus_2022.default_log_events(10) == 2_000
     assert lapsus_2022.default_log_events(100_000) == 200_000
 

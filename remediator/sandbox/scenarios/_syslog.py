@@ -243,7 +243,7 @@ class LogPlanner:
             actor = a.actor
             outcome = SUCCESS
             target = None
-            auth = sessions[b]
+            auth = _NO_SESSION if code == PASSWORD else sessions[b]
             if code == SSO:
                 target = sso_targets[c]
                 path = f"/app/{apps[c][0]}/sso/saml"
@@ -268,7 +268,6 @@ class LogPlanner:
             elif code == START_FAIL:
                 outcome, path = _BAD_PASSWORD, "/api/v1/authn"
             else:  # PASSWORD: the user changed their own password
-                auth = _NO_SESSION
                 target = [{"id": a.uid, "type": "User", "alternateId": actor["alternateId"],
                            "displayName": actor["displayName"], "detailEntry": None}]
                 path = "/enduser/api/v1/home/password"
