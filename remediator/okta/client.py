@@ -27,6 +27,7 @@ import logging
 import random
 import re
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -105,6 +106,15 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def proxy_for(origin: URL) -> str | None:
+    """The proxy the environment sets for this origin (HTTPS_PROXY, honouring NO_PROXY); none for loopback."""
+    if not origin.host or is_loopback(origin.host):
+        return None
+    if urllib.request.proxy_bypass(origin.host):
+        return None
+    return urllib.request.getproxies().get(origin.scheme)
 
 
 def check_org_url(org_url: str, tenant: str) -> URL:
@@ -225,8 +235,10 @@ class OktaClient:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers={"Accept": "application/json", "User-Agent": f"remediator/{__version__}"},
-                # proxies from the environment, honouring NO_PROXY; never for a local sandbox
-                trust_env=not is_loopback(self._origin.host),
+                # trust_env stays off: it would also pull ~/.netrc credentials into requests (and make
+                # aiohttp refuse our own Authorization header); proxies are taken from the environment here
+                trust_env=False,
+                proxy=proxy_for(self._origin),
             )
             self._owns_session = True
         return self._session

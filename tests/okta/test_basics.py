@@ -112,3 +112,17 @@ def test_no_real_secret_in_any_cassette():
             assert token.strip("'\",") in PLACEHOLDERS, f"{path}: SSWS token that is not a placeholder"
         assert "Bearer ey" not in text, f"{path}: a JWT access token"
         assert "PRIVATE KEY" not in text, f"{path}: a private key"
+
+
+def test_proxy_from_the_environment_honours_no_proxy(monkeypatch):
+    from yarl import URL
+
+    from remediator.okta.client import proxy_for
+
+    for name in ("https_proxy", "no_proxy", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    assert proxy_for(URL("https://acme.okta.com")) == "http://proxy.corp:3128"
+    assert proxy_for(URL("https://sso.internal.example")) is None
+    assert proxy_for(URL("http://127.0.0.1:8080")) is None
