@@ -364,3 +364,10 @@ def test_the_built_in_hunt_finds_every_attacker_trace_and_nothing_ordinary() -> 
     must = {u for uuids in p["attacker_log_uuids"].values() for u in uuids}
     assert must <= found
     assert found <= set(p["planted_log_uuids"])
+
+
+def test_oauth_clients_pass_through_and_are_absent_by_default() -> None:
+    assert "oauth_clients" not in snap()
+    client = {"client_id": "0oa1serviceApp000001", "jwks": {"keys": [{"kty": "RSA", "e": "AQAB", "n": "xyz"}]},
+              "scopes": ["okta.users.manage"]}
+    assert generate(60, 1, log_events=0, oauth_clients=[client])["oauth_clients"] == [client]
