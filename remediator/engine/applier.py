@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from remediator.engine.session import RunSettings, TenantSession
+from remediator.engine.session import RunSettings, TenantSession, scopes_of
 from remediator.errors import RemediatorError
 from remediator.guardrails import check_max_changes
 from remediator.journal import Journal
@@ -115,7 +115,9 @@ async def _apply_tenant(
     base = {"type": "change", "tenant": tenant.name, "org_url": tenant.org_url, "playbook": plan.playbook.to_json()}
     try:
         check_max_changes(tenant.name, tenant.changes, limit)
-        async with TenantSession(spec, settings, variables=variables, client_factory=client_factory) as session:
+        scopes = scopes_of({c.kind for c in tenant.changes})
+        async with TenantSession(spec, settings, variables=variables, client_factory=client_factory,
+                                 scopes=scopes) as session:
             kinds = _kinds_for(tenant.changes, args)
             changes = list(tenant.changes)
             if saved:

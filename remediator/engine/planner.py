@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from remediator.engine.session import RunSettings, TenantSession
+from remediator.engine.session import RunSettings, TenantSession, scopes_of
 from remediator.errors import RemediatorError
 from remediator.guardrails import Protected, is_lockout, protect
 from remediator.kinds import REGISTRY
@@ -63,8 +63,10 @@ async def plan_tenant(
 ) -> TenantPlan:
     spec = job.spec
     try:
+        kinds_used = {s.kind for s in job.rendered.states if s.when}
         async with TenantSession(
-            spec, settings, variables=job.rendered.variables, client_factory=client_factory
+            spec, settings, variables=job.rendered.variables, client_factory=client_factory,
+            scopes=scopes_of(kinds_used),
         ) as session:
             assert session.ctx is not None
             kinds = [REGISTRY[s.kind](s.name, s.args) for s in job.rendered.states if s.when]

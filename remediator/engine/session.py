@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from remediator.journal import own_request_ids, tenant_records
+from remediator.kinds import REGISTRY
 from remediator.kinds.base import TenantContext
+
+
+def scopes_of(kind_names: Iterable[str]) -> frozenset[str]:
+    """The Okta scopes the named kinds declare they need (least privilege for service apps)."""
+    return frozenset(scope for name in kind_names if name in REGISTRY for scope in REGISTRY[name].scopes)
 
 
 @dataclass(frozen=True)
@@ -32,8 +38,10 @@ class TenantSession:
         *,
         variables: dict[str, Any] | None = None,
         client_factory: Callable[..., Any] | None = None,
+        scopes: frozenset[str] = frozenset(),
     ) -> None:
         self.spec = spec
+        self.scopes = scopes  # asked for by a service app whose inventory lists none: what the kinds need
         self.settings = settings
         self.variables = variables or {}
         self._client_factory = client_factory
@@ -45,7 +53,7 @@ class TenantSession:
         from remediator.okta.client import OktaClient
         from remediator.reads import TenantReads
 
-        auth = resolve_auth(self.spec)
+        auth = resolve_auth(self.spec, scopes=sorted(self.scopes) or None)
         factory = self._client_factory or OktaClient
         self.client = factory(self.spec.org_url, auth, tenant=self.spec.name, **self.settings.client_options)
         await self.client.__aenter__()

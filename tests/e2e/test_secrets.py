@@ -79,3 +79,14 @@ def test_a_rejected_credential_names_the_tenant_not_the_secret(tenant: dict[str,
     assert result.exit_code == 1
     assert "by-token" in result.output and "E0000011" in result.output
     assert TOKEN not in result.output
+
+
+def test_service_app_without_listed_scopes_asks_for_what_the_kinds_need(tenant: dict[str, Any]) -> None:
+    inventory = yaml.safe_load(tenant["inventory"].read_text())
+    del inventory["tenants"]["by-key"]["scopes"]
+    tenant["inventory"].write_text(yaml.safe_dump(inventory))
+    playbook = write_playbook(tenant["dir"] / "pb.yml", STATES)
+    result = cli("plan", playbook, "-i", tenant["inventory"], "--limit", "by-key", "--json",
+                 "--journal", tenant["dir"] / "j.jsonl")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["tenants"][0]["changes"]) == 2
