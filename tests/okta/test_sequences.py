@@ -248,3 +248,23 @@ async def test_prefetch_is_cancelled_when_the_caller_stops(own_cassette, clock):
             await pages.aclose()
             assert cassette.play_count <= 2
     assert okta.pacer.in_flight == 0
+
+
+async def test_post_refused_with_429_is_retried_without_recheck(fake_okta, clock):
+    """A 429 means Okta did not run the request: any method may be sent again."""
+    from email.utils import formatdate
+
+    now = 1642723200
+    refused = {"Date": formatdate(now, usegmt=True), "X-Rate-Limit-Limit": "0", "X-Rate-Limit-Remaining": "0",
+               "X-Rate-Limit-Reset": str(now + 1)}  # a concurrency refusal: Limit and Remaining 0
+    fake_okta.script("POST", "/api/v1/users/00u1/lifecycle/suspend",
+                     lambda r: _json_h({"errorCode": "E0000047"}, 429, refused), lambda r: _json({}))
+    async with client(clock, fake_okta.url, rng=lambda low, high: low) as okta:
+        resp = await okta.request("POST", "/api/v1/users/00u1/lifecycle/suspend")
+    assert resp.status == 200
+    assert fake_okta.count("POST", "/api/v1/users/00u1/lifecycle/suspend") == 2
+    assert clock.sleeps == [1.0] and okta.stats.throttled == 1
+
+
+async def _json_h(body, status: int, headers: dict[str, str]) -> web.Response:
+    return okta_json(body, status, headers=headers)
