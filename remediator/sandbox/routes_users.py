@@ -44,7 +44,10 @@ def _invalid(cause: str) -> OktaHTTPError:
     return OktaHTTPError(400, "E0000031", "Invalid search criteria.", [cause])
 
 
-def _filter_predicate(text: str) -> Callable[[dict[str, Any]], bool]:
+Match = Callable[[dict[str, Any]], bool]
+
+
+def _filter_predicate(text: str) -> tuple[Match, scim.Node]:
     try:
         node = scim.parse(text)
     except scim.FilterError as err:
@@ -58,10 +61,10 @@ def _filter_predicate(text: str) -> Callable[[dict[str, Any]], bool]:
             raise _invalid(f"filter: the operator {op!r} is not supported on {attr!r}")
     if any(isinstance(n, scim.Not) for n in _nodes(node)):
         raise _invalid("filter: the 'not' operator is not supported")
-    return scim.compile_filter(node)
+    return scim.compile_filter(node), node
 
 
-def _search_predicate(text: str) -> Callable[[dict[str, Any]], bool]:
+def _search_predicate(text: str) -> tuple[Match, scim.Node]:
     try:
         node = scim.parse(text)
     except scim.FilterError as err:
@@ -75,7 +78,25 @@ def _search_predicate(text: str) -> Callable[[dict[str, Any]], bool]:
                 raise _invalid("search: the 'ne' operator is not supported; use 'lt ... or ... gt'")
             if leaf.op == "ew" or (leaf.op == "co" and attr not in CONTAINS_ATTRS):
                 raise _invalid(f"search: the operator {leaf.op!r} is not supported on {attr!r}")
-    return scim.compile_filter(node, ignore_case=True)
+    return scim.compile_filter(node, ignore_case=True), node
+
+
+def _candidates(store: Store, node: scim.Node) -> list[str] | None:
+    """Ids that can match, from the id and login indexes (sorted); None when a scan is needed."""
+    if isinstance(node, scim.Compare) and node.op == "eq" and isinstance(node.value, str):
+        if node.path == ("id",):
+            return [node.value] if node.value in store.users else []
+        if node.path == ("profile", "login"):
+            uid = store.logins.get(node.value.lower())
+            return [uid] if uid else []
+    if isinstance(node, scim.Logical):
+        left, right = _candidates(store, node.left), _candidates(store, node.right)
+        if node.op == "and":
+            known = [side for side in (left, right) if side is not None]
+            return min(known, key=len) if known else None
+        if left is not None and right is not None:
+            return sorted(set(left) | set(right))
+    return None
 
 
 def _nodes(node: scim.Node) -> list[scim.Node]:
@@ -102,10 +123,10 @@ def _not_deprovisioned(user: dict[str, Any]) -> bool:
     return user.get("status") != "DEPROVISIONED"
 
 
-def page_of_users(store: Store, match: Callable[[dict[str, Any]], bool], after: str | None,
-                  limit: int) -> tuple[list[dict[str, Any]], bool]:
+def page_of_users(store: Store, match: Match, after: str | None, limit: int,
+                  candidates: list[str] | None = None) -> tuple[list[dict[str, Any]], bool]:
     """Up to `limit` matching users after the cursor id, in id order, and whether more follow."""
-    ids, users = store.user_ids, store.users
+    ids, users = (store.user_ids if candidates is None else candidates), store.users
     start = bisect.bisect_right(ids, after) if after else 0
     page: list[dict[str, Any]] = []
     for index in range(start, len(ids)):
@@ -122,10 +143,13 @@ def page_of_users(store: Store, match: Callable[[dict[str, Any]], bool], after: 
 async def list_users(request: web.Request) -> web.StreamResponse:
     store = tenant_of(request).store
     query = request.query
+    candidates = None
     if query.get("search"):
-        match = _search_predicate(query["search"])
+        match, node = _search_predicate(query["search"])
+        candidates = _candidates(store, node)
     elif query.get("filter"):
-        match = _filter_predicate(query["filter"])
+        match, node = _filter_predicate(query["filter"])
+        candidates = _candidates(store, node)
     elif query.get("q"):
         limit = int_param(request, "limit", 10, MAX_PAGE)
         page, _ = page_of_users(store, _q_predicate(query["q"]), None, limit)
@@ -133,7 +157,7 @@ async def list_users(request: web.Request) -> web.StreamResponse:
     else:
         match = _not_deprovisioned
     limit = int_param(request, "limit", MAX_PAGE, MAX_PAGE)
-    page, more = page_of_users(store, match, query.get("after"), limit)
+    page, more = page_of_users(store, match, query.get("after"), limit, candidates)
     text = store.users_json(page)
     if more:
         params = {k: v for k, v in query.items() if k != "after"}

@@ -155,3 +155,14 @@ def test_full_user_links_follow_the_status() -> None:
             "self": {"href": f"{sb.org_url}/api/v1/users/{CAROL}"}}  # list-shaped objects keep only self
         call(sb, "POST", f"/api/v1/users/{CAROL}/lifecycle/suspend")
         assert set(call(sb, "GET", f"/api/v1/users/{CAROL}").body["_links"]) == {"self"}
+
+
+def test_login_and_id_lookups_through_search_and_filter(sb: Sandbox) -> None:
+    either = 'profile.login eq "carol@acme.com" or id eq "' + BOB + '"'
+    assert ids(call(sb, "GET", "/api/v1/users?search=" + quote(either))) == sorted([BOB, CAROL])
+    assert ids(call(sb, "GET", "/api/v1/users?filter=" + quote(either))) == sorted([BOB, CAROL])
+    both = 'profile.login eq "dave@acme.com" and status eq "ACTIVE"'
+    assert ids(call(sb, "GET", "/api/v1/users?search=" + quote(both))) == []
+    assert ids(call(sb, "GET", "/api/v1/users?search=" + quote('id eq "00unobody"'))) == []
+    mixed = 'profile.login eq "nobody@acme.com" or profile.lastName eq "grohl"'
+    assert ids(call(sb, "GET", "/api/v1/users?search=" + quote(mixed))) == [DAVE]
