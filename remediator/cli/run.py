@@ -96,7 +96,8 @@ def plan(
     pb = load_playbook(playbook)
     jobs = _jobs(pb, _tenants(inventory, limit), extra_vars, tags)
     run = asyncio.run(plan_all(_playbook_ref(pb), jobs, RunSettings(forks=forks, journal_path=journal)))
-    _emit_plan(run.plan, as_json=as_json, out=out, report=report, verbose=verbose, order=_state_order(jobs))
+    _emit_plan(run.plan, as_json=as_json, out=out, report=report, verbose=verbose, order=_state_order(jobs),
+               notes=run.notes)
     if run.plan.has_errors:
         return 1
     return 2 if detailed_exitcode and run.plan.has_changes else 0
@@ -107,8 +108,21 @@ def _state_order(jobs: list[TenantJob]) -> list[str]:
     return list(dict.fromkeys(s.name for job in jobs for s in job.rendered.states))
 
 
+def _evidence_dirs(jobs: list[TenantJob]) -> dict[str, Path]:
+    """Where each tenant's System Log archive goes, for the report's evidence manifest."""
+    return {job.spec.name: Path(s.args["dir"]) for job in jobs for s in job.rendered.states
+            if s.kind == "okta.system_log_archive" and s.when and s.args.get("dir")}
+
+
 def _emit_plan(
-    plan_doc: Plan, *, as_json: bool, out: Path | None, report: Path | None, verbose: bool, order: list[str]
+    plan_doc: Plan,
+    *,
+    as_json: bool,
+    out: Path | None,
+    report: Path | None,
+    verbose: bool,
+    order: list[str],
+    notes: dict[str, dict[str, list[str]]],
 ) -> None:
     if out is not None:
         _write(out, plan_doc.dumps(), "plan")
@@ -117,7 +131,7 @@ def _emit_plan(
     if as_json:
         sys.stdout.write(plan_doc.dumps())
     else:
-        render_plan(plan_doc, _console(), verbose=verbose, state_order=order)
+        render_plan(plan_doc, _console(), verbose=verbose, state_order=order, notes=notes)
 
 
 def _load_saved_plan(path: Path) -> Plan:
@@ -163,6 +177,7 @@ def apply(
             raise InputError("no tenant of the plan is selected by the inventory/--limit", where=str(source))
         run_args: dict[str, Any] = {"saved": True}
         order: list[str] = []
+        evidence_dirs: dict[str, Path] = {}
     else:
         from remediator.playbook import load_playbook
 
@@ -171,6 +186,7 @@ def apply(
         run = asyncio.run(plan_all(_playbook_ref(pb), jobs, settings))
         plan_doc = run.plan
         order = _state_order(jobs)
+        evidence_dirs = _evidence_dirs(jobs)
         run_args = {
             "saved": False,
             "args": run.args,
@@ -190,7 +206,7 @@ def apply(
     if report is not None:
         records = list(read_records(journal))
         _write(report, markdown_report(plan_doc, title="remediator apply", recaps=outcome.recaps,
-                                       journal_records=records), "report")
+                                       journal_records=records, evidence_dirs=evidence_dirs), "report")
     if as_json:
         doc = {"plan": plan_doc.to_json(), "recap": [_recap_json(r) for r in outcome.recaps]}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")

@@ -32,6 +32,8 @@ class PlannedRun:
 
     plan: Plan
     args: dict[str, dict[str, tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    #: per tenant, per state: why what is already right needs nothing (shown with --verbose)
+    notes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     max_changes: dict[str, int | None] = field(default_factory=dict)
 
 
@@ -45,13 +47,14 @@ async def plan_all(
     """Plan every tenant concurrently (at most `settings.forks` at once)."""
     gate = asyncio.Semaphore(max(1, settings.forks))
 
-    async def one(job: TenantJob) -> TenantPlan:
+    async def one(job: TenantJob) -> tuple[TenantPlan, dict[str, list[str]]]:
         async with gate:
-            return await plan_tenant(job, settings, client_factory=client_factory)
+            notes: dict[str, list[str]] = {}
+            return await plan_tenant(job, settings, client_factory=client_factory, notes=notes), notes
 
-    tenant_plans = await asyncio.gather(*(one(job) for job in jobs))
-    plan = Plan(created_at=format_time(utcnow()), playbook=playbook_ref, tenants=tuple(tenant_plans))
-    run = PlannedRun(plan=plan)
+    results = await asyncio.gather(*(one(job) for job in jobs))
+    plan = Plan(created_at=format_time(utcnow()), playbook=playbook_ref, tenants=tuple(t for t, _ in results))
+    run = PlannedRun(plan=plan, notes={t.name: notes for t, notes in results})
     for job in jobs:
         run.args[job.spec.name] = {s.name: (s.kind, s.args) for s in job.rendered.states}
         run.max_changes[job.spec.name] = job.rendered.max_changes
@@ -59,8 +62,13 @@ async def plan_all(
 
 
 async def plan_tenant(
-    job: TenantJob, settings: RunSettings, *, client_factory: Callable[..., Any] | None = None
+    job: TenantJob,
+    settings: RunSettings,
+    *,
+    client_factory: Callable[..., Any] | None = None,
+    notes: dict[str, list[str]] | None = None,
 ) -> TenantPlan:
+    """Read, diff and guard one tenant; `notes` (if given) receives each state's "nothing to do" reasons."""
     spec = job.spec
     try:
         kinds_used = {s.kind for s in job.rendered.states if s.when}
@@ -70,7 +78,10 @@ async def plan_tenant(
         ) as session:
             assert session.ctx is not None
             kinds = [REGISTRY[s.kind](s.name, s.args) for s in job.rendered.states if s.when]
-            results = await asyncio.gather(*(_read_and_diff(kind, session) for kind in kinds))
+            outcomes = await asyncio.gather(*(_read_and_diff(kind, session) for kind in kinds))
+            results = [items for items, _ in outcomes]
+            if notes is not None:
+                notes.update({kind.state: why for kind, (_, why) in zip(kinds, outcomes, strict=True) if why})
             changes = [item for items in results for item in items if isinstance(item, Change)]
             findings = [item for items in results for item in items if isinstance(item, Finding)]
             changes = drop_covered_session_clears(changes)
@@ -105,9 +116,9 @@ def drop_covered_session_clears(changes: list[Change]) -> list[Change]:
     return [c for c in changes if not (c.action == "clear_sessions" and c.target.id in covered)]
 
 
-async def _read_and_diff(kind: Any, session: TenantSession) -> list[Change | Finding]:
+async def _read_and_diff(kind: Any, session: TenantSession) -> tuple[list[Change | Finding], list[str]]:
     observed = await kind.read(session.ctx)
-    return list(kind.diff(observed))
+    return list(kind.diff(observed)), list(kind.explain(observed))
 
 
 async def _guard(changes: list[Change], session: TenantSession) -> tuple[list[Change], list[Finding]]:

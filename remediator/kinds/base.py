@@ -81,6 +81,10 @@ class Kind(ABC):
     def diff(self, observed: Any) -> list[Change | Finding]:
         """Pure: from the arguments and the observed state, the changes and findings, each with a reason."""
 
+    def explain(self, observed: Any) -> list[str]:
+        """Pure, like `diff`: why what is already in the desired state needs nothing (for verbose output)."""
+        return []
+
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         """Re-read `change.target` now, projected on the keys of `change.before` (for stale checks)."""
         raise NotImplementedError(f"{self.name} plans no changes")

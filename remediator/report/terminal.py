@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -15,14 +15,30 @@ SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "lo
 ACTION_STYLE = "bold yellow"
 
 
-def render_plan(plan: Plan, console: Console, *, verbose: bool = False, state_order: Sequence[str] = ()) -> None:
-    """Per tenant, per state (in the playbook's order when given): changes, then findings by severity."""
+def render_plan(
+    plan: Plan,
+    console: Console,
+    *,
+    verbose: bool = False,
+    state_order: Sequence[str] = (),
+    notes: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+) -> None:
+    """Per tenant, per state (in the playbook's order when given): changes, then findings by severity;
+    with `verbose`, the evidence of findings and why what is already right needs nothing (`notes`)."""
     for tenant in plan.tenants:
-        _render_tenant(tenant, console, verbose=verbose, state_order=state_order)
+        why = (notes or {}).get(tenant.name, {}) if verbose else {}
+        _render_tenant(tenant, console, verbose=verbose, state_order=state_order, notes=why)
     console.print(f"[bold]{escape(summary_line(plan))}[/bold]")
 
 
-def _render_tenant(tenant: TenantPlan, console: Console, *, verbose: bool, state_order: Sequence[str]) -> None:
+def _render_tenant(
+    tenant: TenantPlan,
+    console: Console,
+    *,
+    verbose: bool,
+    state_order: Sequence[str],
+    notes: Mapping[str, Sequence[str]],
+) -> None:
     console.rule(f"[bold]{escape(tenant.name)}[/bold]  {escape(tenant.org_url)}")
     if tenant.status != "ok":
         console.print(f"  [bold red]error[/bold red]: {escape(tenant.error or 'unknown error')}")
@@ -30,11 +46,15 @@ def _render_tenant(tenant: TenantPlan, console: Console, *, verbose: bool, state
     states: dict[str, list[Any]] = {name: [] for name in state_order}
     for item in (*tenant.changes, *by_severity(tenant.findings)):
         states.setdefault(item.state, []).append(item)
-    states = {name: items for name, items in states.items() if items}
+    for state in notes:
+        states.setdefault(state, [])
+    states = {name: items for name, items in states.items() if items or notes.get(name)}
     if not states:
         console.print("  [green]nothing to change, nothing found[/green]")
     for state, items in states.items():
         console.print(f"  [bold]{escape(state)}[/bold]")
+        for note in notes.get(state, ()):
+            console.print(f"    [green]✓[/green] [dim]{escape(note)}[/dim]")
         for item in items:
             if hasattr(item, "action"):
                 console.print(

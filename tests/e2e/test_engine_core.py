@@ -196,3 +196,13 @@ def test_one_bad_tenant_never_stops_the_others(tmp_path: Path, monkeypatch: pyte
         assert not recaps["broken"].success and not recaps["gone"].success
         assert outcome.exit_code == 1
         assert good.snapshot()["okta_support"]["support"] == "DISABLED"
+
+
+def test_verbose_plan_explains_what_needs_nothing(sandbox: Any, files: dict[str, Path]) -> None:
+    assert cli("apply", files["playbook"], "-i", files["inventory"], "--yes", "--journal",
+               files["journal"]).exit_code == 0
+    quiet = cli("plan", files["playbook"], "-i", files["inventory"], "--journal", files["journal"])
+    verbose = cli("plan", files["playbook"], "-i", files["inventory"], "-v", "--journal", files["journal"])
+    assert "already DISABLED" not in quiet.output
+    assert "org-level Okta Support access is already DISABLED" in verbose.output
+    assert "no support case has impersonation ENABLED or REQUESTED" in verbose.output
