@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import bisect
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from remediator.sandbox.scenarios import _data
@@ -42,7 +42,6 @@ class Person:
     phone: str | None
     employee_number: str
     factors: list[dict[str, Any]] | None = None   # None: no entry in the snapshot's `factors`
-    roles: list[str] = field(default_factory=list)  # filled for admins, for the manifest
 
     @property
     def display(self) -> str:

@@ -166,10 +166,14 @@ class LogPlanner:
         self.policy_target = policy_target
         n_people = len(people)
         bisect_right = bisect.bisect_right
+        misses = 0
         while planned < count:
             person = signer(people[int(rand() * n_people)])
             limit = min(person.last_login, latest_start)
             if limit <= start:
+                misses += 1
+                if misses > 100_000 and planned == 0:  # nobody signed in during the window
+                    return
                 continue
             t0 = _business_time(rng, start, limit)
             sessions.append(auth_context("102" + _b64(bits(132), 17)[:22]))
