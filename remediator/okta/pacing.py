@@ -208,10 +208,14 @@ class Pacer:
         date = parse_http_date(headers.get("Date"))
         if date is None:
             return wait
-        self._offsets.append((now, date - now))
-        while self._offsets and self._offsets[0][0] < now - WINDOW_SECONDS:
-            self._offsets.popleft()
-        offset = max(sample for _, sample in self._offsets)
+        sample = date - now
+        offsets = self._offsets  # a sliding-window maximum: samples only, decreasing, within a window
+        while offsets and offsets[-1][1] <= sample:
+            offsets.pop()
+        offsets.append((now, sample))
+        while offsets[0][0] < now - WINDOW_SECONDS:
+            offsets.popleft()
+        offset = offsets[0][1]
         return min(wait, max(reset - (now + offset), 0.0))
 
     def _observe(self, state: BucketState, ticket: Ticket, status: int | None, headers: Mapping[str, str]) -> None:
