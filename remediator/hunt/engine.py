@@ -16,12 +16,28 @@ from pathlib import Path
 from typing import Any
 
 from remediator.evidence import Manifest, iter_blocks, time_key
-from remediator.hunt.sigma import Rule, primary
+from remediator.hunt.sigma import Clause, Known, Rule, primary
+
+
+def _resolve(requires: tuple[Clause, ...], known: Known) -> tuple[Clause, ...] | None:
+    """Known-set clauses become the ids they stand for; None when the rule cannot match at all."""
+    out = []
+    for kind, values in requires:
+        if kind == "set":
+            values = frozenset(i.lower() for name in values for i in known.get(name, ()))
+            kind = "needles"
+        if not values:
+            return None
+        out.append((kind, values))
+    return tuple(out)
 
 
 class Engine:
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    """Rules indexed for matching; `known` (the id sets of `|admin`-style modifiers) sharpens the prefilter."""
+
+    def __init__(self, rules: Sequence[Rule], known: Known | None = None) -> None:
         self.rules = tuple(rules)
+        known = known or {}
         by_type: dict[str, list[Rule]] = {}
         unindexed: list[Rule] = []
         self._type_rules: dict[bytes, list[int]] = {}
@@ -30,9 +46,12 @@ class Engine:
         self._secondary: list[tuple[tuple[bytes, ...], ...]] = []
         self.parse_all = False
         for i, rule in enumerate(self.rules):
-            first = primary(rule.requires)
-            self._secondary.append(tuple(tuple(x.encode() for x in c[1]) for c in rule.requires if c != first))
-            if first is None:
+            requires = _resolve(rule.requires, known)
+            first = primary(requires) if requires is not None else None
+            self._secondary.append(tuple(tuple(x.encode() for x in c[1]) for c in requires or () if c != first))
+            if requires is None:
+                unindexed.append(rule)  # cannot match with these sets: matches() tries it, the scan never does
+            elif first is None:
                 self.parse_all = True
                 unindexed.append(rule)
             elif first[0] == "types":
@@ -50,11 +69,12 @@ class Engine:
         alternatives = b"|".join(re.escape(t) for t in sorted(self._type_rules))
         self._types_rx = re.compile(rb'"eventtype"\s*:\s*"(' + alternatives + rb')"') if alternatives else None
 
-    def matches(self, event: dict[str, Any], admins: frozenset[str] = frozenset()) -> list[Rule]:
+    def matches(self, event: dict[str, Any], known: Known | None = None) -> list[Rule]:
         """Every rule that matches one event."""
+        known = known or {}
         et = event.get("eventType")
         typed = self.by_type.get(et.lower(), ()) if isinstance(et, str) else ()
-        return [r for r in (*typed, *self.unindexed) if r.match(event, admins)]
+        return [r for r in (*typed, *self.unindexed) if r.match(event, known)]
 
     def candidates(self, block: bytes) -> Iterator[dict[str, Any]]:
         """The events of a block of JSON lines that some rule may match, parsed; the others are skipped."""
@@ -80,7 +100,7 @@ class Engine:
                 yield json.loads(block[start:end])
 
     def scan_archive(self, directory: str | Path, manifest: Manifest, since: str, until: str,
-                     admins: frozenset[str] = frozenset()) -> Iterator[dict[str, Any]]:
+                     known: Known | None = None) -> Iterator[dict[str, Any]]:
         """Archived events in [since, until) that match at least one rule (streamed, chunk by chunk)."""
         lo, hi = time_key(since), time_key(until)
         for chunk in manifest.chunks:
@@ -88,12 +108,12 @@ class Engine:
                 continue
             for block in iter_blocks(Path(directory) / chunk.file):
                 for event in self.candidates(block):
-                    if lo <= time_key(event["published"]) < hi and self.matches(event, admins):
+                    if lo <= time_key(event["published"]) < hi and self.matches(event, known):
                         yield event
 
-    def scan_events(self, events: Iterable[dict[str, Any]], admins: frozenset[str] = frozenset()
+    def scan_events(self, events: Iterable[dict[str, Any]], known: Known | None = None
                     ) -> Iterator[dict[str, Any]]:
-        return (e for e in events if self.matches(e, admins))
+        return (e for e in events if self.matches(e, known))
 
 
 def _add_line(block: bytes, pos: int, spans: dict[int, tuple[int, list[int]]], rules: list[int]) -> int:

@@ -9,8 +9,9 @@ Supported:
   booleans and numbers compare as their JSON text (`'true'` matches `true`);
 - modifiers `contains`, `startswith`, `endswith`, `all`, `re` (with `i`, `m`, `s`), `cased`,
   `exists`, `fieldref` (the field equals another field of the same event);
-- remediator's one extension, `admin`: `target.id|admin: true` holds when a value is the id of a
-  user holding an admin role (the set is given at match time, so matching stays pure);
+- remediator's extension, named id sets given at match time (so matching stays pure): `admin`
+  (`target.id|admin: true` holds when a value is the id of a user holding an admin role) and
+  `new_admin` (an admin whose account was created within the hunted range);
 - `condition`: `and`, `or`, `not`, parentheses, `1 of x*`, `any of x*`, `all of x*`, `... of them`.
 
 Anything else makes the loader skip the rule with the reason (placeholders such as `%domains%`
@@ -24,17 +25,20 @@ or substrings); the engine uses that to skip parsing almost every line of an arc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-Predicate = Callable[[dict[str, Any], frozenset[str]], bool]
+#: Named id sets a rule may test with the modifier of the same name: {"admin": ids, "new_admin": ids}.
+Known = Mapping[str, frozenset[str]]
+Predicate = Callable[[dict[str, Any], Known], bool]
 # What a raw line must contain for the rule to possibly match, as clauses that must all hold: each is
-# ("types", eventTypes: the event is of one of them) or ("needles", lowercase substrings: one of them is
-# in the line). No clause: no such guarantee, every event must be parsed and tested.
+# ("types", eventTypes: the event is of one of them), ("needles", lowercase substrings: one of them is
+# in the line) or ("set", {name}): one id of that known set is in the line (resolved by the engine).
+# No clause: no such guarantee, every event must be parsed and tested.
 Clause = tuple[str, frozenset[str]]
 Requirement = tuple[Clause, ...]
 
@@ -42,8 +46,9 @@ LEVELS = {"informational": "info", "info": "info", "low": "low", "medium": "medi
           "critical": "critical"}
 _MISSING = object()
 _PLACEHOLDER = re.compile(r"%[A-Za-z0-9_.-]+%")
+SETS = ("admin", "new_admin")
 _KNOWN_MODS = {"contains", "startswith", "endswith", "all", "re", "i", "m", "s", "cased", "exists",
-               "fieldref", "admin"}
+               "fieldref", *SETS}
 
 
 class Unsupported(ValueError):
@@ -190,13 +195,19 @@ def compile_field(spec: str, raw: Any) -> tuple[Predicate, Requirement, bool]:
     if "exists" in mset:
         want = str(as_text(values[0])).lower() in ("true", "yes", "1")
         return (lambda e, a: bool(resolve(e, path)) == want), (), False
-    if "admin" in mset:
-        want = str(values[0]).lower() in ("true", "yes", "1")
-        return (lambda e, a: any((as_text(x) in a) for x in resolve(e, path)) == want), (), True
+    named = [m for m in SETS if m in mset]
+    if named:
+        name, want = named[0], str(as_text(values[0])).lower() in ("true", "yes", "1")
+
+        def in_set(e: dict[str, Any], a: Known) -> bool:
+            ids = a.get(name, frozenset())
+            return any((as_text(x) in ids) for x in resolve(e, path)) == want
+
+        return in_set, ((("set", frozenset([name])),) if want else ()), True
     if "fieldref" in mset:
         others = [tuple(str(v).split(".")) for v in values]
 
-        def fieldref(e: dict[str, Any], a: frozenset[str]) -> bool:
+        def fieldref(e: dict[str, Any], a: Known) -> bool:
             mine = {str(as_text(x)).lower() for x in resolve(e, path)}
             hits = [bool(mine & {str(as_text(x)).lower() for x in resolve(e, o)}) for o in others]
             return all(hits) if need_all else any(hits)
@@ -216,7 +227,7 @@ def compile_field(spec: str, raw: Any) -> tuple[Predicate, Requirement, bool]:
             text_test = _string_test(str(as_text(v)), how, "cased" in mset)
         tests.append(lambda found, t=text_test: any((s := as_text(x)) is not None and t(s) for x in found))
 
-    def leaf(e: dict[str, Any], a: frozenset[str]) -> bool:
+    def leaf(e: dict[str, Any], a: Known) -> bool:
         found = resolve(e, path)
         return all(t(found) for t in tests) if need_all else any(t(found) for t in tests)
 
@@ -238,11 +249,15 @@ def _leaf_requirement(field: str, how: str, mods: set[str], values: list[Any]) -
 
 
 def primary(req: Requirement) -> Clause | None:
-    """The most selective clause: eventTypes (fewest first), else the substrings whose shortest is longest."""
+    """The most selective clause: eventTypes (fewest first), else the substrings whose shortest is longest,
+    else a known id set."""
     types = [c for c in req if c[0] == "types"]
     if types:
         return min(types, key=lambda c: len(c[1]))
-    return max(req, key=lambda c: min(len(n) for n in c[1])) if req else None
+    needles = [c for c in req if c[0] == "needles"]
+    if needles:
+        return max(needles, key=lambda c: min((len(n) for n in c[1]), default=0))
+    return req[0] if req else None
 
 
 def all_of(reqs: list[Requirement]) -> Requirement:
@@ -251,7 +266,7 @@ def all_of(reqs: list[Requirement]) -> Requirement:
 
 def any_of(reqs: list[Requirement]) -> Requirement:
     firsts = [primary(r) for r in reqs]
-    if not firsts or any(c is None for c in firsts):
+    if not firsts or any(c is None or c[0] == "set" for c in firsts):
         return ()
     kind = "types" if all(c[0] == "types" for c in firsts) else "needles"  # type: ignore[index]
     return ((kind, frozenset().union(*(c[1] for c in firsts))),)  # type: ignore[index]

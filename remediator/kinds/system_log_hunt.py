@@ -77,6 +77,12 @@ class SystemLogHunt(Kind):
     def engine(self) -> Engine:
         return Engine(self.rule_set.rules)
 
+    @staticmethod
+    def known(observed: dict[str, Any]) -> dict[str, frozenset[str]]:
+        """The id sets the rules' `|admin` and `|new_admin` modifiers test, from the observed state."""
+        return {"admin": frozenset(observed.get("admins") or ()),
+                "new_admin": frozenset(observed.get("new_admins") or ())}
+
     def _range(self, now: str) -> tuple[str, str]:
         try:
             since = time_key(self.args["since"])
@@ -88,9 +94,13 @@ class SystemLogHunt(Kind):
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         now = await tenant_now(ctx)
         since, until = self._range(now)
-        admins: frozenset[str] = frozenset()
+        admins: list[dict[str, Any]] = []
         if self.engine.uses_admins:
-            admins = frozenset(a.user["id"] for a in await ctx.reads.admins())
+            admins = [a.user for a in await ctx.reads.admins()]
+        sets = {"admins": sorted(u["id"] for u in admins),
+                "new_admins": sorted(u["id"] for u in admins if u.get("created") and time_key(u["created"]) >= since)}
+        known = self.known(sets)
+        engine = Engine(self.rule_set.rules, known)
         events: list[dict[str, Any]] = []
         sources: list[dict[str, str]] = []
         api_since = since
@@ -100,24 +110,24 @@ class SystemLogHunt(Kind):
             cov = manifest.covered if manifest else None
             if manifest and cov and cov["since"] <= since < cov["until"]:
                 hi = min(until, cov["until"])
-                events += self.engine.scan_archive(directory, manifest, since, hi, admins)
+                events += engine.scan_archive(directory, manifest, since, hi, known)
                 sources.append({"source": "archive", "dir": str(directory), "since": since, "until": hi})
                 api_since = hi
         if api_since < until:
             fetch_since = max(api_since, format_time(parse_time(now) - RETENTION))
             params = {"since": fetch_since, "until": until, "limit": 1000, "sortOrder": "ASCENDING"}
             async for page in ctx.client.pages(LOGS, params):
-                events += self.engine.scan_events(page.body or (), admins)
+                events += engine.scan_events(page.body or (), known)
             sources.append({"source": "api", "since": fetch_since, "until": until})
         return {
             "since": since, "until": until, "sources": sources,
-            "admins": sorted(admins), "own_request_ids": sorted(ctx.own_request_ids),
+            **sets, "own_request_ids": sorted(ctx.own_request_ids),
             "events": events,
         }
 
     def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
         since, until = observed["since"], observed["until"]
-        admins = frozenset(observed.get("admins") or ())
+        known = self.known(observed)
         own = frozenset(observed.get("own_request_ids") or ())
         out: list[Change | Finding] = []
         for skipped in self.rule_set.skipped:
@@ -127,7 +137,7 @@ class SystemLogHunt(Kind):
         for event in events:
             if not since <= time_key(event["published"]) < until or request_id(event) in own:
                 continue
-            for rule in self.engine.matches(event, admins):
+            for rule in self.engine.matches(event, known):
                 out.append(self._hit(event, rule))
         return out
 

@@ -25,7 +25,7 @@ def rule(detection: dict[str, Any], **extra: Any) -> Any:
 
 
 def hits(detection: dict[str, Any], event: dict[str, Any] = EVENT, admins: frozenset[str] = frozenset()) -> bool:
-    return rule(detection).match(event, admins)
+    return rule(detection).match(event, {"admin": admins})
 
 
 @pytest.mark.parametrize(("selection", "expected"), [
@@ -57,9 +57,13 @@ def test_field_matching(selection: dict[str, Any], expected: bool) -> None:
 
 def test_admin_extension_uses_the_given_admin_set() -> None:
     det = {"sel": {"target.id|admin": True}, "condition": "sel"}
-    assert rule(det).uses_admins
+    assert rule(det).uses_admins and rule(det).requires == (("set", frozenset({"admin"})),)
     assert hits(det, admins=frozenset({"00u2"})) is True
     assert hits(det, admins=frozenset({"00u7"})) is False
+    new = rule({"sel": {"actor.id|new_admin": "true"}, "condition": "sel"})
+    assert new.match(EVENT, {"admin": frozenset({"00u1"}), "new_admin": frozenset({"00u1"})}) is True
+    assert new.match(EVENT, {"admin": frozenset({"00u1"})}) is False
+    assert rule({"sel": {"target.id|admin": False}, "condition": "sel"}).requires == ()
 
 
 @pytest.mark.parametrize(("condition", "expected"), [

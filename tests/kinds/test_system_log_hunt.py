@@ -62,7 +62,8 @@ class Reads:
 
     async def admins(self) -> list[Admin]:
         self.calls += 1
-        return [Admin({"id": i}) for i in self.ids]
+        return [Admin({"id": i, "created": "2022-03-05T00:00:00.000Z" if i == "00unew" else "2020-01-01T00:00:00.000Z"})
+                for i in self.ids]
 
 
 def traces() -> list[dict[str, Any]]:
@@ -122,6 +123,20 @@ async def test_fully_archived_range_makes_no_api_call(tmp_path: Path) -> None:
 async def test_admin_rules_need_the_admin_list(tmp_path: Path) -> None:
     _, hits = await hunt({}, FakeClient(traces(), NOW), Reads())  # nobody is an admin
     assert "mfa" not in hits
+
+
+@pytest.mark.parametrize("archived", [False, True])
+async def test_admins_created_in_the_range_have_every_action_listed(tmp_path: Path, archived: bool) -> None:
+    events = [*traces(), event("2022-03-06T00:00:00.000Z", "user.session.start", actor_id="00unew", uid="new-1"),
+              event("2022-03-07T00:00:00.000Z", "group.lifecycle.create", actor_id="00unew", uid="new-2"),
+              event("2022-03-07T00:00:01.000Z", "group.lifecycle.create", actor_id="00uadmin", uid="old-admin")]
+    events.sort(key=lambda e: e["published"])
+    if archived:
+        archive(tmp_path, events, NOW)
+    client = FakeClient([] if archived else events, NOW)
+    observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin", "00unew"))
+    assert observed["new_admins"] == ["00unew"] and observed["admins"] == ["00uadmin", "00unew"]
+    assert "new-1" in hits and "new-2" in hits and "old-admin" not in hits
 
 
 async def test_reference_sigma_rules_run_and_report_skipped_ones(tmp_path: Path) -> None:
