@@ -23,6 +23,7 @@ FORMAT = "remediator.tenant-snapshot/1"
 _LIST_KEYS = ("support_cases", "users", "groups", "policies", "api_tokens", "idps", "oauth_clients", "logs")
 _MAP_KEYS = ("group_members", "user_roles", "group_roles", "factors", "policy_rules")
 _HEADER_KEYS = ("format", "taken_at", "org_url", "operator", "okta_support")
+FREEZE_ABOVE = 20_000
 KNOWN = frozenset(_LIST_KEYS + _MAP_KEYS + _HEADER_KEYS)
 
 
@@ -39,7 +40,8 @@ def load(data: dict[str, Any], *, copy_data: bool = False) -> Store:
     gc.disable()
     try:
         store = _load(data, copy_data)
-        gc.freeze()
+        if len(store.users) + len(store.logs) > FREEZE_ABOVE:  # small tenants: not worth pinning the heap
+            gc.freeze()
         return store
     finally:
         if paused:
