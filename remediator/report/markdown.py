@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ def markdown_report(
     title: str = "remediator report",
     recaps: Sequence[Any] | None = None,
     journal_records: Sequence[dict[str, Any]] = (),
-    evidence_dir: str | Path | None = None,
+    evidence_dirs: Mapping[str, str | Path] | None = None,
 ) -> str:
     """Per tenant: changes (made, with time and request id, when applied), findings with evidence,
     the evidence manifest and the manual steps with who acknowledged them."""
@@ -40,7 +40,7 @@ def markdown_report(
         records = [r for r in journal_records if r.get("tenant") == tenant.name]
         lines += _changes_section(tenant.changes, records, recap_by_name.get(tenant.name))
         lines += _findings_section(tenant.findings)
-        lines += _evidence_section(evidence_dir, tenant.name)
+        lines += _evidence_section((evidence_dirs or {}).get(tenant.name), tenant.name)
         lines += _acks_section(records)
     return "\n".join(lines).rstrip() + "\n"
 
