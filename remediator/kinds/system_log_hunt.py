@@ -103,22 +103,25 @@ class SystemLogHunt(Kind):
         engine = Engine(self.rule_set.rules, known)
         events: list[dict[str, Any]] = []
         sources: list[dict[str, str]] = []
-        api_since = since
+        segments = [(since, until)]  # what the API must still be asked for
         if self.args.get("dir"):
             directory = tenant_dir(self.args["dir"], ctx.name)
             manifest = load_manifest(directory)
             cov = manifest.covered if manifest else None
-            if manifest and cov and cov["since"] <= since < cov["until"]:
-                hi = min(until, cov["until"])
-                events += engine.scan_archive(directory, manifest, since, hi, known)
-                sources.append({"source": "archive", "dir": str(directory), "since": since, "until": hi})
-                api_since = hi
-        if api_since < until:
-            fetch_since = max(api_since, format_time(parse_time(now) - RETENTION))
-            params = {"since": fetch_since, "until": until, "limit": 1000, "sortOrder": "ASCENDING"}
+            lo, hi = (max(since, cov["since"]), min(until, cov["until"])) if cov else (until, until)
+            if manifest and lo < hi:
+                events += engine.scan_archive(directory, manifest, lo, hi, known)
+                sources.append({"source": "archive", "dir": str(directory), "since": lo, "until": hi})
+                segments = [(a, b) for a, b in ((since, lo), (hi, until)) if a < b]
+        oldest = format_time(parse_time(now) - RETENTION)
+        for a, b in segments:
+            a = max(a, oldest)
+            if a >= b:
+                continue
+            params = {"since": a, "until": b, "limit": 1000, "sortOrder": "ASCENDING"}
             async for page in ctx.client.pages(LOGS, params):
                 events += engine.scan_events(page.body or (), known)
-            sources.append({"source": "api", "since": fetch_since, "until": until})
+            sources.append({"source": "api", "since": a, "until": b})
         return {
             "since": since, "until": until, "sources": sources,
             **sets, "own_request_ids": sorted(ctx.own_request_ids),

@@ -113,6 +113,20 @@ async def test_reads_the_archive_and_only_the_uncovered_tail_from_the_api(tmp_pa
     assert client.calls[0]["since"] == "2022-03-15T00:00:00.000Z"
 
 
+async def test_archive_starting_after_since_is_completed_by_the_api_before_it(tmp_path: Path) -> None:
+    events = traces()
+    m = Manifest(tenant="acme", org_url="x")
+    w = ChunkWriter(tmp_path / "acme", m, "2022-03-05T00:00:00.000Z", NOW)
+    for e in events[4:]:
+        w.add(e)
+    w.close()
+    client = FakeClient(events[:4], NOW)
+    observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
+    assert hits == ["at-since", "at-since", "mfa", "token", "idp"]
+    assert [(s["source"], s["since"], s["until"]) for s in observed["sources"]] == [
+        ("archive", "2022-03-05T00:00:00.000Z", NOW), ("api", SINCE, "2022-03-05T00:00:00.000Z")]
+
+
 async def test_fully_archived_range_makes_no_api_call(tmp_path: Path) -> None:
     archive(tmp_path, traces(), NOW)
     client = FakeClient([], NOW)
