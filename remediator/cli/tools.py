@@ -137,7 +137,7 @@ def ack(
 
 @app.command()
 def demo(
-    users: Annotated[int, typer.Option("--users", min=10, max=100_000, help="Size of the sandbox org.")] = 2000,
+    users: Annotated[int, typer.Option("--users", min=40, max=100_000, help="Size of the sandbox org.")] = 2000,
     workdir: Annotated[Path, typer.Option("--workdir", help="Where the journal and evidence go.")] = Path(
         ".remediator/demo"
     ),

@@ -1,0 +1,72 @@
+"""The three-step test for every kind that writes, walked from the registry, with the shipped playbook's
+arguments on the lapsus-2022 sandbox: a plan shows changes and leaves no event in the tenant's System Log;
+apply makes them; a second plan is empty. A kind that writes but has no state in the shipped playbook fails."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from remediator.engine import RunSettings, apply_plan, plan_all
+from remediator.engine.planner import TenantJob
+from remediator.inventory import load_inventory
+from remediator.journal import Journal
+from remediator.kinds import REGISTRY
+from remediator.plan import PlaybookRef, TenantPlan
+from remediator.playbook import load_playbook, parse_extra_vars, render_states
+from remediator.sandbox import Sandbox
+from remediator.timeutil import format_time
+from tests.e2e.harness import LAPSUS, write_inventory, write_playbook
+
+WRITERS = sorted(name for name, cls in REGISTRY.items() if cls.writes)
+#: kinds that the shipped playbook runs in report mode: their writing mode, for this test
+WRITING_MODE = {"okta.identity_providers": {"action": "deactivate"}}
+
+
+def _shipped_state(kind: str) -> dict[str, Any]:
+    states = [s for s in load_playbook(LAPSUS).data["states"] if kind in s]
+    assert states, f"{kind} writes but the shipped playbook has no state for it"
+    return states[0]
+
+
+def test_the_registry_has_writers() -> None:
+    assert {"okta.support_access", "okta.admin_passwords", "okta.system_log_archive"} <= set(WRITERS)
+
+
+@pytest.mark.parametrize("kind", WRITERS)
+def test_plan_apply_plan(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = {k: v for k, v in _shipped_state(kind).items() if k not in ("when",)}
+    state[kind] = {**state[kind], **WRITING_MODE.get(kind, {})}
+    with Sandbox(scenario="lapsus-2022", users=200, seed=11) as sb:
+        planted = sb.snapshot()["scenario"]["planted"]
+        variables = {"breach_date": "2022-01-21T00:00:00Z", "break_glass": [planted["break_glass_login"]],
+                     "evidence_dir": str(tmp_path / "evidence"), "evidence_since": "2022-01-14T00:00:00Z",
+                     "evidence_until": format_time(sb.now())}
+        playbook = load_playbook(write_playbook(tmp_path / "one.yml", [state], vars=variables))
+        inventory = write_inventory(tmp_path / "inv.yml", {"t": {"org_url": sb.org_url, "token": sb.token}},
+                                    monkeypatch)
+        (spec,) = load_inventory(inventory)
+        job = TenantJob(spec, render_states(playbook, spec.vars, parse_extra_vars([])))
+        settings = RunSettings(journal_path=tmp_path / "journal.jsonl")
+        ref = PlaybookRef(str(playbook.path), playbook.sha256)
+
+        def plan() -> tuple[Any, TenantPlan]:
+            run = asyncio.run(plan_all(ref, [job], settings))
+            (tenant,) = run.plan.tenants
+            assert tenant.status == "ok", tenant.error
+            return run, tenant
+
+        events = len(sb.logs)
+        run, first = plan()
+        assert first.changes, f"{kind}: the scenario plants something for it to change"
+        assert len(sb.logs) == events, f"{kind}: planning wrote to the tenant"
+
+        outcome = asyncio.run(apply_plan(run.plan, {spec.name: spec}, settings, Journal(settings.journal_path),
+                                         saved=False, args=run.args))
+        (recap,) = outcome.recaps
+        assert recap.success and recap.changed == len(first.changes), recap
+        _, second = plan()
+        assert second.changes == (), f"{kind}: {[c.to_json() for c in second.changes]}"
