@@ -206,3 +206,18 @@ def test_verbose_plan_explains_what_needs_nothing(sandbox: Any, files: dict[str,
     assert "already DISABLED" not in quiet.output
     assert "org-level Okta Support access is already DISABLED" in verbose.output
     assert "no support case has impersonation ENABLED or REQUESTED" in verbose.output
+
+
+def test_without_an_inventory_the_okta_sdk_conventions_apply(sandbox: Any, files: dict[str, Path],
+                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.okta/okta.yaml
+    monkeypatch.chdir(tmp_path)  # no ./okta.yaml
+    monkeypatch.setenv("OKTA_CLIENT_ORGURL", sandbox.org_url)
+    monkeypatch.setenv("OKTA_CLIENT_TOKEN", sandbox.token)
+    result = cli("plan", files["playbook"], "--json", "--journal", files["journal"])
+    assert result.exit_code == 0, result.output
+    (tenant,) = json.loads(result.stdout)["tenants"]
+    assert tenant["org_url"] == sandbox.org_url and len(tenant["changes"]) == 2
+    monkeypatch.delenv("OKTA_CLIENT_TOKEN")
+    result = cli("plan", files["playbook"], "--journal", files["journal"])
+    assert result.exit_code == 1 and "OKTA_CLIENT_TOKEN" in result.output and "Traceback" not in result.output
