@@ -18,7 +18,7 @@ from remediator.evidence import load_manifest, tenant_dir, time_key
 from remediator.hunt import Engine, RuleSet, load_rule_set
 from remediator.kinds.base import Kind, TenantContext, register
 from remediator.kinds.system_log_archive import tenant_now
-from remediator.plan import Change, Finding, Target
+from remediator.plan import SEVERITIES, Change, Finding, Target
 from remediator.timeutil import format_time, parse_time
 
 LOGS = "/api/v1/logs"
@@ -140,11 +140,15 @@ class SystemLogHunt(Kind):
         for event in events:
             if not since <= time_key(event["published"]) < until or request_id(event) in own:
                 continue
-            for rule in self.engine.matches(event, known):
-                out.append(self._hit(event, rule))
+            rules = self.engine.matches(event, known)
+            if rules:
+                out.append(self._hit(event, rules))
         return out
 
-    def _hit(self, event: dict[str, Any], rule: Any) -> Finding:
+    def _hit(self, event: dict[str, Any], rules: list[Any]) -> Finding:
+        """One finding per event, however many rules it matched: titled by the most severe, listing all."""
+        rules = sorted(rules, key=lambda r: SEVERITIES.index(r.severity))
+        rule = rules[0]
         actor = event.get("actor") or {}
         who = actor.get("alternateId") or actor.get("id") or "unknown actor"
         evidence = {
@@ -152,6 +156,7 @@ class SystemLogHunt(Kind):
             "actor": who, "actor_id": actor.get("id"), "targets": _targets(event),
             "displayMessage": event.get("displayMessage"), "outcome": (event.get("outcome") or {}).get("result"),
             "request_id": request_id(event), "rule": {"id": rule.id, "title": rule.title},
+            "rules": [{"id": r.id, "title": r.title, "severity": r.severity} for r in rules],
         }
         label = f"{event.get('eventType')} at {event.get('published')}"
         target = Target("system_log_event", str(event.get("uuid")), label)
