@@ -118,6 +118,10 @@ class Sandbox:
     def now(self) -> datetime:
         return self.clock.now()
 
+    def advance(self, seconds: float) -> None:
+        """Move the tenant's clock forward by `seconds` (instead of a test sleeping)."""
+        self.clock.advance(seconds)
+
     def snapshot(self) -> dict[str, Any]:
         """The current state in the snapshot format (a deep copy), logs included."""
         return self._call(lambda: snapshot_format.dump(self.store, taken_at=format_time(self.clock.now())))

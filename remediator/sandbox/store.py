@@ -31,6 +31,12 @@ class Clock:
     def now(self) -> datetime:
         return self.start + timedelta(seconds=time.monotonic() - self._m0)
 
+    def advance(self, seconds: float) -> None:
+        """Move the tenant's clock forward (tests and rehearsals skip waiting); never backwards."""
+        if seconds < 0:
+            raise ValueError("the tenant's clock never goes back")
+        self.start += timedelta(seconds=seconds)
+
 
 def new_id(prefix: str, rng: random.Random | None = None) -> str:
     """An Okta-looking id: 3-character type prefix + 17 alphanumerics (20 characters, like `00u…`)."""

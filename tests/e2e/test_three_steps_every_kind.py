@@ -5,6 +5,8 @@ apply makes them; a second plan is empty. A kind that writes but has no state in
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +72,43 @@ def test_plan_apply_plan(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert recap.success and recap.changed == len(first.changes), recap
         _, second = plan()
         assert second.changes == (), f"{kind}: {[c.to_json() for c in second.changes]}"
+
+
+def test_archive_up_to_now_only_extends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from remediator.evidence import load_manifest, verify_evidence
+    from tests.sandbox.fixtures import call
+
+    state = {"name": "logs kept", "okta.system_log_archive": {"since": "2022-03-01T00:00:00Z",
+                                                               "dir": str(tmp_path / "ev")}}
+    with Sandbox(scenario="lapsus-2022", users=100, seed=2) as sb:
+        inventory = write_inventory(tmp_path / "inv.yml", {"t": {"org_url": sb.org_url, "token": sb.token}},
+                                    monkeypatch)
+        (spec,) = load_inventory(inventory)
+        playbook = load_playbook(write_playbook(tmp_path / "arch.yml", [state]))
+        job = TenantJob(spec, render_states(playbook, spec.vars, {}))
+        settings = RunSettings(journal_path=tmp_path / "j.jsonl")
+
+        def plan_and_apply() -> Any:
+            run = asyncio.run(plan_all(PlaybookRef("arch.yml", "x"), [job], settings))
+            asyncio.run(apply_plan(run.plan, {"t": spec}, settings, Journal(settings.journal_path), saved=False,
+                                   args=run.args))
+            return run.plan.tenants[0]
+
+        first = plan_and_apply()
+        assert first.changes[0].before == {"covered": None}
+        covered = load_manifest(tmp_path / "ev" / "t").covered
+        sb.advance(60)
+        assert call(sb, "POST", "/api/v1/org/privacy/oktaSupport/revoke").status == 200  # a new event
+        sb.advance(5)  # past the second of the event: `Date` has one-second resolution
+        second = plan_and_apply()
+        (change,) = second.changes
+        assert change.before["covered"] == [covered["since"], covered["until"]]
+        manifest = load_manifest(tmp_path / "ev" / "t")
+        revokes = [e for e in sb.logs if e["eventType"] == "user.session.impersonation.revoke"]
+    assert manifest.covered["since"] == covered["since"] and manifest.covered["until"] > covered["until"]
+    verify_evidence(tmp_path / "ev")
+    archived = [json.loads(line) for chunk in sorted((tmp_path / "ev" / "t").glob("*.jsonl.gz"))
+                for line in gzip.decompress(chunk.read_bytes()).splitlines()]
+    uuids = [e["uuid"] for e in archived]
+    assert len(uuids) == len(set(uuids))
+    assert revokes[-1]["uuid"] in uuids
