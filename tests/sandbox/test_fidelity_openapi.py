@@ -490,12 +490,29 @@ EXERCISED = [
     "PUT /api/v1/policies/{policyId}/rules/{ruleId}", "GET /api/v1/idps", "GET /api/v1/idps/{idpId}",
     "POST /api/v1/idps/{idpId}/lifecycle/deactivate", "GET /api/v1/logs",
 ]
-_GEO = ("the sandbox's own events carry client.geographicalContext null; the spec and every real event in "
-        "../shared/okta-reference have an object there")
-SANDBOX_GAPS: dict[tuple[str, str], str] = {
-    ("small-tenant", "GET /api/v1/logs"): _GEO,
-    ("lapsus-2022", "GET /api/v1/logs"): _GEO,
+@dataclass(frozen=True)
+class Gap:
+    """A known difference between the sandbox and real Okta, for the sandbox to fix: its failures (matched
+    by `pattern`) are tolerated, every other failure is not, and once it is fixed the test says so."""
+
+    pattern: str
+    reason: str
+
+
+SANDBOX_GAPS: dict[str, list[Gap]] = {
+    "GET /api/v1/logs": [Gap(r"/(client|request/ipChain/\d+)/geographicalContext: None is not of type 'object'",
+                             "the sandbox's own events carry geographicalContext null (client and ipChain); the "
+                             "spec and every real event in ../shared/okta-reference have an object there")],
 }
+
+
+def check_failures(route: str, failures: list[str]) -> None:
+    """Fail on any failure but the known gaps of `route`, and when a known gap no longer shows."""
+    gaps = SANDBOX_GAPS.get(route, [])
+    unknown = [f for f in failures if not any(re.search(g.pattern, f) for g in gaps)]
+    assert not unknown, "\n".join(unknown)
+    for gap in gaps:
+        assert any(re.search(gap.pattern, f) for f in failures), f"fixed? remove the known gap: {gap.reason}"
 
 
 def test_the_exercised_routes_are_the_sandbox_routes() -> None:
@@ -554,23 +571,13 @@ def _validate(spec: SpecSchemas, call: Call, route: str, status: int, raw: bytes
     return [f"{label}: {error}" for error in spec.errors(call.method, where, status, body)]
 
 
-def _route_cases() -> list[Any]:
-    cases = []
-    for tenant in sorted(TENANTS):
-        for route in EXERCISED:
-            gap = SANDBOX_GAPS.get((tenant, route))
-            marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
-            cases.append(pytest.param(tenant, route, marks=marks, id=f"{tenant}-{route}"))
-    return cases
-
-
-@pytest.mark.parametrize(("tenant", "route"), _route_cases())
+@pytest.mark.parametrize("tenant", sorted(TENANTS))
+@pytest.mark.parametrize("route", EXERCISED)
 def test_route_answers_validate_against_the_spec(answers_of: Callable[[str], Answers], tenant: str, route: str) -> None:
     answers = answers_of(tenant)
     assert route in answers, f"{route} was not exercised"
     assert any(status < 300 for status, _ in answers[route]), f"{route} never succeeded: {answers[route]}"
-    failures = [f for _, found in answers[route] for f in found]
-    assert not failures, "\n".join(failures)
+    check_failures(route, [f for _, found in answers[route] for f in found])
 
 
 # ---- the disagreements are real: recordings fail without them, validate with them ----------------------
