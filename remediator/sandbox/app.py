@@ -115,6 +115,19 @@ def json_response(request: web.Request, body: Any, *, status: int = 200,
     return response
 
 
+def id_cursor_page(request: web.Request, found: list[dict[str, Any]], limit: int) -> web.Response:
+    """Page a list in its stored order with `after=<id of the last item seen>`, as Okta's small lists do."""
+    after = request.query.get("after")
+    if after:
+        ids = [item.get("id") for item in found]
+        found = found[ids.index(after) + 1:] if after in ids else []
+    if len(found) > limit:
+        params = {k: v for k, v in request.query.items() if k != "after"}
+        params["after"] = found[limit - 1]["id"]
+        return json_response(request, found[:limit], next_params=params)
+    return json_response(request, found, self_link=True)
+
+
 async def read_json(request: web.Request) -> Any:
     text = await request.text()
     if not text.strip():

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from remediator.sandbox import syslog
 from remediator.sandbox.app import (
+    id_cursor_page,
     int_param,
     json_response,
     not_found,
@@ -201,16 +202,7 @@ async def list_policies(request: web.Request) -> web.StreamResponse:
     status = request.query.get("status")
     found = [p for p in tenant_of(request).store.policies
              if p.get("type") == kind and (not status or p.get("status") == status)]
-    limit = int_param(request, "limit", 10000, 10000)
-    after = request.query.get("after")
-    if after:
-        ids = [p.get("id") for p in found]
-        found = found[ids.index(after) + 1:] if after in ids else []
-    if len(found) > limit:
-        params = {k: v for k, v in request.query.items() if k != "after"}
-        params["after"] = found[limit - 1]["id"]
-        return json_response(request, found[:limit], next_params=params)
-    return json_response(request, found, self_link=True)
+    return id_cursor_page(request, found, int_param(request, "limit", 10000, 10000))
 
 
 @routes.get("/api/v1/policies/{policyId}")
@@ -298,16 +290,7 @@ async def list_idps(request: web.Request) -> web.StreamResponse:
     kind = request.query.get("type")
     found = [i for i in tenant_of(request).store.idps
              if (not q or str(i.get("name", "")).casefold().startswith(q)) and (not kind or i.get("type") == kind)]
-    limit = int_param(request, "limit", 20, 10000)
-    after = request.query.get("after")
-    if after:
-        ids = [i.get("id") for i in found]
-        found = found[ids.index(after) + 1:] if after in ids else []
-    if len(found) > limit:
-        params = {k: v for k, v in request.query.items() if k != "after"}
-        params["after"] = found[limit - 1]["id"]
-        return json_response(request, found[:limit], next_params=params)
-    return json_response(request, found, self_link=True)
+    return id_cursor_page(request, found, int_param(request, "limit", 20, 10000))
 
 
 @routes.get("/api/v1/idps/{idpId}")
