@@ -17,7 +17,8 @@ cassettes under ../shared/okta-reference):
 - The default 50% share: one token may use floor(limit / 2) of a bucket per window; all tokens
   together at most the bucket's limit. `X-Rate-Limit-Limit` shows the token's share, as the 2025
   recordings do (users bucket 600 → `Limit: 300`, counting down `Remaining: 299, 298, ...`).
-  Tokens are told apart by their Authorization header (`SSWS x` and `SSWSx` are the same token).
+  Clients are told apart by their Authorization header (`SSWS x` and `SSWSx` are the same token);
+  bearer tokens count for the OAuth service app they were issued to, as Okta's per-app share does.
 - Windows are per bucket and start at the bucket's first request (not aligned to clock minutes);
   `X-Rate-Limit-Reset` stays the same for every response of one window, as recorded.
 - Concurrency: at most 75 requests in flight per org; one more gets 429 E0000047 with
@@ -163,6 +164,17 @@ def _app_clock(app: web.Application) -> Callable[[], float] | None:
     return lambda: now().timestamp()
 
 
+def _oauth_client(app: web.Application, access_token: str) -> str:
+    """The OAuth service app a sandbox access token was issued to (unknown tokens count on their own)."""
+    try:
+        from remediator.sandbox.app import TENANT
+    except ImportError:
+        return "Bearer" + access_token
+    issued = getattr(app.get(TENANT), "access_tokens", {}).get(access_token) or {}
+    client_id = (issued.get("client") or {}).get("client_id")
+    return f"oauth:{client_id}" if client_id else "Bearer" + access_token
+
+
 class _DateCache:
     """`Date` header text per whole second: formatting costs more than everything else here."""
 
@@ -222,7 +234,8 @@ def ratelimit_middleware(config: Any, *, now: Callable[[], float] | None = None)
         if enforce and in_flight >= CONCURRENCY_LIMIT:
             return refuse(Decision(False, 0, 0, second + 1), second)
         auth = request.headers.get("Authorization", "")
-        decision = limiter.check(bucket_for(request.method, request.path), auth.replace(" ", ""), current)
+        client = _oauth_client(request.app, auth[7:]) if auth.startswith("Bearer ") else auth.replace(" ", "")
+        decision = limiter.check(bucket_for(request.method, request.path), client, current)
         if not decision.allowed:
             return refuse(decision, second)
         in_flight += 1

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import urllib.parse
+import urllib.request
 from email.utils import parsedate_to_datetime
 from types import SimpleNamespace
 
@@ -12,6 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from remediator.sandbox import Sandbox
 from remediator.sandbox.ratelimit import (
     CONCURRENCY_LIMIT,
     PER_MINUTE,
@@ -19,6 +23,7 @@ from remediator.sandbox.ratelimit import (
     bucket_for,
     ratelimit_middleware,
 )
+from tests.sandbox import fixtures
 
 # Okta's own mapping (terraform-provider-okta rate_limit_lines.go), for the routes the sandbox serves.
 MAPPING = [
@@ -316,3 +321,73 @@ async def test_errors_raised_by_handlers_carry_the_headers_this_request_earned()
                     assert resp.headers["X-Rate-Limit-Remaining"] == str(remaining)
     finally:
         await server.close()
+
+
+# --- through a whole sandbox tenant -----------------------------------------------------------------
+
+
+def _limits(reply: fixtures.Reply) -> tuple[int, int]:
+    return int(reply.headers["X-Rate-Limit-Limit"]), int(reply.headers["X-Rate-Limit-Remaining"])
+
+
+def test_sandbox_factors_roles_lifecycle_and_sessions_share_the_users_bucket() -> None:
+    with Sandbox(fixtures.small_tenant(), rate_limits="enterprise") as sb:
+        bob, carol = fixtures.BOB, fixtures.CAROL
+        shared = [("GET", "/api/v1/users"), ("GET", f"/api/v1/users/{bob}/factors"),
+                  ("GET", f"/api/v1/users/{bob}/roles"), ("POST", f"/api/v1/users/{carol}/lifecycle/suspend"),
+                  ("DELETE", f"/api/v1/users/{carol}/sessions")]
+        seen = [_limits(fixtures.call(sb, method, path)) for method, path in shared]
+        assert seen == [(300, 299), (300, 298), (300, 297), (300, 296), (300, 295)]
+        # Buckets of their own, each counting from its start.
+        assert _limits(fixtures.call(sb, "GET", f"/api/v1/users/{bob}")) == (500, 499)
+        assert _limits(fixtures.call(sb, "GET", "/api/v1/users/me")) == (500, 499)
+        assert _limits(fixtures.call(sb, "GET", "/api/v1/logs")) == (25, 24)
+        assert _limits(fixtures.call(sb, "GET", "/api/v1/iam/assignees/users")) == (100, 99)
+        assert _limits(fixtures.call(sb, "GET", "/api/v1/groups")) == (250, 249)
+        assert _limits(fixtures.call(sb, "GET", "/api/v1/api-tokens")) == (300, 299)
+        assert _limits(fixtures.call(sb, "GET", "/api/v1/policies?type=OKTA_SIGN_ON")) == (300, 298)
+        # A 404 still counts and still carries the headers.
+        missing = fixtures.call(sb, "GET", "/api/v1/users/00uNOPEnopeNOPEnope1/factors")
+        assert missing.status == 404 and _limits(missing) == (300, 294)
+
+
+def test_sandbox_burst_gets_429_and_honouring_reset_succeeds() -> None:
+    with Sandbox(fixtures.small_tenant(), rate_limits="enterprise", time_scale=60.0,
+                 clock="2022-03-22T12:00:00Z") as sb:
+        statuses = [fixtures.call(sb, "GET", "/api/v1/logs?limit=1").status for _ in range(25)]
+        refused = fixtures.call(sb, "GET", "/api/v1/logs?limit=1")
+        assert statuses == [200] * 25 and refused.status == 429
+        assert refused.body["errorCode"] == "E0000047"
+        assert _limits(refused) == (25, 0) and refused.headers["x-okta-request-id"]
+        # The users bucket is untouched by the logs burst.
+        assert fixtures.call(sb, "GET", "/api/v1/users?limit=1").status == 200
+        date = int(parsedate_to_datetime(refused.headers["Date"]).timestamp())
+        reset = int(refused.headers["X-Rate-Limit-Reset"])
+        assert abs(date - 1647950400) < 60  # the tenant's clock, not the machine's
+        assert 1 <= reset - date <= 2  # a scaled minute is one second
+        time.sleep(reset - date)  # honouring Reset - Date, in real seconds, as a client does
+        again = fixtures.call(sb, "GET", "/api/v1/logs?limit=1")
+        assert again.status == 200 and _limits(again) == (25, 24)
+
+
+def test_sandbox_oauth_tokens_of_one_app_share_its_half() -> None:
+    client, pem = fixtures.rsa_client("0oaRateLimitedApp01", ["okta.logs.read"])
+    data = fixtures.small_tenant()
+    data["oauth_clients"] = [client]
+    with Sandbox(data, rate_limits="enterprise") as sb:
+        tokens = []
+        for lifetime in (300, 301):  # two assertions, two access tokens of the same app
+            assertion = fixtures.client_assertion(client["client_id"], pem, sb.org_url + "/oauth2/v1/token",
+                                                  lifetime=lifetime)
+            form = urllib.parse.urlencode({
+                "grant_type": "client_credentials", "scope": "okta.logs.read", "client_assertion": assertion,
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}).encode()
+            request = urllib.request.Request(sb.org_url + "/oauth2/v1/token", data=form, method="POST")
+            with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=30) as resp:
+                tokens.append(json.loads(resp.read())["access_token"])
+        assert tokens[0] != tokens[1]
+        statuses = [fixtures.call(sb, "GET", "/api/v1/logs", auth=f"Bearer {tokens[i % 2]}").status
+                    for i in range(26)]
+        assert statuses == [200] * 25 + [429]
+        # The SSWS token is another client: it has its own half.
+        assert fixtures.call(sb, "GET", "/api/v1/logs").status == 200
