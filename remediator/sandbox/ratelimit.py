@@ -157,6 +157,8 @@ def _app_clock(app: web.Application) -> Callable[[], float] | None:
         from remediator.sandbox.app import TENANT
     except ImportError:
         return None
+    if not isinstance(app, web.Application):
+        return None
     tenant = app.get(TENANT)
     now = getattr(getattr(tenant, "clock", None), "now", None)
     if now is None:
@@ -170,7 +172,8 @@ def _oauth_client(app: web.Application, access_token: str) -> str:
         from remediator.sandbox.app import TENANT
     except ImportError:
         return "Bearer" + access_token
-    issued = getattr(app.get(TENANT), "access_tokens", {}).get(access_token) or {}
+    tenant = app.get(TENANT) if isinstance(app, web.Application) else None
+    issued = getattr(tenant, "access_tokens", {}).get(access_token) or {}
     client_id = (issued.get("client") or {}).get("client_id")
     return f"oauth:{client_id}" if client_id else "Bearer" + access_token
 
