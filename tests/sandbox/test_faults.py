@@ -176,3 +176,30 @@ async def test_latency_delays_every_request() -> None:
                 assert time.monotonic() - started >= 0.06
     finally:
         await server.close()
+
+
+# --- through a whole sandbox tenant -----------------------------------------------------------------
+
+
+def test_sandbox_faults_answer_like_okta_and_resets_drop_the_connection() -> None:
+    import urllib.error
+
+    from remediator.sandbox import Sandbox
+    from tests.sandbox import fixtures
+
+    with Sandbox(fixtures.small_tenant(), faults="503:1", rate_limits="enterprise") as sb:
+        reply = fixtures.call(sb, "GET", "/api/v1/users")
+        assert reply.status == 503 and reply.body["errorCode"] == "E0000010"
+        assert reply.headers["x-okta-request-id"] and reply.headers["X-Rate-Limit-Limit"] == "300"
+        assert sb.logs == []  # nothing happened
+    with Sandbox(fixtures.small_tenant(), faults="reset:1") as sb, pytest.raises(
+            (urllib.error.URLError, ConnectionError)):
+        fixtures.call(sb, "GET", "/api/v1/users")
+
+
+def test_sandbox_rejects_a_malformed_spec() -> None:
+    from remediator.sandbox import Sandbox
+    from tests.sandbox import fixtures
+
+    with pytest.raises(ValueError, match="'latency:soon'"):
+        Sandbox(fixtures.small_tenant(), faults="500:0.1,latency:soon").start()
