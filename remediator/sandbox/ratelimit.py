@@ -108,10 +108,6 @@ class RateLimiter:
         self.now = now
         self._windows: dict[str, _Window] = {}
 
-    def share(self, bucket: str) -> int:
-        """How many requests one token may make in one window of `bucket`."""
-        return self.shares[bucket]
-
     def check(self, bucket: str, client: str, now: float | None = None) -> Decision:
         """Count one request of `client` against `bucket`, or refuse it."""
         if now is None:
