@@ -67,6 +67,11 @@ def _user_agent(raw: str) -> dict[str, Any]:
     return {"rawUserAgent": raw, "os": os_name, "browser": browser}
 
 
+#: Where the sandbox says its callers are: loopback has no place, but Okta always names one.
+LOOPBACK_PLACE = {"city": "San Francisco", "state": "California", "country": "United States", "postalCode": "94107",
+                  "geolocation": {"lat": 37.7697, "lon": -122.3933}}
+
+
 def record(request: web.Request, event_type: str, targets: list[dict[str, Any]],
            debug: dict[str, Any] | None = None) -> dict[str, Any]:
     """Append the event for an accepted write; actor = the caller, requestId = the response's."""
@@ -76,7 +81,7 @@ def record(request: web.Request, event_type: str, targets: list[dict[str, Any]],
     request_id = request[REQUEST_ID]
     display, legacy = EVENTS[event_type]
     ip = request.remote or "127.0.0.1"
-    geo = None
+    geo = dict(LOOPBACK_PLACE)
     debug_data = {"requestId": request_id, "requestUri": request.path, "url": request.path_qs}
     debug_data.update(debug or {})
     event = {

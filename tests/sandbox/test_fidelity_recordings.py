@@ -92,10 +92,7 @@ ROUTES: dict[str, Shape] = {
 EXCEPTIONS: dict[tuple[str, str], str] = {
 }
 # Known differences for the sandbox to fix, matched on the problem text (see test_fidelity_openapi.Gap).
-SANDBOX_GAPS: dict[str, list[Gap]] = {
-    "/api/v1/logs": [Gap(r"^(client|request\.ipChain\[\])\.geographicalContext: \['null'\] where real orgs answer",
-                         "the sandbox's own events carry geographicalContext null; real events have an object")],
-}
+SANDBOX_GAPS: dict[str, list[Gap]] = {"/api/v1/logs": []}  # known sandbox gaps, each to be fixed
 
 
 # ---- shapes -----------------------------------------------------------------------------------------
