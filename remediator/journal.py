@@ -116,8 +116,13 @@ def tenant_records(path: str | Path, tenant: str) -> tuple[dict[str, Any], ...]:
 
 
 def own_request_ids(records: tuple[dict[str, Any], ...]) -> frozenset[str]:
-    """Request ids of remediator's own writes, so a hunt can tell them from an attacker's."""
-    return frozenset(r["request_id"] for r in records if r.get("request_id"))
+    """Request ids of remediator's own writes, so a hunt can tell them from an attacker's: each record's
+    `request_id` and those of any further write it made (`detail` keys ending in `request_id`)."""
+    ids = {r["request_id"] for r in records if r.get("request_id")}
+    for record in records:
+        detail = record.get("detail") or {}
+        ids.update(v for k, v in detail.items() if k.endswith("request_id") and isinstance(v, str) and v)
+    return frozenset(ids)
 
 
 @dataclass(frozen=True)

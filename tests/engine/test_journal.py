@@ -61,6 +61,8 @@ def test_missing_journal(tmp_path: Path) -> None:
 
 def test_views(tmp_path: Path) -> None:
     path = _journal(tmp_path)
+    Journal(path).append({"type": "change", "tenant": "acme", "result": "applied", "request_id": "req9",
+                          "detail": {"sessions_request_id": "req10", "note": "x"}})
     acme = tenant_records(path, "acme")
-    assert [r["request_id"] for r in acme] == ["req1", "req3"]
-    assert own_request_ids(acme) == {"req1", "req3"}
+    assert [r["request_id"] for r in acme] == ["req1", "req3", "req9"]
+    assert own_request_ids(acme) == {"req1", "req3", "req9", "req10"}
