@@ -100,3 +100,28 @@ def test_snapshot_takes_one_tenant(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 1 and "--limit" in result.output
     assert not (tmp_path / "s.json").exists()
     assert os.environ.get("TEST_A_TOKEN") == "x"
+
+
+def test_serve_a_snapshot_file(tmp_path: Path) -> None:
+    data = small_tenant()
+    snapshot_file = tmp_path / "acme.json"
+    snapshot_file.write_text(json.dumps(data))
+    ready = tmp_path / "ready.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "remediator", "sandbox", "serve", "--snapshot", str(snapshot_file),
+         "--ready-file", str(ready)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        info = _wait_for(ready, proc)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        request = urllib.request.Request(info["org_url"] + "/api/v1/users/me",
+                                         headers={"Authorization": f"SSWS {info['token']}"})
+        with opener.open(request, timeout=10) as response:
+            assert json.loads(response.read())["id"] == data["operator"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+
+
+def test_serve_a_missing_snapshot(tmp_path: Path) -> None:
+    result = cli("sandbox", "serve", "--snapshot", tmp_path / "nope.json")
+    assert result.exit_code == 1 and "nope.json" in result.output and "Traceback" not in result.output
