@@ -185,7 +185,7 @@ class SystemLogArchive(Kind):
         params = {"since": format_time(parse_time(since) - timedelta(milliseconds=1)), "until": until,
                   "limit": PAGE, "sortOrder": "ASCENDING"}
         request_id = None
-        async for page in ctx.client.pages(LOGS, params):
+        async for page in ctx.client.pages(LOGS, params, prefetch=True):
             request_id = page.request_id or request_id
             for event in page.body or ():
                 writer.add(event)

@@ -119,7 +119,7 @@ class SystemLogHunt(Kind):
             if a >= b:
                 continue
             params = {"since": a, "until": b, "limit": 1000, "sortOrder": "ASCENDING"}
-            async for page in ctx.client.pages(LOGS, params):
+            async for page in ctx.client.pages(LOGS, params, prefetch=True):
                 events += engine.scan_events(page.body or (), known)
             sources.append({"source": "api", "since": a, "until": b})
         return {

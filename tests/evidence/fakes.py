@@ -66,7 +66,8 @@ class FakeClient:
         self.calibrated = True
         return Page(200, self.events[-1:], "req-get")
 
-    async def pages(self, path: str, params: dict | None = None, *, stop_on_empty: bool = False) -> AsyncIterator[Page]:
+    async def pages(self, path: str, params: dict | None = None, *, stop_on_empty: bool = False,
+                    prefetch: bool = False) -> AsyncIterator[Page]:
         assert path == "/api/v1/logs"
         params = dict(params or {})
         self.calls.append(params)

@@ -36,8 +36,8 @@ class StreamingTenant(FakeClient):
         self.calibrated = True
         return Page(200, [], "r")
 
-    async def pages(self, path: str, params: dict | None = None, *, stop_on_empty: bool = False
-                    ) -> AsyncIterator[Page]:
+    async def pages(self, path: str, params: dict | None = None, *, stop_on_empty: bool = False,
+                    prefetch: bool = False) -> AsyncIterator[Page]:
         rnd = random.Random(1)
         for start in range(0, self.n, 1000):
             body = [synthetic(i, format_time(START + timedelta(milliseconds=i)), rnd)
