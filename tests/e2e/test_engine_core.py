@@ -221,3 +221,14 @@ def test_without_an_inventory_the_okta_sdk_conventions_apply(sandbox: Any, files
     monkeypatch.delenv("OKTA_CLIENT_TOKEN")
     result = cli("plan", files["playbook"], "--journal", files["journal"])
     assert result.exit_code == 1 and "OKTA_CLIENT_TOKEN" in result.output and "Traceback" not in result.output
+
+
+def test_max_changes_stops_before_the_first_write(sandbox: Any, files: dict[str, Path], tmp_path: Path) -> None:
+    capped = write_playbook(tmp_path / "capped.yml", SUPPORT_OFF, max_changes=1)
+    result = cli("apply", capped, "-i", files["inventory"], "--yes", "--journal", files["journal"])
+    assert result.exit_code == 1
+    assert "2 changes planned, more than max_changes=1; nothing was written" in result.output
+    assert not _write_events(sandbox)
+    result = cli("apply", capped, "-i", files["inventory"], "--yes", "--max-changes", "2", "--journal",
+                 files["journal"])
+    assert result.exit_code == 0 and len(_write_events(sandbox)) == 2
