@@ -55,7 +55,7 @@ class Sizes:
 
 
 FULL = Sizes(users=100_000, events=1_000_000, naive_users=10_000, tenants=50, tenant_users=2_000,
-             naive_budget_s=30.0, time_scale=20.0, worker_timeout=420.0)
+             naive_budget_s=30.0, time_scale=10.0, worker_timeout=480.0)
 QUICK = Sizes(users=1_000, events=50_000, naive_users=1_000, tenants=10, tenant_users=200,
               naive_budget_s=3.0, time_scale=20.0, worker_timeout=60.0)
 
@@ -157,11 +157,12 @@ def workload(script: str, *args: str) -> list[str]:
     return [PYTHON, str(HERE / script), *args]
 
 
-def bench(sizes: Sizes, work: Path, quick: bool) -> dict[str, Any]:
+def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any]) -> dict[str, Any]:
+    """Every workload in turn; `out` holds what was measured so far, even when one fails."""
     ts = sizes.time_scale
     window = model.WINDOW_SECONDS / ts
     boxes = Sandboxes(work, ts)
-    out: dict[str, Any] = {"time_scale": ts, "window_s": window, "latency": LATENCY, "quick": quick,
+    out |= {"time_scale": ts, "window_s": window, "latency": LATENCY, "quick": quick,
                            "sizes": sizes.__dict__, "machine": {"cpus": os.cpu_count()}}
     try:
         t_setup = time.perf_counter()
@@ -229,11 +230,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.time_scale:
         sizes = Sizes(**{**sizes.__dict__, "time_scale": args.time_scale})
     started = time.perf_counter()
+    raw: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="remediator-bench-") as tmp:
         try:
-            raw = bench(sizes, Path(tmp), args.quick)
+            bench(sizes, Path(tmp), args.quick, raw)
         except BenchError as exc:
             sys.stderr.write(f"benchmark could not run: {exc}\n")
+            partial = HERE / "results" / "partial.json" if args.out is None else args.out.with_suffix(".partial.json")
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(json.dumps({"error": str(exc), "raw": raw}, indent=1) + "\n")
+            sys.stderr.write(f"what was measured: {partial}\n")
             return 2
     raw["total_wall_s"] = round(time.perf_counter() - started, 1)
     raw["date"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
