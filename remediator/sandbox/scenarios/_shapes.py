@@ -65,8 +65,22 @@ class Ids:
                 return value
 
 
+# Objects and their parts are read-only once generated (the sandbox replaces, never edits, them), so
+# constant parts are shared: at 100,000 users and a million events a fresh copy each costs hundreds of MB.
+_HINTS: dict[tuple[str, ...], dict[str, Any]] = {}
+_TYPES: dict[str, dict[str, str]] = {}
+_PROVIDER = {"type": "OKTA", "name": "OKTA"}
+_CREDENTIALS = {"password": {}, "provider": _PROVIDER}
+_CREDENTIALS_NO_PASSWORD = {"provider": _PROVIDER}
+
+
 def hints(*methods: str) -> dict[str, Any]:
-    return {"allow": list(methods)}
+    """`{"allow": [...]}`, one shared object per list of methods."""
+    return _HINTS.get(methods) or _HINTS.setdefault(methods, {"allow": list(methods)})
+
+
+def _user_type(type_id: str) -> dict[str, str]:
+    return _TYPES.get(type_id) or _TYPES.setdefault(type_id, {"id": type_id})
 
 
 # ---- users ------------------------------------------------------------------------------------------
@@ -74,14 +88,11 @@ def user(org: str, uid: str, status: str, *, created: int, activated: int | None
          last_login: int | None, password_changed: int | None, type_id: str, profile: dict[str, Any]) -> dict:
     """A user as `GET /api/v1/users` lists it. `lastUpdated` is the latest of the other times."""
     last_updated = max(t for t in (created, activated, status_changed, password_changed) if t is not None)
-    if password_changed is None:
-        credentials: dict[str, Any] = {"provider": {"type": "OKTA", "name": "OKTA"}}
-    else:
-        credentials = {"password": {}, "provider": {"type": "OKTA", "name": "OKTA"}}
+    credentials = _CREDENTIALS_NO_PASSWORD if password_changed is None else _CREDENTIALS
     return {
         "id": uid, "status": status, "created": iso_s(created), "activated": iso_s(activated),
         "statusChanged": iso_s(status_changed), "lastLogin": iso_s(last_login), "lastUpdated": iso_s(last_updated),
-        "passwordChanged": iso_s(password_changed), "type": {"id": type_id}, "profile": profile,
+        "passwordChanged": iso_s(password_changed), "type": _user_type(type_id), "profile": profile,
         "credentials": credentials, "_links": {"self": {"href": f"{org}/api/v1/users/{uid}"}},
     }
 
@@ -107,6 +118,7 @@ def role(org: str, ids: Ids, role_type: str, *, assignee: str, group: bool, crea
 
 
 # ---- factors ----------------------------------------------------------------------------------------
+_POST, _GET, _GET_DELETE = hints("POST"), hints("GET"), hints("GET", "DELETE")
 FACTOR_PREFIX = {"push": "opf", "token:software:totp": "ost", "sms": "mbl", "webauthn": "fwf"}
 
 
@@ -115,10 +127,10 @@ def factor(org: str, uid: str, fid: str, factor_type: str, status: str, *, creat
     """A factor as `GET /users/{id}/factors` lists it (`_links.resend` is an array, as recorded)."""
     user_href = f"{org}/api/v1/users/{uid}"
     base = f"{user_href}/factors/{fid}"
-    if status == "ACTIVE":  # literals, not hints(): this runs for every factor of 100,000 users
-        links: dict[str, Any] = {"verify": {"href": base + "/verify", "hints": {"allow": ["POST"]}},
-                                 "self": {"href": base, "hints": {"allow": ["GET", "DELETE"]}},
-                                 "user": {"href": user_href, "hints": {"allow": ["GET"]}}}
+    if status == "ACTIVE":
+        links: dict[str, Any] = {"verify": {"href": base + "/verify", "hints": _POST},
+                                 "self": {"href": base, "hints": _GET_DELETE},
+                                 "user": {"href": user_href, "hints": _GET}}
     else:
         links = {"resend": [{"name": factor_type, "href": f"{base}/resend", "hints": hints("POST")}],
                  "activate": {"href": f"{base}/lifecycle/activate", "hints": hints("POST")},
