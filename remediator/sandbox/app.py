@@ -115,6 +115,14 @@ def json_response(request: web.Request, body: Any, *, status: int = 200,
     return response
 
 
+def by_id(items: Iterable[dict[str, Any]], item_id: str, type_name: str) -> dict[str, Any]:
+    """The item with this id, or Okta's 404 naming it (`Not found: Resource not found: ID (Type)`)."""
+    for item in items:
+        if item.get("id") == item_id:
+            return item
+    raise not_found(item_id, type_name)
+
+
 def id_cursor_page(request: web.Request, found: list[dict[str, Any]], limit: int) -> web.Response:
     """Page a list in its stored order with `after=<id of the last item seen>`, as Okta's small lists do."""
     after = request.query.get("after")

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from remediator.sandbox import syslog
 from remediator.sandbox.app import (
+    by_id,
     id_cursor_page,
     int_param,
     json_response,
@@ -43,11 +44,7 @@ def _second(moment: Any) -> str:
 # ---- API tokens ------------------------------------------------------------------------------------
 
 def _token_or_404(request: web.Request) -> dict[str, Any]:
-    token_id = request.match_info["apiTokenId"]
-    for token in tenant_of(request).store.api_tokens:
-        if token.get("id") == token_id:
-            return token
-    raise not_found(token_id, "ApiToken")
+    return by_id(tenant_of(request).store.api_tokens, request.match_info["apiTokenId"], "ApiToken")
 
 
 @routes.get("/api/v1/api-tokens")
@@ -180,11 +177,7 @@ async def update_case(request: web.Request) -> web.StreamResponse:
 # ---- policies and rules ----------------------------------------------------------------------------
 
 def _policy_or_404(request: web.Request) -> dict[str, Any]:
-    pid = request.match_info["policyId"]
-    for policy in tenant_of(request).store.policies:
-        if policy.get("id") == pid:
-            return policy
-    raise not_found(pid, "Policy")
+    return by_id(tenant_of(request).store.policies, request.match_info["policyId"], "Policy")
 
 
 def _policy_target(policy: dict[str, Any]) -> dict[str, Any]:
@@ -246,11 +239,8 @@ async def list_rules(request: web.Request) -> web.StreamResponse:
 
 
 def _rule_or_404(request: web.Request, policy: dict[str, Any]) -> dict[str, Any]:
-    rid = request.match_info["ruleId"]
-    for rule in tenant_of(request).store.policy_rules.get(policy["id"], []):
-        if rule.get("id") == rid:
-            return rule
-    raise not_found(rid, "PolicyRule")
+    rules = tenant_of(request).store.policy_rules.get(policy["id"], [])
+    return by_id(rules, request.match_info["ruleId"], "PolicyRule")
 
 
 @routes.get("/api/v1/policies/{policyId}/rules/{ruleId}")
@@ -276,11 +266,7 @@ async def replace_rule(request: web.Request) -> web.StreamResponse:
 # ---- identity providers ----------------------------------------------------------------------------
 
 def _idp_or_404(request: web.Request) -> dict[str, Any]:
-    idp_id = request.match_info["idpId"]
-    for idp in tenant_of(request).store.idps:
-        if idp.get("id") == idp_id:
-            return idp
-    raise not_found(idp_id, "IdentityProvider")
+    return by_id(tenant_of(request).store.idps, request.match_info["idpId"], "IdentityProvider")
 
 
 @routes.get("/api/v1/idps")

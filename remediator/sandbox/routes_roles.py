@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from remediator.sandbox import syslog
-from remediator.sandbox.app import int_param, json_response, not_found, scope, tenant_of
+from remediator.sandbox.app import by_id, int_param, json_response, not_found, scope, tenant_of
 from remediator.sandbox.routes_users import user_or_404
 
 routes = web.RouteTableDef()
@@ -30,11 +30,8 @@ async def list_user_roles(request: web.Request) -> web.StreamResponse:
 @scope("okta.roles.read")
 async def get_user_role(request: web.Request) -> web.StreamResponse:
     user = user_or_404(request)
-    ra_id = request.match_info["roleAssignmentId"]
-    for role in tenant_of(request).store.roles_of_user(user["id"]):
-        if role.get("id") == ra_id:
-            return json_response(request, role)
-    raise not_found(ra_id, "RoleAssignment")
+    roles = tenant_of(request).store.roles_of_user(user["id"])
+    return json_response(request, by_id(roles, request.match_info["roleAssignmentId"], "RoleAssignment"))
 
 
 @routes.delete("/api/v1/users/{id}/roles/{roleAssignmentId}")
@@ -42,11 +39,8 @@ async def get_user_role(request: web.Request) -> web.StreamResponse:
 async def unassign_user_role(request: web.Request) -> web.StreamResponse:
     user = user_or_404(request)
     store = tenant_of(request).store
-    ra_id = request.match_info["roleAssignmentId"]
     roles = store.user_roles.get(user["id"], [])
-    role = next((r for r in roles if r.get("id") == ra_id), None)
-    if role is None:
-        raise not_found(ra_id, "RoleAssignment")
+    role = by_id(roles, request.match_info["roleAssignmentId"], "RoleAssignment")
     store.user_roles[user["id"]] = [r for r in roles if r is not role]
     syslog.record(request, "user.account.privilege.revoke", [syslog.user_target(user)],
                   {"privilegeRevoked": role.get("label") or role.get("type"), "roleType": role.get("type")})
@@ -76,11 +70,8 @@ async def list_group_roles(request: web.Request) -> web.StreamResponse:
 @scope("okta.roles.read")
 async def get_group_role(request: web.Request) -> web.StreamResponse:
     group = _group_or_404(request)
-    ra_id = request.match_info["roleAssignmentId"]
-    for role in tenant_of(request).store.group_roles.get(group["id"], []):
-        if role.get("id") == ra_id:
-            return json_response(request, role)
-    raise not_found(ra_id, "RoleAssignment")
+    roles = tenant_of(request).store.group_roles.get(group["id"], [])
+    return json_response(request, by_id(roles, request.match_info["roleAssignmentId"], "RoleAssignment"))
 
 
 @routes.delete("/api/v1/groups/{groupId}/roles/{roleAssignmentId}")
@@ -88,11 +79,8 @@ async def get_group_role(request: web.Request) -> web.StreamResponse:
 async def unassign_group_role(request: web.Request) -> web.StreamResponse:
     group = _group_or_404(request)
     store = tenant_of(request).store
-    ra_id = request.match_info["roleAssignmentId"]
     roles = store.group_roles.get(group["id"], [])
-    role = next((r for r in roles if r.get("id") == ra_id), None)
-    if role is None:
-        raise not_found(ra_id, "RoleAssignment")
+    role = by_id(roles, request.match_info["roleAssignmentId"], "RoleAssignment")
     store.group_roles[group["id"]] = [r for r in roles if r is not role]
     syslog.record(request, "group.privilege.revoke", [_group_target(group)],
                   {"privilegeRevoked": role.get("label") or role.get("type"), "roleType": role.get("type")})

@@ -20,6 +20,7 @@ from aiohttp import web
 from remediator.sandbox import scim, syslog
 from remediator.sandbox.app import (
     OktaHTTPError,
+    by_id,
     int_param,
     json_response,
     not_found,
@@ -311,11 +312,8 @@ async def list_factors(request: web.Request) -> web.StreamResponse:
 
 
 def _factor_or_404(request: web.Request, user: dict[str, Any]) -> dict[str, Any]:
-    factor_id = request.match_info["factorId"]
-    for factor in tenant_of(request).store.factors.get(user["id"], []):
-        if factor.get("id") == factor_id:
-            return factor
-    raise not_found(factor_id, "UserFactor")
+    factors = tenant_of(request).store.factors.get(user["id"], [])
+    return by_id(factors, request.match_info["factorId"], "UserFactor")
 
 
 @routes.get("/api/v1/users/{id}/factors/{factorId}")
