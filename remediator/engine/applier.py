@@ -161,9 +161,8 @@ async def _recheck(
     stale = [(c, cur) for c, (v, cur) in zip(changes, verdicts, strict=True) if v == "stale"]
     if stale:
         for change, current in stale:
-            journal.append({**base, "change": change.to_json(), "result": "stale", "current": current,
-                            "error": "target changed since the plan was made"})
-            recap.results.append({"change": change.id, "result": "stale"})
+            _record(journal, base, recap, change, "stale", current=current,
+                    error="target changed since the plan was made")
         recap.failed += len(stale)
         recap.skipped += len(changes) - len(stale)
         recap.error = (
@@ -174,10 +173,8 @@ async def _recheck(
     pending = []
     for change, (verdict, _current) in zip(changes, verdicts, strict=True):
         if verdict == "done":
-            journal.append({**base, "change": change.to_json(), "result": "skipped", "error": None,
-                            "note": "already in effect"})
+            _record(journal, base, recap, change, "skipped", note="already in effect")
             recap.skipped += 1
-            recap.results.append({"change": change.id, "result": "skipped"})
         else:
             pending.append(change)
     return pending
@@ -220,12 +217,17 @@ async def _write_one(
     try:
         applied = await kind.apply(session.ctx, change)  # type: ignore[arg-type]
     except RemediatorError as exc:
-        request_id = getattr(exc, "request_id", None)
-        journal.append({**base, "change": change.to_json(), "result": "failed", "request_id": request_id,
-                        "error": str(exc)})
-        recap.results.append({"change": change.id, "result": "failed", "error": str(exc)})
+        _record(journal, base, recap, change, "failed", request_id=getattr(exc, "request_id", None), error=str(exc))
         return "failed"
-    journal.append({**base, "change": change.to_json(), "result": "applied", "request_id": applied.request_id,
-                    "detail": applied.detail, "error": None})
-    recap.results.append({"change": change.id, "result": "applied", "request_id": applied.request_id})
+    _record(journal, base, recap, change, "applied", request_id=applied.request_id, detail=applied.detail)
     return "applied"
+
+
+def _record(
+    journal: Journal, base: dict[str, Any], recap: TenantRecap, change: Change, result: str, **extra: Any
+) -> None:
+    """A change's outcome, in the journal (with everything said about it) and in the tenant's recap."""
+    journal.append({**base, "change": change.to_json(), "result": result, "error": None, **extra})
+    summary = {"change": change.id, "result": result}
+    summary.update({k: extra[k] for k in ("request_id", "error") if extra.get(k)})
+    recap.results.append(summary)
