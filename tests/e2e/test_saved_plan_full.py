@@ -35,3 +35,25 @@ def test_saved_plan_of_the_whole_playbook(tmp_path: Path, monkeypatch: pytest.Mo
 
         again = cli("plan", LAPSUS, *common, "--json")
         assert json.loads(again.stdout)["tenants"][0]["changes"] == []
+
+
+def test_a_user_that_moved_makes_the_saved_plan_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.e2e.harness import write_playbook
+    from tests.sandbox.fixtures import call
+
+    state = {"name": "rotate", "okta.admin_passwords": {"changed_after": "2022-01-21T00:00:00Z"}}
+    with Sandbox(scenario="lapsus-2022", users=200, seed=9) as sb:
+        inventory = write_inventory(tmp_path / "inv.yml", {"t": {"org_url": sb.org_url, "token": sb.token}},
+                                    monkeypatch)
+        playbook = write_playbook(tmp_path / "rotate.yml", [state])
+        assert cli("plan", playbook, "-i", inventory, "--out", tmp_path / "plan.json", "--journal",
+                   tmp_path / "j.jsonl").exit_code == 0
+        changes = json.loads((tmp_path / "plan.json").read_text())["tenants"][0]["changes"]
+        victim = changes[0]["target"]["id"]
+        assert call(sb, "POST", f"/api/v1/users/{victim}/lifecycle/suspend").status == 200
+        events = len(sb.logs)
+        result = cli("apply", tmp_path / "plan.json", "-i", inventory, "--journal", tmp_path / "j.jsonl")
+        assert result.exit_code == 1 and "stale" in result.output
+        assert len(sb.logs) == events  # nothing written for any admin
+        stale = [r["change"]["target"]["id"] for r in read_records(tmp_path / "j.jsonl") if r["result"] == "stale"]
+        assert stale == [victim]
