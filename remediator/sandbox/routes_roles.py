@@ -38,13 +38,8 @@ async def get_user_role(request: web.Request) -> web.StreamResponse:
 @scope("okta.roles.manage")
 async def unassign_user_role(request: web.Request) -> web.StreamResponse:
     user = user_or_404(request)
-    store = tenant_of(request).store
-    roles = store.user_roles.get(user["id"], [])
-    role = by_id(roles, request.match_info["roleAssignmentId"], "RoleAssignment")
-    store.user_roles[user["id"]] = [r for r in roles if r is not role]
-    syslog.record(request, "user.account.privilege.revoke", [syslog.user_target(user)],
-                  {"privilegeRevoked": role.get("label") or role.get("type"), "roleType": role.get("type")})
-    return web.Response(status=204)
+    table = tenant_of(request).store.user_roles
+    return _unassign(request, table, user["id"], "user.account.privilege.revoke", syslog.user_target(user))
 
 
 def _group_or_404(request: web.Request) -> dict[str, Any]:
@@ -78,11 +73,17 @@ async def get_group_role(request: web.Request) -> web.StreamResponse:
 @scope("okta.roles.manage")
 async def unassign_group_role(request: web.Request) -> web.StreamResponse:
     group = _group_or_404(request)
-    store = tenant_of(request).store
-    roles = store.group_roles.get(group["id"], [])
+    table = tenant_of(request).store.group_roles
+    return _unassign(request, table, group["id"], "group.privilege.revoke", _group_target(group))
+
+
+def _unassign(request: web.Request, table: dict[str, list[dict[str, Any]]], owner: str, event: str,
+              target: dict[str, Any]) -> web.Response:
+    """Remove one role assignment of a user or group (replacing the list, never editing it) and log it."""
+    roles = table.get(owner, [])
     role = by_id(roles, request.match_info["roleAssignmentId"], "RoleAssignment")
-    store.group_roles[group["id"]] = [r for r in roles if r is not role]
-    syslog.record(request, "group.privilege.revoke", [_group_target(group)],
+    table[owner] = [r for r in roles if r is not role]
+    syslog.record(request, event, [target],
                   {"privilegeRevoked": role.get("label") or role.get("type"), "roleType": role.get("type")})
     return web.Response(status=204)
 

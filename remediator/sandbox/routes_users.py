@@ -230,22 +230,22 @@ def _touch(request: web.Request, user: dict[str, Any], status: str | None = None
 @routes.post("/api/v1/users/{id}/lifecycle/suspend")
 @scope("okta.users.manage")
 async def suspend(request: web.Request) -> web.StreamResponse:
-    user = user_or_404(request)
-    if user.get("status") != "ACTIVE":
-        raise status_error()
-    _touch(request, user, "SUSPENDED")
-    syslog.record(request, "user.lifecycle.suspend", [syslog.user_target(user)])
-    return json_response(request, {})
+    return _transition(request, "ACTIVE", "SUSPENDED", "user.lifecycle.suspend")
 
 
 @routes.post("/api/v1/users/{id}/lifecycle/unsuspend")
 @scope("okta.users.manage")
 async def unsuspend(request: web.Request) -> web.StreamResponse:
+    return _transition(request, "SUSPENDED", "ACTIVE", "user.lifecycle.unsuspend")
+
+
+def _transition(request: web.Request, required: str, status: str, event: str) -> web.Response:
+    """A lifecycle call allowed from one status only (else 403 E0000038), logged as Okta logs it."""
     user = user_or_404(request)
-    if user.get("status") != "SUSPENDED":
+    if user.get("status") != required:
         raise status_error()
-    _touch(request, user, "ACTIVE")
-    syslog.record(request, "user.lifecycle.unsuspend", [syslog.user_target(user)])
+    _touch(request, user, status)
+    syslog.record(request, event, [syslog.user_target(user)])
     return json_response(request, {})
 
 
