@@ -17,7 +17,7 @@ from remediator.engine.planner import TenantJob
 from remediator.errors import InputError, PlaybookError
 from remediator.journal import DEFAULT_PATH, Journal, read_records
 from remediator.plan import Plan, PlaybookRef
-from remediator.report import markdown_report, render_plan, render_recap
+from remediator.report import render_plan, render_recap, render_report
 
 InventoryOpt = Annotated[Path | None, typer.Option("-i", "--inventory", help="Inventory YAML (tenants).")]
 LimitOpt = Annotated[str | None, typer.Option("--limit", help="Tenants by name, tag or glob, comma-separated.")]
@@ -26,7 +26,7 @@ TagsOpt = Annotated[str | None, typer.Option("--tags", help="Only states with on
 ForksOpt = Annotated[int, typer.Option("--forks", min=1, help="Tenants run concurrently.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of the terminal rendering.")]
 JournalOpt = Annotated[Path, typer.Option("--journal", help="Journal file (JSON Lines, hash-chained).")]
-ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write a Markdown report for the incident record.")]
+ReportOpt = Annotated[Path | None, typer.Option("--report", help="Report file: Markdown, or HTML for .html.")]
 
 
 def _console() -> Console:
@@ -127,7 +127,7 @@ def _emit_plan(
     if out is not None:
         _write(out, plan_doc.dumps(), "plan")
     if report is not None:
-        _write(report, markdown_report(plan_doc, title="remediator plan"), "report")
+        _write(report, render_report(report, plan_doc, title="remediator plan"), "report")
     if as_json:
         sys.stdout.write(plan_doc.dumps())
     else:
@@ -205,7 +205,7 @@ def apply(
     outcome = asyncio.run(apply_plan(plan_doc, specs, settings, Journal(journal), **run_args))
     if report is not None:
         records = list(read_records(journal))
-        _write(report, markdown_report(plan_doc, title="remediator apply", recaps=outcome.recaps,
+        _write(report, render_report(report, plan_doc, title="remediator apply", recaps=outcome.recaps,
                                        journal_records=records, evidence_dirs=evidence_dirs), "report")
     if as_json:
         doc = {"plan": plan_doc.to_json(), "recap": [_recap_json(r) for r in outcome.recaps]}

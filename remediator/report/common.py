@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from remediator.plan import SEVERITIES, Finding, Plan, Target
@@ -43,3 +46,43 @@ def summary_line(plan: Plan) -> str:
     if failed:
         line += f", {failed} tenant(s) could not be planned"
     return line
+
+
+def outcomes_by_change(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The last journal record with an outcome (not `pending`) for each change id."""
+    results: dict[str, dict[str, Any]] = {}
+    for record in records:
+        change = record.get("change") or {}
+        if record.get("result") != "pending" and change.get("id"):
+            results[change["id"]] = record
+    return results
+
+
+def acknowledgements(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Manual steps and findings someone acknowledged, as journalled."""
+    return [r for r in records if r.get("type") == "ack"]
+
+
+@dataclass(frozen=True)
+class EvidenceSummary:
+    """What a tenant's evidence manifest says: where it is, the range covered, its chunks."""
+
+    manifest: Path
+    covered: Any
+    chunks: list[tuple[Any, Any, Any]]  # (file, events, sha256)
+
+
+def evidence_summary(evidence_dir: str | Path | None, tenant: str) -> EvidenceSummary | None:
+    """The manifest of `evidence_dir/<tenant>`, or None when there is none (or it cannot be read)."""
+    if evidence_dir is None:
+        return None
+    manifest = Path(evidence_dir) / tenant / "manifest.json"
+    try:
+        data = json.loads(manifest.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    chunks = [(c.get("file"), c.get("events", c.get("count")), c.get("sha256"))
+              for c in data.get("chunks") or () if isinstance(c, dict)]
+    return EvidenceSummary(manifest, data.get("covered") or data.get("range"), chunks)

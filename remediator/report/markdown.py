@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from remediator.plan import Plan
-from remediator.report.common import by_severity, compact, summary_line, target_label
+from remediator.report.common import (
+    acknowledgements,
+    by_severity,
+    compact,
+    evidence_summary,
+    outcomes_by_change,
+    summary_line,
+    target_label,
+)
+from remediator.report.timeline import mermaid_gantt, tenant_timeline
 
 
 def _cell(text: Any) -> str:
@@ -38,6 +46,7 @@ def markdown_report(
             lines += [f"**Could not be planned:** {_cell(tenant.error)}", ""]
             continue
         records = [r for r in journal_records if r.get("tenant") == tenant.name]
+        lines += _timeline_section(tenant, records)
         lines += _changes_section(tenant.changes, records, recap_by_name.get(tenant.name))
         lines += _findings_section(tenant.findings)
         lines += _evidence_section((evidence_dirs or {}).get(tenant.name), tenant.name)
@@ -49,11 +58,7 @@ def _changes_section(changes: Sequence[Any], records: Sequence[dict[str, Any]], 
     out = ["### Changes", ""]
     if not changes:
         return [*out, "None needed.", ""]
-    results = {}
-    for record in records:
-        change = record.get("change") or {}
-        if record.get("result") != "pending" and change.get("id"):
-            results[change["id"]] = record
+    results = outcomes_by_change(records)
     out += ["| state | action | target | before → after | reason | result | time | request id |",
             "|---|---|---|---|---|---|---|---|"]
     for c in changes:
@@ -64,6 +69,11 @@ def _changes_section(changes: Sequence[Any], records: Sequence[dict[str, Any]], 
     if recap is not None:
         out += ["", f"Recap: ok={recap.ok} changed={recap.changed} failed={recap.failed} skipped={recap.skipped}"]
     return [*out, ""]
+
+
+def _timeline_section(tenant: Any, records: Sequence[dict[str, Any]]) -> list[str]:
+    block = mermaid_gantt(f"{tenant.name}: attacker and response", tenant_timeline(tenant, records))
+    return ["### Timeline", "", *block, ""] if block else []
 
 
 def _findings_section(findings: Sequence[Any]) -> list[str]:
@@ -77,22 +87,18 @@ def _findings_section(findings: Sequence[Any]) -> list[str]:
 
 
 def _evidence_section(evidence_dir: str | Path | None, tenant: str) -> list[str]:
-    if evidence_dir is None:
+    summary = evidence_summary(evidence_dir, tenant)
+    if summary is None:
         return []
-    manifest = Path(evidence_dir) / tenant / "manifest.json"
-    if not manifest.exists():
-        return []
-    data = json.loads(manifest.read_text())
-    covered = _cell(data.get("covered") or data.get("range"))
-    out = ["### Evidence", "", f"Manifest `{manifest}`; range covered: {covered}", "",
+    out = ["### Evidence", "", f"Manifest `{summary.manifest}`; range covered: {_cell(summary.covered)}", "",
            "| chunk | events | sha256 |", "|---|---|---|"]
-    for chunk in data.get("chunks", []):
-        out.append(_row(chunk.get("file"), chunk.get("events", chunk.get("count")), f"`{chunk.get('sha256')}`"))
+    for file, events, sha in summary.chunks:
+        out.append(_row(file, events, f"`{sha}`"))
     return [*out, ""]
 
 
 def _acks_section(records: Sequence[dict[str, Any]]) -> list[str]:
-    acks = [r for r in records if r.get("type") == "ack"]
+    acks = acknowledgements(records)
     if not acks:
         return []
     out = ["### Manual steps acknowledged", "", "| step | by | when | note |", "|---|---|---|---|"]
