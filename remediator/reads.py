@@ -168,6 +168,10 @@ class TenantReads:
         return Admin(user=user, roles=tuple(roles))
 
     # org --------------------------------------------------------------------------------------
+    async def org(self) -> dict[str, Any]:
+        """The org itself (`GET /api/v1/org`): its `id` is the tenant's identity (remediator.org)."""
+        return await self._once("org", lambda: self.client.get_json("/api/v1/org"))
+
     async def support(self) -> dict[str, Any]:
         """Org-level Okta Support access: `{support: ENABLED|DISABLED, expiration, caseNumber}`."""
         return await self._once("support", lambda: self.client.get_json("/api/v1/org/privacy/oktaSupport"))

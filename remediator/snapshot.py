@@ -28,6 +28,7 @@ async def take_snapshot(spec: Any, *, logs_since: str | None = None) -> dict[str
 
 async def read_snapshot(client: Any, *, org_url: str, logs_since: str | None = None) -> dict[str, Any]:
     me = await client.get_json("/api/v1/users/me")
+    org = await client.get_json("/api/v1/org")  # its `id` is the org's identity; the sandbox serves it back
     users = [u async for u in client.paginate("/api/v1/users", {"limit": "200"})]
     # A plain list leaves out DEPROVISIONED users; a search includes them.
     seen = {u["id"] for u in users}
@@ -50,6 +51,7 @@ async def read_snapshot(client: Any, *, org_url: str, logs_since: str | None = N
         "taken_at": format_time(client.server_now()),
         "org_url": org_url,
         "operator": me["id"],
+        "org": {k: v for k, v in (org or {}).items() if k != "_links"},
         "okta_support": {k: v for k, v in support.items() if k != "_links"},
         "support_cases": cases.get("supportCases", []) if isinstance(cases, dict) else cases,
         "users": users,

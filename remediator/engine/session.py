@@ -10,6 +10,10 @@ from typing import Any
 from remediator.journal import own_request_ids, tenant_records
 from remediator.kinds import REGISTRY
 from remediator.kinds.base import TenantContext
+from remediator.org import OrgIdentity, org_identity
+
+#: Every session reads the org (`GET /api/v1/org`) to know which org it talks to.
+IDENTITY_SCOPES = frozenset({"okta.orgs.read"})
 
 
 def scopes_of(kind_names: Iterable[str]) -> frozenset[str]:
@@ -47,26 +51,34 @@ class TenantSession:
         self._client_factory = client_factory
         self.client: Any = None
         self.ctx: TenantContext | None = None
+        self.org: OrgIdentity | None = None
 
     async def __aenter__(self) -> TenantSession:
         from remediator.inventory import resolve_auth
         from remediator.okta.client import OktaClient
         from remediator.reads import TenantReads
 
-        auth = resolve_auth(self.spec, scopes=sorted(self.scopes) or None)
+        auth = resolve_auth(self.spec, scopes=sorted(self.scopes | IDENTITY_SCOPES))
         factory = self._client_factory or OktaClient
         self.client = factory(self.spec.org_url, auth, tenant=self.spec.name, **self.settings.client_options)
         await self.client.__aenter__()
+        reads = TenantReads(self.client)
+        try:
+            self.org = org_identity(self.spec.org_url, await reads.org(), self.spec.name)
+        except BaseException:
+            await self.client.__aexit__(None, None, None)
+            raise
         records = tenant_records(self.settings.journal_path, self.spec.name)
         break_glass = self.variables.get("break_glass") or []
         self.ctx = TenantContext(
             name=self.spec.name,
             client=self.client,
-            reads=TenantReads(self.client),
+            reads=reads,
             protected_logins=frozenset(str(x).lower() for x in break_glass),
             own_request_ids=own_request_ids(records),
             journal_events=records,
             vars=self.variables,
+            org=self.org,
         )
         return self
 

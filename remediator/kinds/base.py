@@ -26,6 +26,7 @@ from remediator.plan import Change, Finding
 
 if TYPE_CHECKING:
     from remediator.okta.client import OktaClient
+    from remediator.org import OrgIdentity
     from remediator.reads import TenantReads
 
 
@@ -49,6 +50,7 @@ class TenantContext:
     owner is `reads.me()`. `own_request_ids` are the request ids of remediator's own writes on this
     tenant, from the journal, so that a hunt can leave them out. `journal_events` are the journal
     records of this tenant (for evidence such as "sessions were cleared by an earlier run").
+    `org` is the tenant's identity (org URL and Okta's org id), read once when the session opens.
     """
 
     name: str
@@ -58,6 +60,7 @@ class TenantContext:
     own_request_ids: frozenset[str] = frozenset()
     journal_events: tuple[dict[str, Any], ...] = ()
     vars: dict[str, Any] = field(default_factory=dict)
+    org: OrgIdentity | None = None
 
 
 class Kind(ABC):

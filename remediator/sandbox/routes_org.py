@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -39,6 +40,29 @@ def _now(request: web.Request) -> str:
 def _second(moment: Any) -> str:
     """Okta Support expirations are whole seconds (`…:43.000Z`)."""
     return format_time(moment.replace(microsecond=0))
+
+
+# ---- the org itself ----------------------------------------------------------------------------------
+
+@routes.get("/api/v1/org")
+@scope("okta.orgs.read")
+async def get_org(request: web.Request) -> web.StreamResponse:
+    """The org's settings, shaped as Okta returns them (okta-sdk-python cassette
+    tests/integration/cassettes/test_org_it/TestOrgResource.test_get_org_settings.yaml); a snapshot's
+    `org` object (beyond its `clock`) overrides the defaults, its `id` is the org id."""
+    store = tenant_of(request).store
+    given = store.extra.get("org") if isinstance(store.extra.get("org"), dict) else {}
+    created = (store.users.get(store.operator) or {}).get("created")
+    base = store.org_url
+    view: dict[str, Any] = {"id": store.org_id, "subdomain": (urlsplit(base).hostname or "").split(".")[0],
+                            "status": "ACTIVE", "expiresAt": None, "created": created, "lastUpdated": created}
+    view.update({k: v for k, v in given.items() if k not in ("clock", "id")})
+    view = {k: v for k, v in view.items() if v is not None}  # the spec says string: absent rather than null
+    view["_links"] = {"preferences": {"href": f"{base}/api/v1/org/preferences"},
+                      "oktaCommunication": {"href": f"{base}/api/v1/org/privacy/oktaCommunication"},
+                      "oktaSupport": {"href": f"{base}/api/v1/org/privacy/oktaSupport"},
+                      "contacts": {"href": f"{base}/api/v1/org/contacts"}}
+    return json_response(request, view)
 
 
 # ---- API tokens ------------------------------------------------------------------------------------
