@@ -54,10 +54,14 @@ async def get_org(request: web.Request) -> web.StreamResponse:
     given = store.extra.get("org") if isinstance(store.extra.get("org"), dict) else {}
     created = (store.users.get(store.operator) or {}).get("created")
     base = store.org_url
-    view: dict[str, Any] = {"id": store.org_id, "subdomain": (urlsplit(base).hostname or "").split(".")[0],
-                            "status": "ACTIVE", "expiresAt": None, "created": created, "lastUpdated": created}
-    view.update({k: v for k, v in given.items() if k not in ("clock", "id")})
-    view = {k: v for k, v in view.items() if v is not None}  # the spec says string: absent rather than null
+    subdomain = (urlsplit(base).hostname or "").split(".")[0]
+    view: dict[str, Any] = {
+        "id": store.org_id, "subdomain": subdomain, "companyName": subdomain, "status": "ACTIVE",
+        "expiresAt": None, "created": created, "lastUpdated": created, "website": "", "phoneNumber": "",
+        "endUserSupportHelpURL": "", "supportPhoneNumber": "", "address1": None, "address2": None, "city": None,
+        "state": None, "country": None, "postalCode": None,
+    }
+    view.update({k: v for k, v in given.items() if k not in ("clock", "id", "_links")})
     view["_links"] = {"preferences": {"href": f"{base}/api/v1/org/preferences"},
                       "oktaCommunication": {"href": f"{base}/api/v1/org/privacy/oktaCommunication"},
                       "oktaSupport": {"href": f"{base}/api/v1/org/privacy/oktaSupport"},

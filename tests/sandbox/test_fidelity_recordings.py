@@ -77,6 +77,7 @@ ROUTES: dict[str, Shape] = {
         kind=lambda o: "item" if "id" in o else "page", open={"_links": LINKS}),
     "/api/v1/api-tokens": Shape(open={"_links": LINKS}),
     "/api/v1/api-tokens/{apiTokenId}": Shape(open={"_links": LINKS}),
+    "/api/v1/org": Shape(open={"_links": LINKS}),
     "/api/v1/org/privacy/oktaSupport": Shape(open={"_links": LINKS}),
     "/api/v1/policies": _POLICY,
     "/api/v1/policies/{policyId}": _POLICY,
@@ -236,7 +237,8 @@ def _reads(snapshot: dict[str, Any]) -> list[str]:
     group_roles = [(g, r[0]["id"]) for g, r in (snapshot.get("group_roles") or {}).items() if r][:4]
     rules = [(p, r[0]["id"]) for p, r in (snapshot.get("policy_rules") or {}).items() if r]
     paths = ["/api/v1/users?limit=200", "/api/v1/users/me", "/api/v1/groups", "/api/v1/iam/assignees/users",
-             "/api/v1/api-tokens", "/api/v1/org/privacy/oktaSupport", "/api/v1/idps", "/api/v1/logs?limit=1000"]
+             "/api/v1/api-tokens", "/api/v1/org", "/api/v1/org/privacy/oktaSupport", "/api/v1/idps",
+             "/api/v1/logs?limit=1000"]
     paths += [f"/api/v1/users/{u}" for u in users] + [f"/api/v1/users/{u}/groups" for u in users[:3]]
     for user_factor in factor_users.values():
         paths += [f"/api/v1/users/{user_factor.split('/')[0]}/factors", f"/api/v1/users/{user_factor}"]
