@@ -23,6 +23,8 @@ InventoryOpt = Annotated[Path | None, typer.Option("-i", "--inventory", help="In
 LimitOpt = Annotated[str | None, typer.Option("--limit", help="Tenants by name, tag or glob, comma-separated.")]
 ExtraOpt = Annotated[list[str] | None, typer.Option("-e", "--extra-vars", help="KEY=VALUE (VALUE is YAML).")]
 TagsOpt = Annotated[str | None, typer.Option("--tags", help="Only states with one of these tags (comma-separated).")]
+ShardOpt = Annotated[str | None, typer.Option("--shard", metavar="K/N",
+                                             help="Only this runner's share of the tenants (K of N).")]
 ForksOpt = Annotated[int, typer.Option("--forks", min=1, help="Tenants run concurrently.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of the terminal rendering.")]
 JournalOpt = Annotated[Path, typer.Option("--journal", help="Journal file (JSON Lines, hash-chained).")]
@@ -33,11 +35,15 @@ def _console() -> Console:
     return Console(stderr=False, highlight=False, soft_wrap=True)
 
 
-def _tenants(inventory: Path | None, limit: str | None) -> list[Any]:
+def _tenants(inventory: Path | None, limit: str | None, shard: str | None = None) -> list[Any]:
     from remediator.inventory import default_tenant, load_inventory, select
+    from remediator.shard import in_shard, parse_shard
 
-    tenants = load_inventory(inventory) if inventory else [default_tenant()]
-    return select(tenants, limit)
+    tenants = select(load_inventory(inventory) if inventory else [default_tenant()], limit)
+    if shard is None:
+        return tenants
+    k, n = parse_shard(shard)
+    return in_shard(tenants, k, n)
 
 
 def _jobs(playbook: Any, tenants: list[Any], extra: list[str] | None, tags: str | None) -> list[TenantJob]:
@@ -88,13 +94,14 @@ def plan(
     forks: ForksOpt = 10,
     journal: JournalOpt = DEFAULT_PATH,
     report: ReportOpt = None,
+    shard: ShardOpt = None,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show findings' evidence.")] = False,
 ) -> int:
     """Read each tenant and show what would change and what was found. Never writes to a tenant."""
     from remediator.playbook import load_playbook
 
     pb = load_playbook(playbook)
-    jobs = _jobs(pb, _tenants(inventory, limit), extra_vars, tags)
+    jobs = _jobs(pb, _tenants(inventory, limit, shard), extra_vars, tags)
     run = asyncio.run(plan_all(_playbook_ref(pb), jobs, RunSettings(forks=forks, journal_path=journal)))
     _emit_plan(run.plan, as_json=as_json, out=out, report=report, verbose=verbose, order=_state_order(jobs),
                notes=run.notes)
@@ -163,10 +170,11 @@ def apply(
     forks: ForksOpt = 10,
     max_changes: Annotated[int | None, typer.Option("--max-changes", min=0, help="Override max_changes.")] = None,
     report: ReportOpt = None,
+    shard: ShardOpt = None,
 ) -> int:
     """Apply a playbook (plan, show, confirm, apply) or exactly a saved plan (reviewed already: no question)."""
     settings = RunSettings(forks=forks, journal_path=journal, max_changes=max_changes)
-    tenants = _tenants(inventory, limit)
+    tenants = _tenants(inventory, limit, shard)
     specs = {t.name: t for t in tenants}
     if _is_saved_plan(source):
         if extra_vars:

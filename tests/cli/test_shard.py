@@ -1,0 +1,74 @@
+"""`--shard K/N` (issue 13 point 6): a deterministic split of the inventory's tenants over N runners."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from remediator.errors import InputError
+from remediator.sandbox import Sandbox
+from remediator.shard import in_shard, parse_shard, shard_of
+from tests.e2e.harness import cli, write_inventory, write_playbook
+
+
+def _tenants(n: int, prefix: str = "t") -> list[SimpleNamespace]:
+    return [SimpleNamespace(name=f"{prefix}{i:04d}") for i in range(n)]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7])
+def test_the_union_of_the_shards_is_the_inventory_with_no_tenant_twice(n: int) -> None:
+    tenants = _tenants(300)
+    shards = [in_shard(tenants, k, n) for k in range(1, n + 1)]
+    names = [t.name for shard in shards for t in shard]
+    assert sorted(names) == sorted(t.name for t in tenants)
+    assert len(names) == len(set(names))
+    for shard in shards:  # each shard keeps the inventory's order
+        assert [t.name for t in shard] == sorted(t.name for t in shard)
+
+
+def test_adding_tenants_moves_no_other_tenant() -> None:
+    before = {t.name: shard_of(t.name, 4) for t in _tenants(200)}
+    after = {t.name: shard_of(t.name, 4) for t in [*_tenants(200), *_tenants(50, prefix="new")]}
+    assert all(after[name] == shard for name, shard in before.items())
+
+
+def test_a_fifth_runner_takes_only_what_it_wins() -> None:
+    names = [t.name for t in _tenants(1000)]
+    moved = [n for n in names if shard_of(n, 4) != shard_of(n, 5)]
+    assert all(shard_of(n, 5) == 5 for n in moved)
+    assert 150 < len(moved) < 250  # about a fifth
+
+
+def test_shards_are_balanced_on_a_large_inventory() -> None:
+    counts = Counter(shard_of(t.name, 4) for t in _tenants(2000))
+    assert set(counts) == {1, 2, 3, 4}
+    assert max(counts.values()) < 2000 / 4 * 1.12
+
+
+@pytest.mark.parametrize("text", ["", "1", "0/4", "5/4", "1/0", "a/b", "-1/4", "1/4/2"])
+def test_bad_shards_are_one_line_errors(text: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_shard(text)
+    assert "--shard" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_plan_per_shard_covers_the_inventory_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    playbook = write_playbook(tmp_path / "p.yml", [{"name": "support off", "okta.support_access": {"enabled": False}}])
+    with ExitStack() as stack:
+        sandboxes = [stack.enter_context(Sandbox(scenario="lapsus-2022", users=40, seed=i)) for i in range(6)]
+        tenants = {f"tenant-{i}": {"org_url": sb.org_url, "token": sb.token} for i, sb in enumerate(sandboxes)}
+        inventory = write_inventory(tmp_path / "inv.yml", tenants, monkeypatch)
+        seen: list[str] = []
+        for k in range(1, 5):
+            result = cli("plan", playbook, "-i", inventory, "--shard", f"{k}/4", "--json",
+                         "--journal", tmp_path / "j.jsonl")
+            assert result.exit_code == 0, result.output
+            seen += [t["name"] for t in json.loads(result.stdout)["tenants"]]
+        bad = cli("plan", playbook, "-i", inventory, "--shard", "5/4")
+    assert sorted(seen) == sorted(tenants)
+    assert bad.exit_code == 1 and "--shard" in bad.output and "Traceback" not in bad.output
