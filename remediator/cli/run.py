@@ -71,11 +71,14 @@ def _write(path: Path, text: str, what: str) -> None:
 def validate(
     playbooks: Annotated[list[Path], typer.Argument(help="Playbook files.")],
     inventory: InventoryOpt = None,
+    scopes: Annotated[bool, typer.Option(
+        "--scopes", help="Print the OAuth scopes a service app needs for these playbooks, one per line.")] = False,
 ) -> None:
     """Check playbooks (and an inventory) without touching any tenant."""
-    from remediator.playbook import validate_paths
+    from remediator.playbook import playbook_scopes, validate_paths
 
-    for line in validate_paths(playbooks, inventory):
+    lines = playbook_scopes(playbooks, inventory) if scopes else validate_paths(playbooks, inventory)
+    for line in lines:
         typer.echo(line)
 
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from remediator.facts import SESSION
 from remediator.journal import own_request_ids, tenant_records
-from remediator.kinds import REGISTRY
+from remediator.kinds import scopes_of
 from remediator.kinds.base import TenantContext
 from remediator.org import OrgIdentity, org_identity
 
-#: Every session reads the org (`GET /api/v1/org`) to know which org it talks to.
-IDENTITY_SCOPES = frozenset({"okta.orgs.read"})
-
-
-def scopes_of(kind_names: Iterable[str]) -> frozenset[str]:
-    """The Okta scopes the named kinds declare they need (least privilege for service apps)."""
-    return frozenset(scope for name in kind_names if name in REGISTRY for scope in REGISTRY[name].scopes)
+__all__ = ["RunSettings", "TenantSession", "scopes_of"]
 
 
 @dataclass(frozen=True)
@@ -54,11 +49,11 @@ class TenantSession:
         self.org: OrgIdentity | None = None
 
     async def __aenter__(self) -> TenantSession:
+        from remediator.facts import TenantReads
         from remediator.inventory import resolve_auth
         from remediator.okta.client import OktaClient
-        from remediator.reads import TenantReads
 
-        auth = resolve_auth(self.spec, scopes=sorted(self.scopes | IDENTITY_SCOPES))
+        auth = resolve_auth(self.spec, scopes=sorted(self.scopes | SESSION.scopes))
         factory = self._client_factory or OktaClient
         self.client = factory(self.spec.org_url, auth, tenant=self.spec.name, **self.settings.client_options)
         await self.client.__aenter__()

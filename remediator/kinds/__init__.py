@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 
-from remediator.kinds.base import REGISTRY, Applied, Kind, TenantContext, register
+from remediator.facts import SESSION
+from remediator.kinds.base import REGISTRY, Applied, Kind, TenantContext, makes_changes, register
 
 _MODULES = (
     "support_access",
@@ -26,4 +28,11 @@ for _module in _MODULES:
         if exc.name != f"remediator.kinds.{_module}":
             raise
 
-__all__ = ["REGISTRY", "Applied", "Kind", "TenantContext", "register"]
+
+
+def scopes_of(kind_names: Iterable[str]) -> frozenset[str]:
+    """The OAuth scopes a service app needs to run the named kinds: theirs, and what every run reads."""
+    return SESSION.scopes | {scope for name in kind_names if name in REGISTRY for scope in REGISTRY[name].scopes}
+
+
+__all__ = ["REGISTRY", "Applied", "Kind", "TenantContext", "makes_changes", "register", "scopes_of"]

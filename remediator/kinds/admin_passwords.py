@@ -23,6 +23,8 @@ from __future__ import annotations
 from typing import Any
 
 from remediator.errors import InputError, OktaApiError
+from remediator.facts import ADMINS, ME
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
 from remediator.kinds.common import (
     AWAITING_PASSWORD,
@@ -74,7 +76,8 @@ class AdminPasswords(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.roles.read", "okta.users.read", "okta.groups.read", "okta.users.manage")
+    facts = (ADMINS, ME, ep.USER)
+    writes = (ep.RESET_PASSWORD, ep.EXPIRE_PASSWORD, ep.CLEAR_SESSIONS)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         return await observe_admins(ctx)
@@ -131,7 +134,7 @@ class AdminPasswords(Kind):
         return notes
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        user = await ctx.client.get_json(f"/api/v1/users/{change.target.id}")
+        user = (await ctx.reads.fresh(ep.USER, change.target.id)).body
         return {k: (user or {}).get(k) for k in change.before}
 
     def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
@@ -147,29 +150,28 @@ class AdminPasswords(Kind):
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         uid = change.target.id
         if change.action == "reset_password":
-            path = f"/api/v1/users/{uid}/lifecycle/reset_password"
+            write = ep.RESET_PASSWORD
             params: dict[str, str] | None = {"sendEmail": "true", "revokeSessions": "true"}
         elif change.action == "expire_password":
-            path, params = f"/api/v1/users/{uid}/lifecycle/expire_password", None
+            write, params = ep.EXPIRE_PASSWORD, None
         else:
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
 
         async def in_effect() -> Any:
-            resp = await ctx.client.get(f"/api/v1/users/{uid}")
+            resp = await ctx.reads.fresh(ep.USER, uid)
             current = {k: (resp.body or {}).get(k) for k in change.before}
             return resp if self.verdict(change, current) == "done" else None
 
         try:
-            resp = await ctx.client.request("POST", path, params=params, recheck=in_effect)
+            resp = await write.send(ctx.client, uid, params=params, recheck=in_effect)
         except OktaApiError as exc:
             # e.g. E0000038: an earlier state of the same run (okta.new_admins) suspended the account
-            status = ((await ctx.client.get_json(f"/api/v1/users/{uid}")) or {}).get("status")
+            status = ((await ctx.reads.fresh(ep.USER, uid)).body or {}).get("status")
             if exc.status in (400, 403) and status in INACTIVE:
                 return Applied(request_id=None, detail={"not_needed": f"the account is {status} now"})
             raise
         detail: dict[str, Any] = {}  # never the body: with sendEmail=false it would hold a reset link
         if change.after.get("sessions_revoked"):
-            sessions = f"/api/v1/users/{uid}/sessions"
-            cleared = await ctx.client.request("DELETE", sessions, params={"oauthTokens": "true"})
+            cleared = await ep.CLEAR_SESSIONS.send(ctx.client, uid, params={"oauthTokens": "true"})
             detail["sessions_request_id"] = cleared.request_id
         return Applied(request_id=resp.request_id, detail=detail)

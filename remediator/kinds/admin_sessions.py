@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from remediator.errors import InputError
+from remediator.facts import ADMINS, EVENTS, ME
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
 from remediator.kinds.common import (
     DATE_TIME,
@@ -85,7 +87,8 @@ class AdminSessions(Kind):
         "properties": {"cleared_after": {**DATE_TIME, "description": "sessions must have been cleared after this"}},
         "additionalProperties": False,
     }
-    scopes = ("okta.roles.read", "okta.users.read", "okta.groups.read", "okta.logs.read", "okta.users.manage")
+    facts = (ADMINS, ME, EVENTS)
+    writes = (ep.CLEAR_SESSIONS,)
 
     def __init__(self, state: str, args: dict[str, Any]) -> None:
         super().__init__(state, args)
@@ -163,6 +166,5 @@ class AdminSessions(Kind):
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action != "clear_sessions":
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
-        resp = await ctx.client.request("DELETE", f"/api/v1/users/{change.target.id}/sessions",
-                                        params={"oauthTokens": "true"})
+        resp = await ep.CLEAR_SESSIONS.send(ctx.client, change.target.id, params={"oauthTokens": "true"})
         return Applied(request_id=resp.request_id)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from remediator.errors import InputError, OktaApiError
+from remediator.facts import API_TOKENS, ME
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.common import DATE_TIME, at_or_after, login, okta_time
 from remediator.plan import Change, Finding, Target
@@ -49,7 +51,8 @@ class ApiTokens(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.apiTokens.read", "okta.apiTokens.manage", "okta.users.read")
+    facts = (API_TOKENS, ME, ep.API_TOKEN)
+    writes = (ep.REVOKE_API_TOKEN,)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         tokens = await ctx.reads.api_tokens()
@@ -98,7 +101,7 @@ class ApiTokens(Kind):
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         try:
-            await ctx.client.get_json(f"/api/v1/api-tokens/{change.target.id}")
+            await ctx.reads.fresh(ep.API_TOKEN, change.target.id)
         except OktaApiError as exc:
             if exc.status == 404:
                 return {"status": "REVOKED"}
@@ -109,7 +112,7 @@ class ApiTokens(Kind):
         if change.action != "revoke":
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
         try:
-            resp = await ctx.client.request("DELETE", f"/api/v1/api-tokens/{change.target.id}")
+            resp = await ep.REVOKE_API_TOKEN.send(ctx.client, change.target.id)
         except OktaApiError as exc:
             if exc.status != 404:
                 raise

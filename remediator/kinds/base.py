@@ -6,7 +6,8 @@ applying, `current` (re-read one change's target) and `apply` (the one write of 
 
 Kinds register themselves by name with `@register`. The registry is what the playbook JSON Schema
 is generated from (`schemas/playbook.schema.json`) and what tests walk: every kind must declare a
-closed argument schema, the Okta scopes it needs, and a docstring example that validates.
+closed argument schema, the facts it reads and the writes it makes (`remediator.facts`: its OAuth
+scopes are derived from them, never typed by hand), and a docstring example that validates.
 
 Example of a kind's docstring example block (the loader extracts the YAML after `Example::`)::
 
@@ -22,12 +23,13 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from remediator.facts import Endpoint, Readable, derive_scopes
 from remediator.plan import Change, Finding
 
 if TYPE_CHECKING:
+    from remediator.facts import TenantReads
     from remediator.okta.client import OktaClient
     from remediator.org import OrgIdentity
-    from remediator.reads import TenantReads
 
 
 Verdict = Literal["pending", "done", "stale"]
@@ -64,13 +66,16 @@ class TenantContext:
 
 
 class Kind(ABC):
-    """Base of every kind. Subclasses set `name`, `schema`, `scopes` and implement the four steps."""
+    """Base of every kind. Subclasses set `name`, `schema`, `facts`, `writes` and implement the four steps."""
 
     name: ClassVar[str]
     schema: ClassVar[dict[str, Any]]
-    scopes: ClassVar[tuple[str, ...]]
-    #: True when the kind may plan changes (the three-step test applies to it).
-    writes: ClassVar[bool] = True
+    #: What the kind reads: facts of `ctx.reads`, and endpoints it reads `fresh` (stale checks, rechecks).
+    facts: ClassVar[tuple[Readable, ...]] = ()
+    #: The writes the kind may make; empty for a kind that never plans changes.
+    writes: ClassVar[tuple[Endpoint, ...]] = ()
+    #: Derived by `register` from `facts` and `writes`: the OAuth scopes a service app needs for it.
+    scopes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, state: str, args: dict[str, Any]) -> None:
         self.state = state
@@ -114,12 +119,20 @@ class Kind(ABC):
                        target=target, evidence=evidence or {})
 
 
+def makes_changes(kind: type[Kind]) -> bool:
+    """Whether a kind may plan changes (it implements `apply`); the three-step test applies to it."""
+    return kind.apply is not Kind.apply
+
+
 REGISTRY: dict[str, type[Kind]] = {}
 
 
 def register(cls: type[Kind]) -> type[Kind]:
-    """Class decorator: add a kind to the registry under its `name`."""
+    """Class decorator: derive the kind's scopes and add it to the registry under its `name`."""
     if cls.name in REGISTRY and REGISTRY[cls.name] is not cls:
         raise ValueError(f"kind {cls.name!r} registered twice")
+    if "scopes" in vars(cls) and cls.scopes != derive_scopes(cls.facts, cls.writes):
+        raise TypeError(f"kind {cls.name!r}: scopes are derived from `facts` and `writes`, not typed by hand")
+    cls.scopes = derive_scopes(cls.facts, cls.writes)
     REGISTRY[cls.name] = cls
     return cls

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from remediator.facts import role_group_id
 from remediator.plan import Target
-from remediator.reads import role_group_id
 from remediator.timeutil import format_time, parse_time
 
 #: Statuses of an account nobody can sign in to: nothing to rotate, suspend or clear.

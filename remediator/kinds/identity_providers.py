@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from remediator.errors import InputError
+from remediator.facts import IDPS
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.common import DATE_TIME, at_or_after, okta_time
 from remediator.plan import Change, Finding, Target
@@ -49,7 +51,8 @@ class IdentityProviders(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.idps.read", "okta.idps.manage")
+    facts = (IDPS, ep.IDP)
+    writes = (ep.DEACTIVATE_IDP,)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         return {"idps": [{k: i.get(k) for k in IDP_FIELDS if k in i} for i in await ctx.reads.idps()]}
@@ -87,17 +90,17 @@ class IdentityProviders(Kind):
         return [f"{older} of {len(idps)} identity provider(s) were created before {since_text}"]
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        idp = await ctx.client.get_json(f"/api/v1/idps/{change.target.id}")
+        idp = (await ctx.reads.fresh(ep.IDP, change.target.id)).body
         return {"status": (idp or {}).get("status")}
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action != "deactivate":
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
-        path = f"/api/v1/idps/{change.target.id}"
+        idp_id = change.target.id
 
         async def inactive() -> Any:
-            resp = await ctx.client.get(path)
+            resp = await ctx.reads.fresh(ep.IDP, idp_id)
             return resp if (resp.body or {}).get("status") == "INACTIVE" else None
 
-        resp = await ctx.client.request("POST", f"{path}/lifecycle/deactivate", recheck=inactive)
+        resp = await ep.DEACTIVATE_IDP.send(ctx.client, idp_id, recheck=inactive)
         return Applied(request_id=resp.request_id, detail={"status": (resp.body or {}).get("status")})

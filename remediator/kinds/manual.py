@@ -36,7 +36,6 @@ class Manual(Kind):
     """
 
     name = "manual"
-    writes = False
     schema = {
         "type": "object",
         "required": ["steps"],
@@ -59,9 +58,7 @@ class Manual(Kind):
         },
         "additionalProperties": False,
     }
-    # Reads nothing from Okta (the journal only); the registry requires a declared scope, and this is
-    # the least one: whoever can run any other state of a playbook has it.
-    scopes = ("okta.orgs.read",)
+    # Reads nothing from Okta (the journal only), writes nothing: it needs no scope.
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         return {"tenant": ctx.name, "acks": acknowledgements(ctx.journal_events)}

@@ -29,6 +29,9 @@ import asyncio
 from typing import Any
 
 from remediator.errors import InputError
+from remediator.facts import ADMINS, FACTORS, ME, POLICIES, RULES, USERS
+from remediator.facts import endpoints as ep
+from remediator.facts.endpoints import Endpoint
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.common import INACTIVE, login, observe_admins, user_target
 from remediator.kinds.paths import get_path, project, set_path
@@ -97,7 +100,8 @@ class Mfa(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.policies.read", "okta.policies.manage", "okta.roles.read", "okta.users.read", "okta.groups.read")
+    facts = (POLICIES, RULES, ADMINS, ME, FACTORS, USERS, ep.POLICY, ep.POLICY_RULE)
+    writes = (ep.REPLACE_POLICY, ep.REPLACE_POLICY_RULE)
 
     # read -----------------------------------------------------------------------------------
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
@@ -128,7 +132,7 @@ class Mfa(Kind):
                 for p, rs in zip(policies, rules, strict=True)]
 
     async def _audit(self, ctx: TenantContext, limit: int) -> dict[str, Any]:
-        active = [u async for u in ctx.client.paginate("/api/v1/users", {"search": 'status eq "ACTIVE"', "limit": 200})]
+        active = await ctx.reads.users('status eq "ACTIVE"')
         checked = sorted(active, key=lambda u: str(u["id"]))[:limit]
         factors = await asyncio.gather(*(ctx.reads.factors(u["id"]) for u in checked))
         without = [login(u) for u, fs in zip(checked, factors, strict=True)
@@ -260,25 +264,27 @@ class Mfa(Kind):
         return notes
 
     # apply ----------------------------------------------------------------------------------
-    def _path(self, change: Change) -> str:
+    def _target(self, change: Change) -> tuple[Endpoint, Endpoint, tuple[str, ...]]:
+        """The read and the write of a change's policy or rule, and their path values."""
         if change.action == "replace_policy":
-            return f"/api/v1/policies/{change.target.id}"
+            return ep.POLICY, ep.REPLACE_POLICY, (change.target.id,)
         if change.action == "replace_rule":
             policy_id, rule_id = change.target.id.split("/", 1)
-            return f"/api/v1/policies/{policy_id}/rules/{rule_id}"
+            return ep.POLICY_RULE, ep.REPLACE_POLICY_RULE, (policy_id, rule_id)
         raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        return project(await ctx.client.get_json(self._path(change)), change.before)
+        read, _, values = self._target(change)
+        return project((await ctx.reads.fresh(read, *values)).body, change.before)
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
-        path = self._path(change)
-        body = await ctx.client.get_json(path)
+        read, write, values = self._target(change)
+        body = (await ctx.reads.fresh(read, *values)).body
         for field, value in change.after.items():
             body = set_path(body, field, value)
         body.pop("_links", None)
         body.pop("_embedded", None)
-        resp = await ctx.client.request("PUT", path, json=body)
+        resp = await write.send(ctx.client, *values, json=body)
         return Applied(request_id=resp.request_id, detail={"changed": sorted(change.after)})
 
 

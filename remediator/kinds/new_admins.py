@@ -29,6 +29,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from remediator.errors import InputError, OktaApiError
+from remediator.facts import ADMINS, EVENTS, ME
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
 from remediator.kinds.common import (
     DATE_TIME,
@@ -98,8 +100,8 @@ class NewAdmins(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.roles.read", "okta.users.read", "okta.groups.read", "okta.logs.read",
-              "okta.users.manage", "okta.roles.manage")
+    facts = (ADMINS, ME, EVENTS, ep.USER, ep.USER_ROLES)
+    writes = (ep.SUSPEND_USER, ep.CLEAR_SESSIONS, ep.UNASSIGN_USER_ROLE)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         observed = await observe_admins(ctx)
@@ -230,8 +232,8 @@ class NewAdmins(Kind):
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         uid = change.target.id
         if change.action == "suspend":
-            return {"status": ((await ctx.client.get_json(f"/api/v1/users/{uid}")) or {}).get("status")}
-        held = {r.get("id") for r in (await ctx.client.get_json(f"/api/v1/users/{uid}/roles")) or []}
+            return {"status": ((await ctx.reads.fresh(ep.USER, uid)).body or {}).get("status")}
+        held = {r.get("id") for r in (await ctx.reads.fresh(ep.USER_ROLES, uid)).body or []}
         return {"roles": [rid for rid in change.before.get("roles", []) if rid in held]}
 
     def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
@@ -244,18 +246,17 @@ class NewAdmins(Kind):
         uid = change.target.id
         if change.action == "suspend":
             async def suspended() -> Any:
-                resp = await ctx.client.get(f"/api/v1/users/{uid}")
+                resp = await ctx.reads.fresh(ep.USER, uid)
                 return resp if (resp.body or {}).get("status") == "SUSPENDED" else None
 
-            resp = await ctx.client.request("POST", f"/api/v1/users/{uid}/lifecycle/suspend", recheck=suspended)
-            sessions = f"/api/v1/users/{uid}/sessions"
-            cleared = await ctx.client.request("DELETE", sessions, params={"oauthTokens": "true"})
+            resp = await ep.SUSPEND_USER.send(ctx.client, uid, recheck=suspended)
+            cleared = await ep.CLEAR_SESSIONS.send(ctx.client, uid, params={"oauthTokens": "true"})
             return Applied(request_id=resp.request_id, detail={"sessions_request_id": cleared.request_id})
         if change.action == "unassign_role":
             done: dict[str, str | None] = {}
             for rid in change.before.get("roles", []):
                 try:
-                    resp = await ctx.client.request("DELETE", f"/api/v1/users/{uid}/roles/{rid}")
+                    resp = await ep.UNASSIGN_USER_ROLE.send(ctx.client, uid, rid)
                 except OktaApiError as exc:
                     if exc.status != 404:
                         raise

@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from remediator.errors import InputError, OktaApiError
+from remediator.facts import SUPPORT, SUPPORT_CASES, support_cases_of
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.plan import Change, Finding, Target
 
-SUPPORT = "/api/v1/org/privacy/oktaSupport"
-CASES = f"{SUPPORT}/cases"
 ORG_TARGET = Target(type="okta_support", id="org", label="Okta Support access (org level)")
 IMPERSONATION = "impersonation.status"
 
@@ -51,7 +51,8 @@ class SupportAccess(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.orgs.read", "okta.orgs.manage")
+    facts = (SUPPORT, SUPPORT_CASES, ep.ORG_SUPPORT, ep.SUPPORT_CASES)
+    writes = (ep.REVOKE_SUPPORT, ep.UPDATE_SUPPORT_CASE)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         try:
@@ -111,36 +112,33 @@ class SupportAccess(Kind):
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         if change.action == "revoke":
-            body = await ctx.client.get_json(SUPPORT)
+            body = (await ctx.reads.fresh(ep.ORG_SUPPORT)).body
             return {"support": (body or {}).get("support")}
         case = await self._case(ctx, change.target.id)
         return {IMPERSONATION: _impersonation(case).get("status") if case else None}
 
     async def _case(self, ctx: TenantContext, number: str) -> dict[str, Any] | None:
-        body = await ctx.client.get_json(CASES)
-        cases = body.get("supportCases") if isinstance(body, dict) else body
-        return next((c for c in cases or [] if str(c.get("caseNumber")) == number), None)
+        cases = support_cases_of((await ctx.reads.fresh(ep.SUPPORT_CASES)).body)
+        return next((c for c in cases if str(c.get("caseNumber")) == number), None)
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action == "revoke":
             async def revoked() -> Any:
-                resp = await ctx.client.get(SUPPORT)
+                resp = await ctx.reads.fresh(ep.ORG_SUPPORT)
                 return resp if (resp.body or {}).get("support") == "DISABLED" else None
 
-            resp = await ctx.client.request("POST", f"{SUPPORT}/revoke", recheck=revoked)
+            resp = await ep.REVOKE_SUPPORT.send(ctx.client, recheck=revoked)
             return Applied(request_id=resp.request_id, detail={"support": (resp.body or {}).get("support")})
         if change.action == "disable_case_impersonation":
             number = change.target.id
 
             async def disabled() -> Any:
-                resp = await ctx.client.get(CASES)
-                body = resp.body
-                cases = body.get("supportCases") if isinstance(body, dict) else body
-                case = next((c for c in cases or [] if str(c.get("caseNumber")) == number), None)
+                resp = await ctx.reads.fresh(ep.SUPPORT_CASES)
+                case = next((c for c in support_cases_of(resp.body) if str(c.get("caseNumber")) == number), None)
                 return resp if case and _impersonation(case).get("status") == "DISABLED" else None
 
-            resp = await ctx.client.request(
-                "PATCH", f"{CASES}/{number}", json={"impersonation": {"status": "DISABLED"}}, recheck=disabled
+            resp = await ep.UPDATE_SUPPORT_CASE.send(
+                ctx.client, number, json={"impersonation": {"status": "DISABLED"}}, recheck=disabled
             )
             status = _impersonation(resp.body or {}).get("status")
             return Applied(request_id=resp.request_id, detail={IMPERSONATION: status})

@@ -15,19 +15,20 @@ from typing import Any
 
 from remediator.errors import InputError
 from remediator.evidence import ChunkWriter, Manifest, clean_orphans, load_manifest, tenant_dir, time_key
+from remediator.facts import LOG_PAGES
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
 from remediator.plan import Change, Finding, Target
 from remediator.timeutil import format_time, parse_time
 
 RETENTION = timedelta(days=90)
-LOGS = "/api/v1/logs"
 PAGE = 1000
 
 
 async def tenant_now(ctx: TenantContext) -> str:
     """The tenant's "now". The client learns the tenant's clock from `Date` headers, so ask once first
     (one System Log event, newest first: the cheapest call the `okta.logs.read` scope allows)."""
-    await ctx.client.get(LOGS, {"limit": 1, "sortOrder": "DESCENDING"})
+    await ctx.reads.fresh(ep.LOGS, params={"limit": 1, "sortOrder": "DESCENDING"})
     return format_time(ctx.client.server_now())
 
 
@@ -102,7 +103,8 @@ class SystemLogArchive(Kind):
         "required": ["since", "dir"],
         "additionalProperties": False,
     }
-    scopes = ("okta.logs.read",)
+    facts = (LOG_PAGES, ep.LOGS)
+    writes = ()  # the archive is written to disk, not to the tenant
 
     def _want(self, now: str) -> tuple[str, str]:
         try:
@@ -185,7 +187,7 @@ class SystemLogArchive(Kind):
         params = {"since": format_time(parse_time(since) - timedelta(milliseconds=1)), "until": until,
                   "limit": PAGE, "sortOrder": "ASCENDING"}
         request_id = None
-        async for page in ctx.client.pages(LOGS, params, prefetch=True):
+        async for page in ctx.reads.log_pages(params):
             request_id = page.request_id or request_id
             for event in page.body or ():
                 writer.add(event)

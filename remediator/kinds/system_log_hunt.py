@@ -15,13 +15,14 @@ from typing import Any
 
 from remediator.errors import InputError
 from remediator.evidence import load_manifest, tenant_dir, time_key
+from remediator.facts import ADMINS, LOG_PAGES
+from remediator.facts import endpoints as ep
 from remediator.hunt import Engine, RuleSet, load_rule_set
 from remediator.kinds.base import Kind, TenantContext, register
 from remediator.kinds.system_log_archive import tenant_now
 from remediator.plan import SEVERITIES, Change, Finding, Target
 from remediator.timeutil import format_time, parse_time
 
-LOGS = "/api/v1/logs"
 RETENTION = timedelta(days=90)
 
 
@@ -66,8 +67,7 @@ class SystemLogHunt(Kind):
         "required": ["since"],
         "additionalProperties": False,
     }
-    scopes = ("okta.logs.read", "okta.users.read", "okta.roles.read")
-    writes = False
+    facts = (ADMINS, LOG_PAGES, ep.LOGS)
 
     @cached_property
     def rule_set(self) -> RuleSet:
@@ -119,7 +119,7 @@ class SystemLogHunt(Kind):
             if a >= b:
                 continue
             params = {"since": a, "until": b, "limit": 1000, "sortOrder": "ASCENDING"}
-            async for page in ctx.client.pages(LOGS, params, prefetch=True):
+            async for page in ctx.reads.log_pages(params):
                 events += engine.scan_events(page.body or (), known)
             sources.append({"source": "api", "since": a, "until": b})
         return {

@@ -35,6 +35,22 @@ def validate_paths(
     return lines
 
 
+def playbook_scopes(playbooks: list[Path], inventory: Path | None,
+                    *, extra_vars: Mapping[str, Any] | None = None) -> list[str]:
+    """The OAuth scopes a service app needs to run every state of the playbooks, sorted.
+
+    Every state counts, whatever its `when` says for one tenant: the same app serves every tenant.
+    """
+    from remediator.inventory import load_inventory
+    from remediator.kinds import scopes_of
+
+    extra = dict(extra_vars or {})
+    tenant_vars = [t.vars for t in load_inventory(inventory)] if inventory is not None else [{}]
+    kinds = {state.kind for path in playbooks for pb in [load_playbook(path)] for variables in tenant_vars
+             for state in render_states(pb, variables, extra).states}
+    return sorted(scopes_of(kinds))
+
+
 def _summary(rendered: RenderedPlaybook) -> str:
     total = len(rendered.states)
     active = sum(1 for s in rendered.states if s.when)

@@ -16,14 +16,14 @@ from remediator.engine import RunSettings, apply_plan, plan_all
 from remediator.engine.planner import TenantJob
 from remediator.inventory import load_inventory
 from remediator.journal import Journal
-from remediator.kinds import REGISTRY
+from remediator.kinds import REGISTRY, makes_changes
 from remediator.plan import PlaybookRef, TenantPlan
 from remediator.playbook import load_playbook, parse_extra_vars, render_states
 from remediator.sandbox import Sandbox
 from remediator.timeutil import format_time
 from tests.e2e.harness import LAPSUS, write_inventory, write_playbook
 
-WRITERS = sorted(name for name, cls in REGISTRY.items() if cls.writes)
+WRITERS = sorted(name for name, cls in REGISTRY.items() if makes_changes(cls))
 #: kinds that the shipped playbook runs in report mode: their writing mode, for this test
 WRITING_MODE = {"okta.identity_providers": {"action": "deactivate"}}
 

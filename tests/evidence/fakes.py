@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from remediator.facts import TenantReads
 from remediator.kinds.base import TenantContext
 from remediator.timeutil import format_time, parse_time
 
@@ -114,4 +115,8 @@ def spread(start: str, count: int, step_ms: int = 1000, **kw: Any) -> list[dict[
 
 def context(client: FakeClient, *, name: str = "acme", reads: Any = None,
             own_request_ids: frozenset[str] = frozenset()) -> TenantContext:
+    if reads is None:
+        reads = TenantReads(client)  # type: ignore[arg-type]
+    elif reads.client is None:
+        reads.client = client
     return TenantContext(name=name, client=client, reads=reads, own_request_ids=own_request_ids)  # type: ignore[arg-type]

@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from remediator.errors import OktaApiError
+from remediator.facts import TenantReads
 from remediator.kinds.base import TenantContext
-from remediator.reads import TenantReads
 from remediator.timeutil import parse_time
 
 Handler = Callable[[dict[str, Any] | None, Any], Any]

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from remediator.facts import TenantReads
 from remediator.kinds import REGISTRY
 from remediator.kinds.base import Kind, TenantContext
 from remediator.okta.auth import SswsAuth
 from remediator.okta.client import OktaClient
 from remediator.plan import Change, Finding
-from remediator.reads import TenantReads
 
 
 @asynccontextmanager

@@ -33,5 +33,5 @@ async def test_acknowledgements_come_from_the_journal_without_a_request():
 
 
 def test_never_writes():
-    assert REGISTRY[KIND].writes is False
+    assert REGISTRY[KIND].writes == () and REGISTRY[KIND].scopes == ()
     assert acknowledgements([{"type": "ack"}]) == {}

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from remediator.reads import ASSIGNEES, TenantReads, role_group_id
+from remediator.facts import TenantReads, role_group_id
+from remediator.facts.endpoints import ROLE_ASSIGNEES
 from tests.kinds.fakes import FakeClient, api_error
 
 ORG = "https://acme.okta.com"
@@ -30,7 +31,7 @@ def _org(assignees):
     roles = {"00ua": [_role("ra1", "SUPER_ADMIN"), _role("gra1", "ORG_ADMIN", "GROUP", "00gadm")],
              "00ub": [_role("gra1", "ORG_ADMIN", "GROUP", "00gadm")],
              "00uc": []}
-    routes = {("GET", ASSIGNEES): {"value": [{"id": u} for u in assignees], "_links": {}},
+    routes = {("GET", ROLE_ASSIGNEES.path()): {"value": [{"id": u} for u in assignees], "_links": {}},
               ("GET", "/api/v1/groups/00gadm/users"): [users["00ua"], users["00ub"]]}
     for uid, user in users.items():
         routes[("GET", f"/api/v1/users/{uid}")] = user
@@ -43,7 +44,7 @@ async def test_admins_with_group_members_in_the_assignee_list():
     admins = await TenantReads(client).admins()
     assert [a.id for a in admins] == ["00ua", "00ub"]
     assert [r["type"] for r in admins[1].roles] == ["ORG_ADMIN"]
-    assert client.calls_to("GET", ASSIGNEES)[0][2] == {"limit": 100}
+    assert client.calls_to("GET", ROLE_ASSIGNEES.path())[0][2] == {"limit": 100}
     # each admin read once; the admin group expanded once; nothing else
     assert len(client.calls) == 1 + 2 * 2 + 1
 
@@ -65,10 +66,10 @@ async def test_concurrent_callers_share_one_request():
     reads = TenantReads(client)
     results = await asyncio.gather(*(reads.admins() for _ in range(5)), *(reads.user("00ua") for _ in range(5)))
     assert all(r == results[0] for r in results[:5])
-    assert len(client.calls_to("GET", ASSIGNEES)) == 1
+    assert len(client.calls_to("GET", ROLE_ASSIGNEES.path())) == 1
     assert len(client.calls_to("GET", "/api/v1/users/00ua")) == 1
     await reads.admins()
-    assert len(client.calls_to("GET", ASSIGNEES)) == 1
+    assert len(client.calls_to("GET", ROLE_ASSIGNEES.path())) == 1
 
 
 async def test_a_failed_read_is_retried_by_the_next_caller():

@@ -102,11 +102,11 @@ async def test_a_plan_of_every_incident_kind_reads_no_endpoint_twice(planted_san
     from collections import Counter
     from urllib.parse import urlsplit
 
+    from remediator.facts import TenantReads
     from remediator.kinds import REGISTRY
     from remediator.kinds.base import TenantContext
     from remediator.okta.auth import SswsAuth
     from remediator.okta.client import OktaClient
-    from remediator.reads import TenantReads
 
     sb, planted = planted_sandbox
     seen: Counter[tuple[str, str]] = Counter()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from remediator.facts.endpoints import ORG_SUPPORT, SUPPORT_CASES
 from remediator.kinds import REGISTRY
-from remediator.kinds.support_access import CASES, SUPPORT
 from tests.kinds import datafiles
 from tests.kinds.fakes import FakeClient, api_error, context
 
+SUPPORT, CASES = ORG_SUPPORT.path(), SUPPORT_CASES.path()
 KIND = "okta.support_access"
 
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from remediator.evidence import ChunkWriter, Manifest
+from remediator.facts import TenantReads
 from remediator.kinds.base import REGISTRY
 from remediator.kinds.system_log_hunt import SystemLogHunt
 from remediator.plan import Finding
@@ -47,7 +48,7 @@ def test_registered_not_writing_with_valid_example() -> None:
     import jsonschema
 
     assert REGISTRY["okta.system_log_hunt"] is SystemLogHunt
-    assert SystemLogHunt.writes is False and SystemLogHunt.schema["additionalProperties"] is False
+    assert SystemLogHunt.writes == () and SystemLogHunt.schema["additionalProperties"] is False
     example = yaml.safe_load(SystemLogHunt.__doc__.split("Example::", 1)[1])
     jsonschema.validate(example[0]["okta.system_log_hunt"], SystemLogHunt.schema)
 
@@ -58,8 +59,11 @@ class Admin:
     roles: tuple = ()
 
 
-class Reads:
+class Reads(TenantReads):
+    """The real reads of the fake client, with a canned admin list."""
+
     def __init__(self, *ids: str) -> None:
+        super().__init__(None)  # type: ignore[arg-type]  (the context binds the client)
         self.ids = ids
         self.calls = 0
 

@@ -13,8 +13,6 @@ from remediator.kinds.base import REGISTRY, Kind, register
 
 
 class _TestKind(Kind):
-    scopes = ("okta.test.read",)
-    writes = False
 
     async def read(self, ctx: Any) -> Any:
         return None

@@ -8,6 +8,7 @@ import pytest
 
 import remediator.kinds  # noqa: F401  (registers the real kinds)
 from remediator import schema as schemas
+from remediator.facts import derive_scopes
 from remediator.kinds.base import REGISTRY
 from remediator.playbook import load_playbook, render_states
 from remediator.playbook.validation import validator
@@ -91,10 +92,11 @@ def test_kind_schema_is_closed(name):
 
 
 @pytest.mark.parametrize("name", REAL_KINDS)
-def test_kind_declares_scopes(name):
-    scopes = REGISTRY[name].scopes
-    assert isinstance(scopes, tuple) and scopes, f"{name}: declare the Okta scopes it needs"
-    assert all(isinstance(s, str) and s.startswith("okta.") for s in scopes)
+def test_kind_scopes_are_derived_from_its_facts_and_writes(name):
+    cls = REGISTRY[name]
+    assert cls.scopes == derive_scopes(cls.facts, cls.writes)
+    assert bool(cls.scopes) == bool(cls.facts or cls.writes), f"{name}: declare the facts it reads"
+    assert all(isinstance(s, str) and s.startswith("okta.") for s in cls.scopes)
 
 
 @pytest.mark.parametrize("name", REAL_KINDS)

@@ -1,4 +1,7 @@
-"""Reads that several kinds share, made once per tenant per run.
+"""The facts: every read of a tenant, made once per tenant per run, and the scopes each one needs.
+
+Each public method of `TenantReads` is a fact; its `Fact` constant (same name, upper case) lists the
+endpoints it calls, so a kind that declares the facts it reads gets its OAuth scopes derived.
 
 Every read is memoised as an asyncio task keyed by what it reads: concurrent callers await the same
 in-flight request, later callers get the result, and no endpoint is read twice in one plan. A read
@@ -27,19 +30,53 @@ takes hours under Okta's rate limits; kinds that need everyone's factors must sa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 from remediator.errors import OktaApiError
+from remediator.facts import endpoints as ep
+from remediator.facts.endpoints import Endpoint
 
 if TYPE_CHECKING:
-    from remediator.okta.client import OktaClient
+    from remediator.okta.client import OktaClient, OktaResponse
 
 T = TypeVar("T")
 
-ASSIGNEES = "/api/v1/iam/assignees/users"
+
+@dataclass(frozen=True)
+class Fact:
+    """A named read of `TenantReads` and the endpoints it calls (hence the scopes it needs)."""
+
+    name: str
+    endpoints: tuple[Endpoint, ...]
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(e.scope for e in self.endpoints)
+
+
+ME = Fact("me", (ep.USER,))
+USER = Fact("user", (ep.USER,))
+ROLES = Fact("roles", (ep.USER_ROLES,))
+GROUP_MEMBERS = Fact("group_members", (ep.GROUP_MEMBERS,))
+FACTORS = Fact("factors", (ep.USER_FACTORS,))
+ADMINS = Fact("admins", (ep.ROLE_ASSIGNEES, ep.USER, ep.USER_ROLES, ep.GROUP_MEMBERS))
+USERS = Fact("users", (ep.USERS,))
+ORG = Fact("org", (ep.ORG,))
+SUPPORT = Fact("support", (ep.ORG_SUPPORT,))
+SUPPORT_CASES = Fact("support_cases", (ep.SUPPORT_CASES,))
+API_TOKENS = Fact("api_tokens", (ep.API_TOKENS,))
+IDPS = Fact("idps", (ep.IDPS,))
+POLICIES = Fact("policies", (ep.POLICIES,))
+RULES = Fact("rules", (ep.POLICY_RULES,))
+EVENTS = Fact("events", (ep.LOGS,))
+LOG_PAGES = Fact("log_pages", (ep.LOGS,))
+#: What every run reads, whatever its kinds: the org, to know which org the tenant is (remediator.org).
+SESSION = Fact("session", ORG.endpoints)
+#: What the engine's guardrails read before a lockout write (`Endpoint.lockout`): who is protected.
+GUARDRAILS = Fact("guardrails", ME.endpoints + ADMINS.endpoints)
 
 
 @dataclass(frozen=True)
@@ -93,8 +130,23 @@ class TenantReads:
         if (task.cancelled() or task.exception() is not None) and self._tasks.get(key) is task:
             del self._tasks[key]
 
-    async def _list(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return [item async for item in self.client.paginate(path, params)]
+    async def _list(self, endpoint: Endpoint, *values: str, params: dict[str, Any] | None = None) -> list[Any]:
+        return [item async for item in self.client.paginate(endpoint.path(*values), params)]
+
+    async def _json(self, endpoint: Endpoint, *values: str, params: dict[str, Any] | None = None) -> Any:
+        return await self.client.get_json(endpoint.path(*values), params)
+
+    # uncached ---------------------------------------------------------------------------------
+    async def fresh(self, endpoint: Endpoint, *values: str, params: dict[str, Any] | None = None) -> OktaResponse:
+        """One GET of `endpoint` now, never cached: what a stale check or a write's recheck must see."""
+        if endpoint.method != "GET":
+            raise ValueError(f"not a read: {endpoint.method} {endpoint.template}")
+        return await self.client.get(endpoint.path(*values), params)
+
+    async def log_pages(self, params: dict[str, Any]) -> AsyncIterator[OktaResponse]:
+        """System Log pages, streamed (an archive can hold millions of events: nothing is kept)."""
+        async for page in self.client.pages(ep.LOGS.path(), params, prefetch=True):
+            yield page
 
     # users ------------------------------------------------------------------------------------
     async def me(self) -> dict[str, Any]:
@@ -105,7 +157,7 @@ class TenantReads:
         """
         async def read() -> dict[str, Any]:
             try:
-                return dict(await self.client.get_json("/api/v1/users/me") or {})
+                return dict(await self._json(ep.USER, "me") or {})
             except OktaApiError as exc:
                 if exc.status == 404:
                     return {}
@@ -114,25 +166,28 @@ class TenantReads:
         return await self._once("me", read)
 
     async def user(self, user_id: str) -> dict[str, Any]:
-        return await self._once(("user", user_id), lambda: self.client.get_json(f"/api/v1/users/{user_id}"))
+        return await self._once(("user", user_id), lambda: self._json(ep.USER, user_id))
+
+    async def users(self, search: str) -> list[dict[str, Any]]:
+        """Users matching an Okta `search` expression (one paged query, 200 a page)."""
+        return await self._once(("users", search), lambda: self._list(ep.USERS, params={"search": search,
+                                                                                          "limit": 200}))
 
     async def roles(self, user_id: str) -> list[dict[str, Any]]:
         """Role assignments of a user, direct (USER) and through groups (GROUP)."""
         async def read() -> list[dict[str, Any]]:
-            body = await self.client.get_json(f"/api/v1/users/{user_id}/roles")
-            return list(body or [])
+            return list(await self._json(ep.USER_ROLES, user_id) or [])
 
         return await self._once(("roles", user_id), read)
 
     async def group_members(self, group_id: str) -> list[dict[str, Any]]:
-        return await self._once(
-            ("members", group_id), lambda: self._list(f"/api/v1/groups/{group_id}/users", {"limit": 1000})
-        )
+        return await self._once(("members", group_id),
+                                lambda: self._list(ep.GROUP_MEMBERS, group_id, params={"limit": 1000}))
 
     async def factors(self, user_id: str) -> list[dict[str, Any]]:
         """A user's factors. One call per user: use for admins, not for every user."""
         async def read() -> list[dict[str, Any]]:
-            return list(await self.client.get_json(f"/api/v1/users/{user_id}/factors") or [])
+            return list(await self._json(ep.USER_FACTORS, user_id) or [])
 
         return await self._once(("factors", user_id), read)
 
@@ -141,7 +196,8 @@ class TenantReads:
         return await self._once("admins", self._read_admins)
 
     async def _read_admins(self) -> list[Admin]:
-        ids = [str(item["id"]) async for item in self.client.paginate(ASSIGNEES, {"limit": 100})]
+        assignees = await self._list(ep.ROLE_ASSIGNEES, params={"limit": 100})
+        ids = [str(item["id"]) for item in assignees]
         admins = {a.id: a for a in await asyncio.gather(*(self._admin(uid) for uid in dict.fromkeys(ids)))}
         seen_groups: set[str] = set()
         while True:
@@ -170,41 +226,44 @@ class TenantReads:
     # org --------------------------------------------------------------------------------------
     async def org(self) -> dict[str, Any]:
         """The org itself (`GET /api/v1/org`): its `id` is the tenant's identity (remediator.org)."""
-        return await self._once("org", lambda: self.client.get_json("/api/v1/org"))
+        return await self._once("org", lambda: self._json(ep.ORG))
 
     async def support(self) -> dict[str, Any]:
         """Org-level Okta Support access: `{support: ENABLED|DISABLED, expiration, caseNumber}`."""
-        return await self._once("support", lambda: self.client.get_json("/api/v1/org/privacy/oktaSupport"))
+        return await self._once("support", lambda: self._json(ep.ORG_SUPPORT))
 
     async def support_cases(self) -> list[dict[str, Any]]:
         """Support cases; Okta's body is `{"supportCases": [...]}` but its spec example is a bare array."""
         async def read() -> list[dict[str, Any]]:
-            body = await self.client.get_json("/api/v1/org/privacy/oktaSupport/cases")
-            if isinstance(body, dict):
-                body = body.get("supportCases")
-            return list(body or [])
+            return support_cases_of(await self._json(ep.SUPPORT_CASES))
 
         return await self._once("support_cases", read)
 
     async def api_tokens(self) -> list[dict[str, Any]]:
-        return await self._once("api_tokens", lambda: self._list("/api/v1/api-tokens"))
+        return await self._once("api_tokens", lambda: self._list(ep.API_TOKENS))
 
     async def idps(self) -> list[dict[str, Any]]:
-        return await self._once("idps", lambda: self._list("/api/v1/idps", {"limit": 200}))
+        return await self._once("idps", lambda: self._list(ep.IDPS, params={"limit": 200}))
 
     async def policies(self, type_: str) -> list[dict[str, Any]]:
         # `limit` is a string in the spec (and the SDK breaks otherwise)
-        return await self._once(
-            ("policies", type_), lambda: self._list("/api/v1/policies", {"type": type_, "limit": "200"})
-        )
+        return await self._once(("policies", type_),
+                                lambda: self._list(ep.POLICIES, params={"type": type_, "limit": "200"}))
 
     async def rules(self, policy_id: str) -> list[dict[str, Any]]:
-        return await self._once(("rules", policy_id), lambda: self._list(f"/api/v1/policies/{policy_id}/rules"))
+        return await self._once(("rules", policy_id), lambda: self._list(ep.POLICY_RULES, policy_id))
 
     async def events(self, filter_: str, since: str, until: str) -> list[dict[str, Any]]:
         """System Log events in a bounded range, oldest first: one paged query, shared by kinds."""
         params = {"filter": filter_, "since": since, "until": until, "sortOrder": "ASCENDING", "limit": 1000}
-        return await self._once(("events", filter_, since, until), lambda: self._list("/api/v1/logs", params))
+        return await self._once(("events", filter_, since, until), lambda: self._list(ep.LOGS, params=params))
+
+
+def support_cases_of(body: Any) -> list[dict[str, Any]]:
+    """The cases of a `GET /org/privacy/oktaSupport/cases` body, wrapped or bare."""
+    if isinstance(body, dict):
+        body = body.get("supportCases")
+    return list(body or [])
 
 
 def _done(value: T) -> asyncio.Future[T]:

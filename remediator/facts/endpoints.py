@@ -1,0 +1,99 @@
+"""Every Okta endpoint remediator calls, each with the OAuth scope its operation's `security` names.
+
+Paths are the OpenAPI spec's templates, placeholders included, so that a test can look each one up
+in ../shared/okta-reference/okta-management-openapi-spec (`tests/facts/test_scopes.py`). GETs are
+read through `remediator.facts.TenantReads`; writes are sent with `Endpoint.send`, by kinds only.
+
+`lockout` marks a write that can take an account away from whoever uses it: the engine's guardrails
+then read the token owner and the admins first, so a kind making it needs those facts' scopes too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from remediator.okta.client import OktaClient, OktaResponse, Recheck
+
+_PLACEHOLDER = re.compile(r"\{[^}]+\}")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation of the Management API: method, path template and the OAuth scope it needs."""
+
+    method: str
+    template: str
+    scope: str
+    lockout: bool = False
+
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        return (self,)
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset({self.scope})
+
+    def path(self, *values: str) -> str:
+        """The template with its placeholders filled in order (each value percent-encoded)."""
+        parts = iter(values)
+        try:
+            path = _PLACEHOLDER.sub(lambda _: quote(str(next(parts)), safe=""), self.template)
+        except StopIteration:
+            raise ValueError(f"{self.template}: too few values {values!r}") from None
+        if next(parts, None) is not None:
+            raise ValueError(f"{self.template}: too many values {values!r}")
+        return path
+
+    async def send(self, client: OktaClient, *values: str, params: dict[str, Any] | None = None,
+                   json: Any = None, recheck: Recheck | None = None) -> OktaResponse:
+        """Make this request (a write): the client paces, retries and raises typed errors."""
+        return await client.request(self.method, self.path(*values), params=params, json=json, recheck=recheck)
+
+
+def _get(template: str, scope: str) -> Endpoint:
+    return Endpoint("GET", template, scope)
+
+
+# reads ---------------------------------------------------------------------------------------------
+USERS = _get("/api/v1/users", "okta.users.read")
+USER = _get("/api/v1/users/{id}", "okta.users.read")  # also `me`: the token owner
+USER_FACTORS = _get("/api/v1/users/{userId}/factors", "okta.users.read")
+USER_ROLES = _get("/api/v1/users/{userId}/roles", "okta.roles.read")
+ROLE_ASSIGNEES = _get("/api/v1/iam/assignees/users", "okta.roles.read")
+GROUP_MEMBERS = _get("/api/v1/groups/{groupId}/users", "okta.groups.read")
+ORG = _get("/api/v1/org", "okta.orgs.read")
+ORG_SUPPORT = _get("/api/v1/org/privacy/oktaSupport", "okta.orgs.read")
+SUPPORT_CASES = _get("/api/v1/org/privacy/oktaSupport/cases", "okta.orgs.read")
+API_TOKENS = _get("/api/v1/api-tokens", "okta.apiTokens.read")
+API_TOKEN = _get("/api/v1/api-tokens/{apiTokenId}", "okta.apiTokens.read")
+IDPS = _get("/api/v1/idps", "okta.idps.read")
+IDP = _get("/api/v1/idps/{idpId}", "okta.idps.read")
+POLICIES = _get("/api/v1/policies", "okta.policies.read")
+POLICY = _get("/api/v1/policies/{policyId}", "okta.policies.read")
+POLICY_RULES = _get("/api/v1/policies/{policyId}/rules", "okta.policies.read")
+POLICY_RULE = _get("/api/v1/policies/{policyId}/rules/{ruleId}", "okta.policies.read")
+LOGS = _get("/api/v1/logs", "okta.logs.read")
+
+# writes --------------------------------------------------------------------------------------------
+RESET_PASSWORD = Endpoint("POST", "/api/v1/users/{id}/lifecycle/reset_password", "okta.users.manage", lockout=True)
+EXPIRE_PASSWORD = Endpoint("POST", "/api/v1/users/{id}/lifecycle/expire_password", "okta.users.manage", lockout=True)
+SUSPEND_USER = Endpoint("POST", "/api/v1/users/{id}/lifecycle/suspend", "okta.users.manage", lockout=True)
+CLEAR_SESSIONS = Endpoint("DELETE", "/api/v1/users/{userId}/sessions", "okta.users.manage")
+UNASSIGN_USER_ROLE = Endpoint("DELETE", "/api/v1/users/{userId}/roles/{roleAssignmentId}", "okta.roles.manage",
+                              lockout=True)
+REVOKE_API_TOKEN = Endpoint("DELETE", "/api/v1/api-tokens/{apiTokenId}", "okta.apiTokens.manage")
+DEACTIVATE_IDP = Endpoint("POST", "/api/v1/idps/{idpId}/lifecycle/deactivate", "okta.idps.manage")
+REVOKE_SUPPORT = Endpoint("POST", "/api/v1/org/privacy/oktaSupport/revoke", "okta.orgs.manage")
+UPDATE_SUPPORT_CASE = Endpoint("PATCH", "/api/v1/org/privacy/oktaSupport/cases/{caseNumber}", "okta.orgs.manage")
+REPLACE_POLICY = Endpoint("PUT", "/api/v1/policies/{policyId}", "okta.policies.manage")
+REPLACE_POLICY_RULE = Endpoint("PUT", "/api/v1/policies/{policyId}/rules/{ruleId}", "okta.policies.manage")
+
+
+def catalogue() -> tuple[Endpoint, ...]:
+    """Every endpoint declared here (tests compare each with Okta's spec)."""
+    return tuple(v for v in globals().values() if isinstance(v, Endpoint))
