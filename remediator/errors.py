@@ -9,12 +9,16 @@
     ├── VerifyError                 journal or evidence verification failed
     └── OktaError                   anything that went wrong talking to one tenant
         ├── OktaApiError            Okta answered with an error body (errorCode, errorId, status, request id)
+        │   └── OktaResponseError   a status or body that is not what the operation returns (a 3xx, an HTML
+        │                           sign-in page, an empty or wrong-shaped 200): never read as "no data"
         └── OktaTransportError      no usable answer: refused, reset, timed out, retries exhausted
 
 The CLI maps RemediatorError to exit code 1 and prints `str(error)`; anything else is a bug.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class RemediatorError(Exception):
@@ -89,3 +93,20 @@ class OktaApiError(OktaError):
 
 class OktaTransportError(OktaError):
     """No usable answer from the tenant after the allowed retries."""
+
+
+class OktaResponseError(OktaApiError):
+    """The answer is not what the operation returns: an undocumented status (a 3xx), an empty, non-JSON or
+    wrong-shaped success body, an HTML page from a proxy or a sign-in screen. `problem` says which."""
+
+    def __init__(self, problem: str, **fields: Any) -> None:
+        self.problem = problem
+        super().__init__(**fields)
+        tenant = fields.get("tenant")
+        message = f"{fields['method']} {fields['path']} -> HTTP {fields['status']}: {problem}"
+        if fields.get("request_id"):
+            message += f" (request id {fields['request_id']})"
+        self.args = (f"{tenant}: {message}" if tenant else message,)
+
+    def __str__(self) -> str:
+        return str(self.args[0])

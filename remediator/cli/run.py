@@ -16,6 +16,7 @@ from remediator.engine import RunSettings, apply_plan, plan_all
 from remediator.engine.planner import TenantJob
 from remediator.errors import InputError, PlaybookError
 from remediator.journal import DEFAULT_PATH, Journal, read_records
+from remediator.okta.client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
 from remediator.plan import Plan, PlaybookRef
 from remediator.report import render_plan, render_recap, render_report
 
@@ -29,6 +30,10 @@ ForksOpt = Annotated[int, typer.Option("--forks", min=1, help="Tenants run concu
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of the terminal rendering.")]
 JournalOpt = Annotated[Path, typer.Option("--journal", help="Journal file (JSON Lines, hash-chained).")]
 ReportOpt = Annotated[Path | None, typer.Option("--report", help="Report file: Markdown, or HTML for .html.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="SECONDS", min=0.001,
+                                           help="Longest one request may take; a request meets two at most.")]
+DeadlineOpt = Annotated[float, typer.Option("--deadline", metavar="SECONDS", min=0.001,
+                                            help="Longest one tenant may take; the others go on.")]
 
 
 def _console() -> Console:
@@ -99,18 +104,26 @@ def plan(
     report: ReportOpt = None,
     shard: ShardOpt = None,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show findings' evidence.")] = False,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> int:
     """Read each tenant and show what would change and what was found. Never writes to a tenant."""
     from remediator.playbook import load_playbook
 
     pb = load_playbook(playbook)
     jobs = _jobs(pb, _tenants(inventory, limit, shard), extra_vars, tags)
-    run = asyncio.run(plan_all(_playbook_ref(pb), jobs, RunSettings(forks=forks, journal_path=journal)))
+    settings = RunSettings(forks=forks, journal_path=journal, client_options=_time_limits(timeout, deadline))
+    run = asyncio.run(plan_all(_playbook_ref(pb), jobs, settings))
     _emit_plan(run.plan, as_json=as_json, out=out, report=report, verbose=verbose, order=_state_order(jobs),
                notes=run.notes)
     if run.plan.has_errors:
         return 1
     return 2 if detailed_exitcode and run.plan.has_changes else 0
+
+
+def _time_limits(timeout: float, deadline: float) -> dict[str, Any]:
+    """The client's time limits: per request (`--timeout`) and per tenant (`--deadline`)."""
+    return {"timeout": timeout, "deadline": deadline}
 
 
 def _state_order(jobs: list[TenantJob]) -> list[str]:
@@ -174,9 +187,12 @@ def apply(
     max_changes: Annotated[int | None, typer.Option("--max-changes", min=0, help="Override max_changes.")] = None,
     report: ReportOpt = None,
     shard: ShardOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    deadline: DeadlineOpt = DEFAULT_DEADLINE,
 ) -> int:
     """Apply a playbook (plan, show, confirm, apply) or exactly a saved plan (reviewed already: no question)."""
-    settings = RunSettings(forks=forks, journal_path=journal, max_changes=max_changes)
+    settings = RunSettings(forks=forks, journal_path=journal, max_changes=max_changes,
+                           client_options=_time_limits(timeout, deadline))
     tenants = _tenants(inventory, limit, shard)
     specs = {t.name: t for t in tenants}
     if _is_saved_plan(source):

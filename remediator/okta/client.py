@@ -9,13 +9,22 @@ immediately on 503/504 and raises AttributeError on a dropped connection (see
 Rules it keeps:
 - one aiohttp session per client; `https://` only, except loopback (a sandbox on 127.0.0.1);
 - `next` links are followed verbatim from every `Link` header line and from `_links.next.href`
-  in bodies, and never to another origin (the token would go with them);
+  in bodies, to the org itself or to its own Admin host (`{org}-admin.okta.com`, where Okta's
+  `/api/v1/iam/*` answers point), never to another host (the token would go with them);
 - requests are paced per rate-limit bucket (pacing.py) and a 429 waits for the window's reset;
-- GET/HEAD/PUT/DELETE are retried on 5xx, timeouts and dropped connections with bounded
-  exponential backoff and full jitter; a POST/PATCH that may have reached the server is retried
-  only when the caller's `recheck()` says the write is not in effect;
+- an answer is used only when its status is the operation's documented success (retry.SUCCESS or
+  the caller's `ok`) and its body is the JSON the operation returns (`expect`): a 3xx, an HTML page,
+  an empty or wrong-shaped 200 is an OktaResponseError for the tenant, never "no data";
+- every write is sent exactly once: aiohttp's own resend of a PUT/DELETE on a dropped keep-alive
+  connection is off; reads are retried on 5xx, timeouts and dropped connections with bounded
+  exponential backoff and full jitter; a write that may have reached the server is retried only
+  when the caller's `recheck()` says it is not in effect;
+- each attempt has a timeout (`timeout`), a request meets at most two timeouts, and a tenant has a
+  deadline (`deadline`, seconds from the first request): a tenant that accepts connections and never
+  answers fails in well under a minute, and every later request of it fails at once;
 - errors carry Okta's errorCode, errorSummary, errorId, the status and `x-okta-request-id`, the
-  method and the path without query string, and the tenant; never a header or a secret.
+  method and the path without query string, and the tenant; never a header or a secret, and any
+  credential a server echoes is redacted (redact.py).
 """
 
 from __future__ import annotations
@@ -39,10 +48,19 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from remediator import __version__
-from remediator.errors import InputError, OktaApiError, OktaTransportError
+from remediator.errors import InputError, OktaApiError, OktaResponseError, OktaTransportError
 from remediator.okta.buckets import bucket_for
 from remediator.okta.pacing import Pacer
-from remediator.okta.retry import IDEMPOTENT, RETRY_STATUSES, Backoff, parse_http_date, reset_wait
+from remediator.okta.redact import Redactor
+from remediator.okta.retry import (
+    RETRY_STATUSES,
+    SAFE,
+    Backoff,
+    not_processed,
+    parse_http_date,
+    reset_wait,
+    success_statuses,
+)
 
 if TYPE_CHECKING:
     from remediator.okta.auth import Auth
@@ -57,6 +75,17 @@ Recheck = Callable[[], Awaitable["OktaResponse | None"]]
 MAX_THROTTLED = 8
 #: Jitter added to a 429's wait, so that callers released by one reset do not arrive in step.
 THROTTLE_JITTER = (0.0, 0.5)
+#: Default seconds one attempt may take (connect, send, answer): `--timeout`.
+DEFAULT_TIMEOUT = 20.0
+#: Default seconds one tenant's client may work, from its first request: `--deadline`.
+DEFAULT_DEADLINE = 4 * 3600.0
+#: Attempts of one request that may time out before the tenant is given up: two timeouts of 20 s and
+#: a backoff fail a tenant that never answers in about 40 s (the whole run used to take 228 s).
+MAX_TIMEOUTS = 2
+#: Okta's own domains, whose orgs have an Admin host `{org}-admin.<domain>` (links from /api/v1/iam/*).
+OKTA_DOMAINS = ("okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com", "okta.mil", "okta-miltest.com")
+#: The shapes an operation returns: "page" is a list, or `/iam/*`'s object with a `value` list.
+Expect = type | tuple[type, ...] | str | None
 
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]+(?:=(?:\"[^\"]*\"|[^;,]*))?)*)")
 _REL = re.compile(r";\s*rel\s*=\s*(?:\"([^\"]*)\"|([^;,\s]*))", re.IGNORECASE)
@@ -71,6 +100,7 @@ class OktaResponse:
     body: Any                       # parsed JSON, or None for 204/empty
     request_id: str | None          # x-okta-request-id
     next_url: str | None            # from a Link rel="next" header or the body's _links.next.href
+    problem: str | None = None      # why the body is unusable as JSON (empty, HTML, not JSON), if it is
 
 
 @dataclass
@@ -138,6 +168,16 @@ def check_org_url(org_url: str, tenant: str) -> URL:
     return url.origin()
 
 
+def admin_origin(origin: URL) -> URL | None:
+    """The org's Admin host (`acme.okta.com` -> `acme-admin.okta.com`), for Okta's own domains only."""
+    host = (origin.host or "").lower()
+    for domain in OKTA_DOMAINS:
+        suffix = "." + domain
+        if host.endswith(suffix) and "." not in host[: -len(suffix)] and not host.endswith("-admin" + suffix):
+            return origin.with_host(host[: -len(suffix)] + "-admin" + suffix).origin()
+    return None
+
+
 def parse_link_header(values: list[str] | tuple[str, ...]) -> dict[str, str]:
     """rel -> URL from every `Link` header line (each line may also hold several links)."""
     links: dict[str, str] = {}
@@ -174,6 +214,31 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
+def _shape_problem(body: Any, expect: Expect) -> str | None:
+    """Why `body` is not the shape the operation returns, or None when it is."""
+    if expect == "page":
+        if isinstance(body, list) or (isinstance(body, dict) and isinstance(body.get("value"), list)):
+            return None
+        return f"the body is {_shape_name(body)}, not the list of items this call returns"
+    wanted = expect if expect is not None else (dict, list)
+    assert not isinstance(wanted, str)
+    if isinstance(body, wanted):
+        return None
+    kinds = wanted if isinstance(wanted, tuple) else (wanted,)
+    names = " or ".join(_shape_name(t()).split(" ", 1)[-1] for t in kinds)
+    return f"the body is {_shape_name(body)}, not the {names} this call returns"
+
+
+def _shape_name(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    return f"a JSON {type(value).__name__}"
+
+
 class OktaClient:
     """One tenant's HTTP: see the module docstring. Use as `async with OktaClient(...) as c:`."""
 
@@ -184,7 +249,8 @@ class OktaClient:
         *,
         tenant: str,
         max_retries: int = 6,
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        deadline: float | None = DEFAULT_DEADLINE,
         pace: bool = True,
         session: aiohttp.ClientSession | None = None,
         max_in_flight: int = 16,
@@ -195,25 +261,40 @@ class OktaClient:
     ) -> None:
         self.tenant = tenant
         self._origin = check_org_url(org_url, tenant)
+        self._admin_origin = admin_origin(self._origin)
         self.org_url = str(self._origin).rstrip("/")
         self.auth = auth
         if getattr(auth, "tenant", "") is None:
             auth.tenant = tenant  # type: ignore[attr-defined]  # so that credential errors name it
+        if not timeout > 0:
+            raise InputError(f"must be a positive number of seconds, not {timeout!r}", where="--timeout")
+        if deadline is not None and not deadline > 0:
+            raise InputError(f"must be a positive number of seconds, not {deadline!r}", where="--deadline")
         self.max_retries = max_retries
-        self.timeout = timeout
+        self.timeout = float(timeout)
+        self.deadline = deadline
         self.stats = ClientStats()
         self.pacer = Pacer(enabled=pace, max_in_flight=max_in_flight, clock=clock, sleep=sleep)
         self.backoff = Backoff(rng=rng)
+        self.redactor = Redactor()
         self.last_next_url: str | None = None
         self._session = session
         self._owns_session = session is None
+        self._clock = clock
         self._sleep = sleep
         self._uniform = rng
         self._wall = wall_clock
         self._clock_offset: float | None = None
+        self._deadline_at: float | None = None
+        self._gave_up: str | None = None  # set once the tenant stopped answering: later requests fail at once
 
     def __repr__(self) -> str:
         return f"OktaClient(tenant={self.tenant!r}, org_url={self.org_url!r})"
+
+    @property
+    def client_id(self) -> str | None:
+        """The OAuth 2.0 service app acting, if any: with no user behind the token, it is "the token owner"."""
+        return getattr(self.auth, "client_id", None)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -241,6 +322,7 @@ class OktaClient:
                 proxy=proxy_for(self._origin),
             )
             self._owns_session = True
+        no_resend(self._session)
         return self._session
 
     # -- the tenant's clock ----------------------------------------------------------------
@@ -254,14 +336,40 @@ class OktaClient:
         if date is not None:
             self._clock_offset = date - self._wall()
 
+    # -- time limits -----------------------------------------------------------------------
+
+    def _time_left(self, method: str, url: URL) -> float | None:
+        """Seconds left before the tenant's deadline (None: no deadline); raises once it has passed."""
+        if self._gave_up is not None:
+            raise OktaTransportError(f"{method} {url.path}: not sent: {self._gave_up}", tenant=self.tenant)
+        if self.deadline is None:
+            return None
+        now = self._clock()
+        if self._deadline_at is None:
+            self._deadline_at = now + self.deadline
+        left = self._deadline_at - now
+        if left <= 0:
+            self._gave_up = f"the tenant's deadline of {self.deadline:g} s has passed (--deadline)"
+            raise OktaTransportError(f"{method} {url.path}: {self._gave_up}", tenant=self.tenant)
+        return left
+
+    async def _pause(self, seconds: float, method: str, url: URL) -> None:
+        """Sleep before a retry, unless the tenant's deadline would pass meanwhile."""
+        left = self._time_left(method, url)
+        if left is not None and seconds >= left:
+            self._gave_up = f"the tenant's deadline of {self.deadline:g} s would pass before a retry (--deadline)"
+            raise OktaTransportError(f"{method} {url.path}: {self._gave_up}", tenant=self.tenant)
+        await self._sleep(seconds)
+
     # -- requests --------------------------------------------------------------------------
 
     def _resolve(self, path_or_url: str, params: dict[str, Any] | None) -> URL:
         if path_or_url.startswith(("http://", "https://")):
             url = URL(path_or_url, encoded=True)
-            if url.origin() != self._origin:
+            if url.origin() not in (self._origin, self._admin_origin):
                 raise OktaTransportError(
-                    f"refusing to follow a link to {url.origin()} (not the org {self.org_url})", tenant=self.tenant
+                    f"refusing to follow a link to {url.origin()} (not the org {self.org_url} nor its Admin host)",
+                    tenant=self.tenant,
                 )
         elif path_or_url.startswith("/"):
             url = URL(self.org_url + path_or_url, encoded="%" in path_or_url)
@@ -279,23 +387,37 @@ class OktaClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         recheck: Recheck | None = None,
+        ok: tuple[int, ...] | None = None,
+        expect: Expect = None,
     ) -> OktaResponse:
-        """Send one request, with pacing and retries; OktaApiError for any 4xx/5xx answer."""
+        """Send one request, with pacing and retries.
+
+        Returns only an answer whose status is in `ok` (default: the method's documented success)
+        with a JSON body of the `expect`ed shape (default: an object or a list; none for a 204).
+        OktaApiError for an error answer, OktaResponseError for anything else that is not success.
+        """
         method = method.upper()
         url = self._resolve(path_or_url, params)
         bucket = bucket_for(method, url.path)
         body = None if json is None else jsonlib.dumps(json).encode()
-        attempt = throttled = 0
-        auth_renewed = False
+        success = success_statuses(method, ok)
+        attempt = throttled = timeouts = 0
+        auth_renewed = auth_retried = False
         while True:
             outcome = await self._send(method, url, bucket, body, attempt)
             if isinstance(outcome, OktaResponse):
                 resp = outcome
+                if resp.status in success:
+                    return self._checked(method, url, resp, expect)
                 if resp.status < 400:
-                    return resp
+                    raise self._unexpected(method, url, resp, success)
                 if resp.status == 429 and throttled < MAX_THROTTLED:
                     throttled += 1
-                    await self._wait_for_reset(resp, throttled)
+                    await self._wait_for_reset(resp, throttled, method, url)
+                    self.stats.retries += 1
+                    continue
+                if resp.status in (400, 401) and not auth_retried and _auth_retry(self.auth, resp):
+                    auth_retried = True  # a DPoP nonce the server asks for: the request was not processed
                     self.stats.retries += 1
                     continue
                 if resp.status == 401 and not auth_renewed and hasattr(self.auth, "invalidate"):
@@ -305,7 +427,7 @@ class OktaClient:
                     continue
                 if resp.status not in RETRY_STATUSES or attempt >= self.max_retries:
                     raise self._api_error(method, url, resp)
-                if method not in IDEMPOTENT:
+                if method not in SAFE and not not_processed(resp.status, _error_code(resp.body)):
                     if recheck is None:
                         raise self._api_error(method, url, resp)
                     effect = await recheck()
@@ -314,46 +436,55 @@ class OktaClient:
                 reason = f"HTTP {resp.status}"
             else:
                 error, sent = outcome
+                if isinstance(error, TimeoutError):
+                    timeouts += 1
+                    if timeouts >= MAX_TIMEOUTS:
+                        self._gave_up = (f"the tenant did not answer {method} {url.path} within {self.timeout:g} s, "
+                                         f"{timeouts} times (--timeout); giving up on it")
+                        raise OktaTransportError(self._gave_up, tenant=self.tenant) from None
                 if attempt >= self.max_retries:
                     raise OktaTransportError(
-                        f"{method} {url.path}: no answer after {attempt + 1} attempts ({_describe(error)})",
+                        f"{method} {url.path}: no answer after {attempt + 1} attempts ({self._describe(error)})",
                         tenant=self.tenant,
-                    ) from error
-                if sent and method not in IDEMPOTENT:
+                    ) from None
+                if sent and method not in SAFE:
                     if recheck is None:
                         raise OktaTransportError(
                             f"{method} {url.path}: the connection failed after the request may have reached "
-                            f"Okta ({_describe(error)}); not retried, since the write may have taken effect: "
+                            f"Okta ({self._describe(error)}); not retried, since the write may have taken effect: "
                             "re-read the target before trying again",
                             tenant=self.tenant,
-                        ) from error
+                        ) from None
                     effect = await recheck()
                     if effect is not None:
                         return effect
-                reason = _describe(error)
+                reason = self._describe(error)
             delay = self.backoff.delay(attempt)
             attempt += 1
             self.stats.retries += 1
             log.info("%s: %s %s: %s, retry %d in %.2fs", self.tenant, method, url.path, reason, attempt, delay)
-            await self._sleep(delay)
+            await self._pause(delay, method, url)
 
     async def _send(
         self, method: str, url: URL, bucket: str, body: bytes | None, attempt: int
     ) -> OktaResponse | tuple[BaseException, bool]:
         """One HTTP exchange: the response, or (error, whether the request may have been sent)."""
+        left = self._time_left(method, url)
         session = self._ensure_session()
-        authorization = await self.auth.authorization(session, self.org_url)
-        headers = {"Authorization": authorization}
+        headers = await self._auth_headers(session, method, url)
         if body is not None:
             headers["Content-Type"] = "application/json"
         ticket = await self.pacer.acquire(bucket)
+        left = self._time_left(method, url) if left is not None else None  # pacing may have waited
+        limit = self.timeout if left is None else min(self.timeout, left)
         status: int | None = None
         resp_headers: CIMultiDictProxy[str] | None = None
         try:
             self.stats.requests += 1
             self.stats.calls[bucket] += 1
             async with session.request(
-                method, url, headers=headers, data=body, allow_redirects=False
+                method, url, headers=headers, data=body, allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=limit),
             ) as resp:
                 status = resp.status
                 resp_headers = resp.headers
@@ -370,15 +501,59 @@ class OktaClient:
         assert resp_headers is not None and status is not None
         self.stats.bytes_received += len(raw)
         self._note_date(resp_headers)
+        note = getattr(self.auth, "note_response", None)
+        if note is not None:
+            note(status, resp_headers)
         if status == 429:
             self.stats.throttled += 1
-        parsed = _parse_body(raw, resp_headers)
+        parsed, problem = _parse_body(self.redactor.scrub_bytes(raw), resp_headers)
         next_url = parse_link_header(resp_headers.getall("Link", ())).get("next") or _body_next(parsed)
         request_id = resp_headers.get("x-okta-request-id")
         log.debug("%s: %s %s -> %s (%s, request id %s)", self.tenant, method, url.path, status, bucket, request_id)
-        return OktaResponse(status, _frozen(resp_headers), parsed, request_id, next_url)
+        return OktaResponse(status, _frozen(resp_headers), parsed, request_id, next_url, problem)
 
-    async def _wait_for_reset(self, resp: OktaResponse, throttled: int) -> None:
+    async def _auth_headers(self, session: aiohttp.ClientSession, method: str, url: URL) -> dict[str, str]:
+        """Authorization (and a DPoP proof when the auth binds tokens to a key), remembered for redaction."""
+        per_request = getattr(self.auth, "request_headers", None)
+        if per_request is not None:
+            headers = dict(await per_request(session, self.org_url, method, str(url)))
+        else:
+            headers = {"Authorization": await self.auth.authorization(session, self.org_url)}
+        for name, value in headers.items():
+            self.redactor.remember(value, lasting=name.lower() == "authorization")
+        return headers
+
+    def _checked(self, method: str, url: URL, resp: OktaResponse, expect: Expect) -> OktaResponse:
+        """The answer when its body is what the operation returns; OktaResponseError otherwise."""
+        if resp.status == 204:
+            return resp
+        problem = resp.problem or _shape_problem(resp.body, expect)
+        if problem is None:
+            return resp
+        raise self._response_error(method, url, resp, problem)
+
+    def _unexpected(self, method: str, url: URL, resp: OktaResponse, success: tuple[int, ...]) -> OktaApiError:
+        """A status below 400 that is not this call's success: a redirect, or an undocumented 2xx."""
+        documented = ", ".join(str(s) for s in success)
+        if 300 <= resp.status < 400:
+            location = URL(resp.headers.get("Location") or "", encoded=True)
+            where = f" to {location.origin()}" if location.is_absolute() and location.host else ""
+            detail = _error_detail(resp.body)
+            problem = (f"a redirect{where}, not this call's documented success ({documented}); not followed"
+                       + (f": {self.redactor.text(detail)}" if detail else
+                          " (a proxy's or a sign-in page, or an endpoint Okta retired?)"))
+            return self._response_error(method, url, resp, problem)
+        error = self._api_error(method, url, resp)
+        if error.error_code:
+            return error
+        return self._response_error(method, url, resp, f"not this call's documented success ({documented})")
+
+    def _response_error(self, method: str, url: URL, resp: OktaResponse, problem: str) -> OktaResponseError:
+        return OktaResponseError(problem, status=resp.status, method=method, path=url.path,
+                                 request_id=resp.request_id, tenant=self.tenant,
+                                 error_code=_error_code(resp.body))
+
+    async def _wait_for_reset(self, resp: OktaResponse, throttled: int, method: str, url: URL) -> None:
         """Sleep until the 429's window resets: `Reset - Date` (server seconds) plus a little jitter."""
         wait = reset_wait(resp.headers)
         if wait is None:
@@ -387,36 +562,41 @@ class OktaClient:
         self.stats.throttle_wait += wait
         log.info("%s: rate limited (request id %s), waiting %.2fs for the window to reset",
                  self.tenant, resp.request_id, wait)
-        await self._sleep(wait)
+        await self._pause(wait, method, url)
 
     def _api_error(self, method: str, url: URL, resp: OktaResponse) -> OktaApiError:
         body = resp.body if isinstance(resp.body, dict) else {}
         summary = body.get("errorSummary") or body.get("error_description")
         if summary is None and not body:
-            summary = "no error body" if resp.body is None else "unexpected non-JSON error body"
+            summary = resp.problem or "unexpected non-JSON error body"
         error = OktaApiError(
             status=resp.status,
             method=method,
             path=url.path,
-            error_code=body.get("errorCode") or body.get("error"),
-            error_summary=summary,
-            error_id=body.get("errorId"),
-            request_id=resp.request_id,
+            error_code=self.redactor.text(_text(body.get("errorCode") or body.get("error"))),
+            error_summary=self.redactor.text(_text(summary)),
+            error_id=self.redactor.text(_text(body.get("errorId"))),
+            request_id=self.redactor.text(resp.request_id),
             tenant=self.tenant,
         )
         causes = body.get("errorCauses")
         error.error_causes = [  # type: ignore[attr-defined]
-            c.get("errorSummary") for c in causes if isinstance(c, dict) and c.get("errorSummary")
+            self.redactor.text(_text(c.get("errorSummary")))
+            for c in causes if isinstance(c, dict) and c.get("errorSummary")
         ] if isinstance(causes, list) else []
         return error
 
+    def _describe(self, error: BaseException) -> str:
+        return self.redactor.text(_describe(error)) or type(error).__name__
+
     # -- conveniences ----------------------------------------------------------------------
 
-    async def get(self, path: str, params: dict[str, Any] | None = None) -> OktaResponse:
-        return await self.request("GET", path, params=params)
+    async def get(self, path: str, params: dict[str, Any] | None = None, *, expect: Expect = None) -> OktaResponse:
+        return await self.request("GET", path, params=params, expect=expect)
 
-    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return (await self.get(path, params)).body
+    async def get_json(self, path: str, params: dict[str, Any] | None = None, *, expect: Expect = None) -> Any:
+        """The JSON body of a GET: an object or a list (or exactly `expect`); never None for "no data"."""
+        return (await self.get(path, params, expect=expect)).body
 
     async def pages(
         self, path: str, params: dict[str, Any] | None = None, *, stop_on_empty: bool = False,
@@ -424,6 +604,8 @@ class OktaClient:
     ) -> AsyncIterator[OktaResponse]:
         """Every page, following `next`; `stop_on_empty` ends at the first empty page (log polling).
 
+        Each page must be a list (or `/iam/*`'s object with a `value` list): anything else is an
+        OktaResponseError, so an empty or broken page never reads as "no more items".
         `last_next_url` is the `next` link of the last page seen: the cursor to resume from.
         `prefetch` asks for the next page while the caller works on this one (cursor paging is
         otherwise strictly one round trip after another); a page the caller never reaches is
@@ -432,7 +614,7 @@ class OktaClient:
         pending: asyncio.Task[OktaResponse] | None = None
         seen: set[str] = set()
         try:
-            resp = await self.request("GET", path, params=params)
+            resp = await self.request("GET", path, params=params, expect="page")
             while True:
                 url = resp.next_url
                 more = url is not None and url not in seen  # the same cursor again would loop forever
@@ -442,7 +624,7 @@ class OktaClient:
                     assert url is not None
                     seen.add(url)
                     if prefetch:
-                        pending = asyncio.ensure_future(self.request("GET", url))
+                        pending = asyncio.ensure_future(self.request("GET", url, expect="page"))
                 self.last_next_url = resp.next_url
                 yield resp
                 if not more:
@@ -451,7 +633,7 @@ class OktaClient:
                     resp, pending = await pending, None
                 else:
                     assert url is not None
-                    resp = await self.request("GET", url)
+                    resp = await self.request("GET", url, expect="page")
         finally:
             if pending is not None:
                 pending.cancel()
@@ -466,14 +648,57 @@ class OktaClient:
                 yield item
 
 
-def _parse_body(raw: bytes, headers: Mapping[str, str]) -> Any:
-    if not raw or not raw.strip():
+def no_resend(session: aiohttp.ClientSession) -> None:
+    """Turn off aiohttp's resend of PUT/DELETE (and GET) when a kept-alive connection drops mid-request.
+
+    aiohttp 3.x resends requests of its "idempotent" methods once, silently, after a
+    ServerDisconnectedError/ClientOSError on a reused connection; a DELETE resent that way after the
+    server acted is a second write and a second System Log event. The switch is the session's
+    `_retry_connection` (aiohttp's own test client turns it off the same way); our retry decides instead.
+    """
+    if getattr(session, "_retry_connection", False):
+        session._retry_connection = False  # type: ignore[attr-defined]
+
+
+def _auth_retry(auth: Any, resp: OktaResponse) -> bool:
+    """Whether the auth wants the request sent again (a DPoP nonce was asked for, and now is known)."""
+    retry = getattr(auth, "wants_retry", None)
+    return bool(retry is not None and retry(resp.status, resp.headers, resp.body))
+
+
+def _error_code(body: Any) -> str | None:
+    code = body.get("errorCode") if isinstance(body, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _error_detail(body: Any) -> str | None:
+    if isinstance(body, dict):
+        detail = body.get("errorSummary") or body.get("error_description")
+        return _text(detail)
+    return None
+
+
+def _text(value: Any) -> str | None:
+    """A server's value as a short text: servers send numbers, nulls and objects where strings belong."""
+    if value is None:
         return None
+    text = value if isinstance(value, str) else jsonlib.dumps(value)[:500]
+    return text[:2000]
+
+
+def _parse_body(raw: bytes, headers: Mapping[str, str]) -> tuple[Any, str | None]:
+    """The parsed JSON body and None, or (None, why it is not JSON) for a body that is not."""
+    content_type = headers.get("Content-Type", "").lower()
+    if not raw or not raw.strip():
+        return None, "an empty body where this call returns JSON"
+    head = raw.lstrip()[:512].lower()
+    if "html" in content_type or head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return None, ("an HTML page, not Okta's JSON (a proxy's or a sign-in page? check the org URL, "
+                      "the proxy settings and the network path)")
     try:
-        return jsonlib.loads(raw)
-    except ValueError:
-        content_type = headers.get("Content-Type", "")
-        return raw.decode("utf-8", "replace") if content_type.startswith("text/") else None
+        return jsonlib.loads(raw), None
+    except (ValueError, RecursionError):  # ValueError also covers integers beyond Python's digit limit
+        return None, f"a body that is not JSON ({content_type or 'no Content-Type'}, {len(raw)} bytes)"
 
 
 def _frozen(headers: Mapping[str, str]) -> CIMultiDictProxy[str]:

@@ -13,16 +13,27 @@ from email.utils import parsedate_to_datetime
 __all__ = [
     "IDEMPOTENT",
     "RETRY_STATUSES",
+    "SAFE",
     "Backoff",
     "header_epoch",
+    "not_processed",
     "parse_http_date",
     "reset_wait",
+    "success_statuses",
 ]
 
-#: Methods that may be repeated blindly: repeating them leaves the tenant as one call would.
-IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+#: Methods that may be repeated blindly: they only read. A PUT or DELETE leaves the tenant's *state*
+#: as one call would, but each accepted call is one more System Log event (a session clear twice is
+#: two `user.session.clear`), so every write is sent once and repeated only after a re-check.
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+IDEMPOTENT = SAFE  # kept for callers of the old name
 #: Server errors worth another try (a 501 or 505 will not get better).
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+#: The documented success of each method, when the caller does not name it: what Okta's spec gives
+#: for every operation remediator calls (tests/okta/test_strict_answers.py checks them against the spec).
+#: Anything else, a 3xx included, is an error.
+SUCCESS = {"GET": (200,), "HEAD": (200,), "OPTIONS": (200,), "POST": (200,), "PUT": (200,), "PATCH": (200,),
+           "DELETE": (204,)}
 #: Longest a 429 may make us wait: Okta windows are a minute; anything longer is a bad header.
 MAX_RESET_WAIT = 120.0
 
@@ -79,3 +90,17 @@ def reset_wait(headers: Mapping[str, str]) -> float | None:
     if reset is None or date is None:
         return None
     return min(max(reset - date, 0.0), MAX_RESET_WAIT)
+
+
+def success_statuses(method: str, ok: tuple[int, ...] | None = None) -> tuple[int, ...]:
+    """The statuses that mean success for this call: the caller's, else the method's documented one."""
+    return ok if ok else SUCCESS.get(method.upper(), (200,))
+
+
+def not_processed(status: int, error_code: str | None) -> bool:
+    """Answers that say the request was refused before anything happened, so a write may be sent again.
+
+    A 429 is counted before the work; Okta's 503 E0000010 ("Service is in read only mode") refuses
+    writes. Any other 5xx may come after the write took effect.
+    """
+    return status == 429 or (status == 503 and error_code == "E0000010")

@@ -191,12 +191,21 @@ async def test_connection_refused_is_retried_even_for_post(clock):
 
 
 async def test_backoff_is_capped(fake_okta, clock):
-    fake_okta.script("DELETE", "/api/v1/api-tokens/00T1", lambda r: _json({"errorCode": "E0000009"}, 500))
+    fake_okta.script("GET", "/api/v1/api-tokens/00T1", lambda r: _json({"errorCode": "E0000009"}, 500))
     async with client(clock, fake_okta.url, max_retries=8, rng=lambda low, high: high) as okta:
         with pytest.raises(OktaApiError, match="HTTP 500"):
-            await okta.request("DELETE", "/api/v1/api-tokens/00T1")
+            await okta.request("GET", "/api/v1/api-tokens/00T1")
     assert clock.sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
-    assert fake_okta.count("DELETE", "/api/v1/api-tokens/00T1") == 9
+    assert fake_okta.count("GET", "/api/v1/api-tokens/00T1") == 9
+
+
+async def test_a_delete_answered_500_is_not_sent_again_without_a_recheck(fake_okta, clock):
+    """A 500 may come after the write took effect: a second DELETE would be a second System Log event."""
+    fake_okta.script("DELETE", "/api/v1/users/00u1/sessions", lambda r: _json({"errorCode": "E0000009"}, 500))
+    async with client(clock, fake_okta.url, max_retries=8) as okta:
+        with pytest.raises(OktaApiError, match="HTTP 500"):
+            await okta.request("DELETE", "/api/v1/users/00u1/sessions")
+    assert fake_okta.count("DELETE", "/api/v1/users/00u1/sessions") == 1
 
 
 async def test_timeout_is_retried_for_get(fake_okta, clock):
