@@ -64,6 +64,8 @@ async def read_snapshot(client: Any, *, org_url: str, logs_since: str | None = N
         "policy_rules": rules,
         "api_tokens": [t async for t in client.paginate("/api/v1/api-tokens")],
         "idps": [i async for i in client.paginate("/api/v1/idps")],
+        # the first-party apps (saasure, okta_enduser) name the Admin Console and Dashboard policies
+        "apps": [a async for a in client.paginate("/api/v1/apps", {"limit": "200"})],
     }
     if logs_since:
         until = format_time(client.server_now())

@@ -20,7 +20,8 @@ from remediator.sandbox.store import Store, new_id
 from remediator.timeutil import format_time, utcnow
 
 FORMAT = "remediator.tenant-snapshot/1"
-_LIST_KEYS = ("support_cases", "users", "groups", "policies", "api_tokens", "idps", "oauth_clients", "logs")
+_LIST_KEYS = ("support_cases", "users", "groups", "policies", "api_tokens", "idps", "apps", "oauth_clients",
+              "logs")
 _MAP_KEYS = ("group_members", "user_roles", "group_roles", "factors", "policy_rules")
 _HEADER_KEYS = ("format", "taken_at", "org_url", "operator", "okta_support")
 FREEZE_ABOVE = 20_000
@@ -80,6 +81,7 @@ def _load(data: dict[str, Any], copy_data: bool) -> Store:
     store.policy_rules = dict(data.get("policy_rules") or {})
     store.api_tokens = list(data.get("api_tokens") or [])
     store.idps = list(data.get("idps") or [])
+    store.apps = list(data.get("apps") or [])
     store.oauth_clients = list(data.get("oauth_clients") or [])
     store.logs = list(data.get("logs") or [])
     store.reindex_logs()
@@ -101,7 +103,7 @@ def dump(store: Store, *, taken_at: str | None = None) -> dict[str, Any]:
         "groups": list(store.groups.values()), "group_members": store.group_members,
         "user_roles": store.user_roles, "group_roles": store.group_roles, "factors": store.factors,
         "policies": store.policies, "policy_rules": store.policy_rules, "api_tokens": store.api_tokens,
-        "idps": store.idps, "oauth_clients": store.oauth_clients, "logs": store.logs,
+        "idps": store.idps, "apps": store.apps, "oauth_clients": store.oauth_clients, "logs": store.logs,
     }
     for key, value in values.items():
         if value or key in store.present:

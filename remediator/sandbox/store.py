@@ -83,6 +83,7 @@ class Store:
         self.policy_rules: dict[str, list[dict[str, Any]]] = {}
         self.api_tokens: list[dict[str, Any]] = []
         self.idps: list[dict[str, Any]] = []
+        self.apps: list[dict[str, Any]] = []
         self.oauth_clients: list[dict[str, Any]] = []
         self.logs: list[dict[str, Any]] = []
         self.log_keys: list[str] = []

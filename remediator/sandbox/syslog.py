@@ -52,6 +52,8 @@ EVENTS: dict[str, tuple[str, str | None]] = {
     "policy.lifecycle.update": ("Update policy", "core.policy.update"),
     "policy.rule.update": ("Update policy rule", "core.policy.rule.update"),
     "system.idp.lifecycle.deactivate": ("Deactivate identity provider", "core.idp.lifecycle.deactivate"),
+    "application.lifecycle.activate": ("Activate application", "app.generic.config.app_activated"),
+    "application.lifecycle.deactivate": ("Deactivate application", "app.generic.config.app_deactivated"),
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from remediator.sandbox.scenarios._shapes import app
+
 ORG = "https://acme.okta.com"
 CLOCK = "2022-03-22T12:00:00.000Z"
 OPERATOR = "00u0operatorAAAAAAAA"
@@ -47,6 +49,9 @@ POLICY_ID = "00pSignOnDefaultPol1"
 IDP_ID = "0oaRogueIdpRogueIdp1"
 TOKEN_ID = "00TtokenTokenToken01"
 FACTOR_ID = "mbl1sms0000000000001"
+# A Classic Engine org's first-party apps: no app sign-on policy, so no `_links.accessPolicy`.
+ADMIN_APP_ID = "0oa1adminConsoleApp1"
+DASHBOARD_APP_ID = "0oa1dashboardAppAp01"
 
 
 def small_tenant() -> dict[str, Any]:
@@ -99,6 +104,11 @@ def small_tenant() -> dict[str, Any]:
         "idps": [{"id": IDP_ID, "type": "SAML2", "name": "Partner SSO", "status": "ACTIVE",
                   "created": "2022-01-20T00:00:00.000Z", "lastUpdated": "2022-01-20T00:00:00.000Z",
                   "protocol": {"type": "SAML2"}, "policy": None, "_links": {}}],
+        "apps": [app(ORG, aid, "00o1acmeOrgAcmeOrg01", name, label, "OPENID_CONNECT",
+                     created=1_609_459_200_000, updated=1_609_459_200_000, access_policy=None,
+                     kid="YAC_CqBzpba6NOipi2Eo6nbzZZcCWPGeGxKxCkeB_8c")
+                 for aid, name, label in ((ADMIN_APP_ID, "saasure", "Okta Admin Console"),
+                                          (DASHBOARD_APP_ID, "okta_enduser", "Okta Dashboard"))],
         "logs": [],
     })
 

@@ -110,6 +110,11 @@ DISAGREEMENTS = [
                  "expiresAt null (okta-sdk-python test_org_it TestOrgResource.test_get_org_settings)",
                  _nullable_properties("address1", "address2", "city", "state", "country", "postalCode",
                                       "expiresAt")),
+    # Applications (okta-sdk-python test_applications_it and test_application_policies_it recordings).
+    Disagreement("ApplicationAccessibility", "/api/v1/apps/{appId}",
+                 "real apps carry accessibility.errorRedirectUrl and loginRedirectUrl null "
+                 "(TestApplicationPoliciesResource.test_assign_application_policy)",
+                 _nullable_properties("errorRedirectUrl", "loginRedirectUrl")),
     # System Log events use null for whatever does not apply; the spec types those fields as non-null.
     # Evidence: the raw /api/v1/logs events in elastic-integrations' okta-system.json.log.
     Disagreement("LogEvent", LOGS, "events carry target null and legacyEventType null",
@@ -124,12 +129,31 @@ DISAGREEMENTS = [
     Disagreement("LogIpAddress", LOGS, "request.ipChain[].source is null", _nullable_properties("source")),
 ]
 
+# What every real app has, typed as the spec's `Application` types it (its nullable parts as recorded).
+_APP = {"type": "object", "required": ["id", "name", "label", "status", "created", "lastUpdated", "_links"],
+        "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "label": {"type": "string"},
+                       "status": {"$ref": SCHEMAS + "ApplicationLifecycleStatus"},
+                       "created": {"type": "string", "format": "date-time"},
+                       "lastUpdated": {"type": "string", "format": "date-time"},
+                       "signOnMode": {"anyOf": [{"type": "null"}, {"$ref": SCHEMAS + "ApplicationSignOnMode"}]},
+                       "accessibility": {"$ref": SCHEMAS + "ApplicationAccessibility"},
+                       "visibility": {"$ref": SCHEMAS + "ApplicationVisibility"},
+                       "features": {"type": "array", "items": {"type": "string"}},
+                       "universalLogout": {"anyOf": [{"type": "null"},
+                                                     {"$ref": SCHEMAS + "ApplicationUniversalLogout"}]},
+                       "_links": {"type": "object"}}}
 # Whole responses where the spec's schema contradicts reality: (method, spec path, status) -> (schema, reason).
 RESPONSE_OVERRIDES: dict[tuple[str, str, int], tuple[dict[str, Any], str]] = {
     **{("POST", f"/api/v1/org/privacy/oktaSupport/{op}", 200): (
         {"$ref": SCHEMAS + "OrgOktaSupportSettingsObj"},
         "deprecated since 2025.01, the spec documents only a 301; the real org answers 200 with the settings "
         "(okta-sdk-python test_org_it grant/extend/revoke recordings)") for op in ("grant", "extend", "revoke")},
+    **{("GET", path, 200): (
+        {"type": "array", "items": _APP} if path == "/api/v1/apps" else _APP,
+        "the spec's per-sign-on-mode app schemas reject most real apps: Okta's own OIDC apps are not named "
+        "oidc_client, directory apps have signOnMode null, many settings strings are null, OIN SAML apps lack "
+        "the required signOn fields (test_applications_it, TestAccResourceOktaAppSignOnPolicyRule_* recordings); "
+        "the properties every app shares are checked") for path in ("/api/v1/apps", "/api/v1/apps/{appId}")},
     ("GET", "/api/v1/users/{userId}/authenticator-enrollments", 200): (
         {"type": "array", "items": {"$ref": SCHEMAS + "AuthenticatorEnrollment"}},
         "the spec's schema is a single enrollment, but the list is an array: the spec's own example "
@@ -356,6 +380,7 @@ def _ids(snapshot: dict[str, Any]) -> dict[str, Any]:
         "rule": rules[rule_policy][0]["id"],
         "idp": snapshot["idps"][0]["id"], "token": snapshot["api_tokens"][0]["id"],
         "case": snapshot["support_cases"][0]["caseNumber"],
+        "app": snapshot["apps"][-1]["id"],
         "active": active,
         "suspended": next(u["id"] for u in users if u["status"] == "SUSPENDED"),
     }
@@ -403,6 +428,11 @@ def call_plan(ids: dict[str, Any], get: Callable[[str], Any]) -> Iterator[tuple[
         ("/api/v1/idps", Call("GET", "/api/v1/idps")),
         ("/api/v1/idps/{idpId}", Call("GET", f"/api/v1/idps/{ids['idp']}")),
         ("/api/v1/logs", Call("GET", "/api/v1/logs", {"limit": "5"})),
+        ("/api/v1/apps", Call("GET", "/api/v1/apps", {"limit": "1"})),
+        ("/api/v1/apps", Call("GET", "/api/v1/apps", {"filter": 'status eq "ACTIVE"', "q": "Okta"})),
+        ("/api/v1/apps", Call("GET", "/api/v1/apps", {"after": "0oaNOPEnopeNOPEnope1"})),
+        ("/api/v1/apps/{appId}", Call("GET", f"/api/v1/apps/{ids['app']}")),
+        ("/api/v1/apps/{appId}", Call("GET", "/api/v1/apps/0oaNOPEnopeNOPEnope1")),
     ]
     yield from reads
     lifecycle = "/api/v1/users/{id}/lifecycle/"
@@ -430,6 +460,8 @@ def call_plan(ids: dict[str, Any], get: Callable[[str], Any]) -> Iterator[tuple[
     rule = get(f"/api/v1/policies/{p}/rules/{r}")
     yield "/api/v1/policies/{policyId}/rules/{ruleId}", Call("PUT", f"/api/v1/policies/{p}/rules/{r}", None, rule)
     yield "/api/v1/idps/{idpId}/lifecycle/deactivate", Call("POST", f"/api/v1/idps/{ids['idp']}/lifecycle/deactivate")
+    yield "/api/v1/apps/{appId}/lifecycle/deactivate", Call("POST", f"/api/v1/apps/{ids['app']}/lifecycle/deactivate")
+    yield "/api/v1/apps/{appId}/lifecycle/activate", Call("POST", f"/api/v1/apps/{ids['app']}/lifecycle/activate")
     # The events the writes above added to the System Log.
     yield "/api/v1/logs", Call("GET", "/api/v1/logs", {"since": ids["since"], "limit": "100"})
 
@@ -494,7 +526,9 @@ EXERCISED = [
     "GET /api/v1/policies", "GET /api/v1/policies/{policyId}", "PUT /api/v1/policies/{policyId}",
     "GET /api/v1/policies/{policyId}/rules", "GET /api/v1/policies/{policyId}/rules/{ruleId}",
     "PUT /api/v1/policies/{policyId}/rules/{ruleId}", "GET /api/v1/idps", "GET /api/v1/idps/{idpId}",
-    "POST /api/v1/idps/{idpId}/lifecycle/deactivate", "GET /api/v1/logs",
+    "POST /api/v1/idps/{idpId}/lifecycle/deactivate", "GET /api/v1/logs", "GET /api/v1/apps",
+    "GET /api/v1/apps/{appId}", "POST /api/v1/apps/{appId}/lifecycle/activate",
+    "POST /api/v1/apps/{appId}/lifecycle/deactivate",
 ]
 @dataclass(frozen=True)
 class Gap:

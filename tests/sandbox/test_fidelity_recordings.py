@@ -58,6 +58,11 @@ _POLICY = Shape(kind=lambda o: str(o.get("type")), open={
 _RULE = Shape(kind=lambda o: str(o.get("type")), open={
     "_links": LINKS, "conditions": "a rule's conditions hold only what its admin configured",
     "actions": "a rule's actions depend on what its admin configured"})
+# First-party apps compared with the recorded first-party apps of the same name; the others by sign-on mode.
+_APP = Shape(kind=lambda o: str(o.get("name") if o.get("name") in ("saasure", "okta_enduser") else o.get("signOnMode")),
+             open={"_links": LINKS, "visibility.appLinks": "its keys are the names of the app's own links",
+                   "settings": "an app's settings depend on its template and sign-on mode",
+                   "credentials": "an app's credentials depend on its sign-on mode"})
 ROUTES: dict[str, Shape] = {
     "/api/v1/users": _USER,
     "/api/v1/users/{id}": _USER,
@@ -85,12 +90,18 @@ ROUTES: dict[str, Shape] = {
     "/api/v1/policies/{policyId}/rules/{ruleId}": _RULE,
     "/api/v1/idps": _BY_TYPE,
     "/api/v1/idps/{idpId}": _BY_TYPE,
+    "/api/v1/apps": _APP,
+    "/api/v1/apps/{appId}": _APP,
     "/api/v1/logs": Shape(open={"debugContext": "debugData differs per event type",
                                 "target": "targets differ per event type"}),
 }
 
 # (route, key path) -> reason, for differences accepted between the sandbox and the recordings.
 EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("/api/v1/policies/{policyId}/rules/{ruleId}", "conditions"):
+        "a system Catch-all Rule has conditions null, as its policy's rule list shows "
+        "(terraform-provider-okta TestAccResourceOktaAppSignOnPolicyRule_AUTH_METHOD_CHAIN/classic-00.yaml); "
+        "no recording reads such a rule by id",
 }
 # Known differences for the sandbox to fix, matched on the problem text (see test_fidelity_openapi.Gap).
 SANDBOX_GAPS: dict[str, list[Gap]] = {"/api/v1/logs": []}  # known sandbox gaps, each to be fixed
@@ -252,6 +263,7 @@ def _reads(snapshot: dict[str, Any]) -> list[str]:
     paths += [f"/api/v1/groups/{g}/roles/{r}" for g, r in group_roles]
     paths += [f"/api/v1/api-tokens/{t['id']}" for t in snapshot.get("api_tokens") or []]
     paths += [f"/api/v1/idps/{i['id']}" for i in snapshot.get("idps") or []]
+    paths += ["/api/v1/apps"] + [f"/api/v1/apps/{a['id']}" for a in snapshot.get("apps") or []]
     for policy_type in sorted({p["type"] for p in snapshot.get("policies") or []}):
         paths.append("/api/v1/policies?" + urllib.parse.urlencode({"type": policy_type}))
     paths += [f"/api/v1/policies/{p['id']}" for p in snapshot.get("policies") or []]

@@ -7,13 +7,18 @@ System Log and the manifest refer to on it (`t.p`, `t.tok`, `t.idp`, `t.cases`).
 from __future__ import annotations
 
 import copy
+import random
+import re
 from typing import TYPE_CHECKING, Any
 
 from remediator.sandbox.scenarios._shapes import (
     DAY_MS,
+    FIRST_PARTY_APPS,
     HOUR_MS,
     MINUTE_MS,
+    Ids,
     api_token,
+    app,
     app_signon_actions,
     iso_s,
     ms_of,
@@ -71,14 +76,14 @@ def make_policies(t: _Tenant) -> tuple[list[dict], dict[str, list[dict]]]:
              system=False, conditions=anyone(), actions=app_signon_actions("1FA"), created=oie,
              updated=weakened_admin),
         rule(org, p["admin_console"], p["admin_catch_all"], "ACCESS_POLICY", "Catch-all Rule", priority=99,
-             system=True, conditions=anyone(), actions=app_signon_actions("1FA"), created=oie, updated=oie),
+             system=True, conditions=None, actions=app_signon_actions("1FA"), created=oie, updated=oie),
     ]
     p["dashboard"], p["dashboard_rule"] = ids.new("rst"), ids.new("rul")
     policies.append(policy(org, p["dashboard"], "ACCESS_POLICY", "Okta Dashboard",
                            "Authentication policy for the Okta End-User Dashboard", priority=1,
                            system=False, conditions=None, created=oie, updated=oie))
     rules[p["dashboard"]] = [rule(org, p["dashboard"], p["dashboard_rule"], "ACCESS_POLICY", "Catch-all Rule",
-                                  priority=99, system=True, conditions=anyone(), actions=app_signon_actions("1FA"),
+                                  priority=99, system=True, conditions=None, actions=app_signon_actions("1FA"),
                                   created=oie, updated=oie)]
     p["enroll"], p["enroll_rule"] = ids.new("00p"), ids.new("0pr")
     t.enroll_settings = [("okta_email", "OPTIONAL"), ("okta_password", "OPTIONAL"), ("okta_verify", "OPTIONAL"),
@@ -184,3 +189,35 @@ def make_support(t: _Tenant) -> tuple[dict, list[dict]]:
         case(cases["not_requested"], "Question about System Log retention", "NOT_REQUESTED", None),
         case(cases["disabled"], "Workday import schedule failing", "DISABLED", None),
     ]
+
+
+# ---- applications -----------------------------------------------------------------------------------
+def make_apps(t: _Tenant, saas: list[tuple[str, str, str]], org_id: str) -> list[dict]:
+    """The first-party apps (linking the Admin Console and Dashboard policies) and the SaaS apps.
+
+    Ids come from their own random stream, so adding apps leaves every other generated id as it was.
+    The SaaS apps share the org's default app sign-on policy, created here too (with its Catch-all Rule).
+    """
+    rng = random.Random(f"{t.seed}:apps")
+    ids = Ids(rng, t.org_cell)
+    oie = ms_of("2021-08-16T17:20:00Z")
+    default, catch_all = ids.new("rst"), ids.new("rul")
+    t.policies_json.append(policy(t.org, default, "ACCESS_POLICY", "Default Policy",
+                                  "The default app sign-on policy", priority=2, system=True, conditions=None,
+                                  created=oie, updated=oie))
+    t.rules_json[default] = [rule(t.org, default, catch_all, "ACCESS_POLICY", "Catch-all Rule", priority=99,
+                                  system=True, conditions=None, actions=app_signon_actions("1FA"),
+                                  created=oie, updated=oie)]
+    t.p["default_access"] = default
+    kid = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for _ in range(43))
+    policies = {"saasure": t.p["admin_console"], "okta_enduser": t.p["dashboard"]}
+    born = ms_of("2015-06-01T00:00:00Z")
+    out = [app(t.org, ids.new("0oa"), org_id, name, label, "OPENID_CONNECT", created=born, updated=oie,
+               access_policy=policies[name], kid=kid) for name, (label, _admin) in FIRST_PARTY_APPS.items()]
+    for aid, label, mode in saas:
+        created = rng.randrange(ms_of("2016-01-01T00:00:00Z"), ms_of("2021-06-01T00:00:00Z"))
+        name = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+        out.append(app(t.org, aid, org_id, name, label, mode, created=created, updated=created,
+                       access_policy=default, kid=kid))
+    t.app_ids = {a["name"]: a["id"] for a in out}
+    return out

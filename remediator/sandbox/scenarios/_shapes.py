@@ -256,3 +256,62 @@ def app_signon_actions(factor_mode: str, *, reauthenticate: str = "PT12H") -> di
                           "verificationMethod": {"factorMode": factor_mode, "type": "ASSURANCE",
                                                  "reauthenticateIn": reauthenticate, "constraints": constraints},
                           "keepMeSignedIn": {"postAuth": "NOT_ALLOWED"}}}
+
+
+# ---- applications -----------------------------------------------------------------------------------
+#: Okta's first-party apps, as recorded (okta-sdk-python test_applications_it/
+#: TestApplicationsResource.test_list_applications_with_query_parameters.yaml): name -> (label, admin link).
+FIRST_PARTY_APPS = {"saasure": ("Okta Admin Console", True), "okta_enduser": ("Okta Dashboard", False)}
+PASSWORD_PROTECTED = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+_VPN_OFF = {"vpn": {"network": {"connection": "DISABLED"}, "message": None, "helpUrl": None}}
+
+
+def app(org: str, aid: str, org_id: str, name: str, label: str, mode: str, *, created: int, updated: int,
+        access_policy: str | None, kid: str) -> dict[str, Any]:
+    """An app as `GET /api/v1/apps` lists it; `access_policy` is the id of its app sign-on policy."""
+    base = f"{org}/api/v1/apps/{aid}"
+    first_party = name in FIRST_PARTY_APPS
+    link_name = "admin" if first_party else f"{name}_link"
+    app_links = {} if name == "okta_enduser" else {link_name: True}
+    settings: dict[str, Any] = {"app": {}, "notifications": _VPN_OFF, "manualProvisioning": False,
+                                "implicitAssignment": False}
+    if mode == "SAML_2_0":
+        settings["signOn"] = {"defaultRelayState": None, "ssoAcsUrl": f"https://{name}.example/sso/saml",
+                              "idpIssuer": "http://www.okta.com/${org.externalKey}",
+                              "audience": f"https://{name}.example", "recipient": f"https://{name}.example/sso/saml",
+                              "destination": f"https://{name}.example/sso/saml",
+                              "subjectNameIdTemplate": "${user.userName}",
+                              "subjectNameIdFormat": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+                              "responseSigned": True, "assertionSigned": True, "signatureAlgorithm": "RSA_SHA256",
+                              "digestAlgorithm": "SHA256", "honorForceAuthn": True,
+                              "authnContextClassRef": PASSWORD_PROTECTED,
+                              "spIssuer": None, "requestCompressed": False, "attributeStatements": [],
+                              "inlineHooks": [], "assertionEncryption": {"enabled": False},
+                              "allowMultipleAcsEndpoints": False, "acsEndpoints": [],
+                              "samlSignedRequestEnabled": False, "slo": {"enabled": False}}
+    links: dict[str, Any] = {"uploadLogo": {"href": f"{base}/logo", "hints": hints("POST")}}
+    if app_links:
+        links["appLinks"] = [{"name": link_name, "href": f"{org}/home/{name}/{aid}/2", "type": "text/html"}]
+    else:
+        links["appLinks"] = []
+    links["policies"] = {"href": f"{base}/policies", "hints": hints("PUT")}
+    links["groups"] = {"href": f"{base}/groups"}
+    if access_policy:
+        links["accessPolicy"] = {"href": f"{org}/api/v1/policies/{access_policy}"}
+    links["users"] = {"href": f"{base}/users"}
+    links["deactivate"] = {"href": f"{base}/lifecycle/deactivate"}
+    return {
+        "id": aid, "orn": f"orn:okta:idp:{org_id}:apps:{name}:{aid}", "name": name, "label": label,
+        "status": "ACTIVE", "lastUpdated": iso_s(updated), "created": iso_s(created),
+        "accessibility": {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None},
+        "visibility": {**({} if first_party else {"autoLaunch": False}), "autoSubmitToolbar": False,
+                       "hide": {"iOS": False, "web": False}, "appLinks": app_links},
+        "features": [], "signOnMode": mode,
+        "credentials": {"userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"},
+                        "signing": {"kid": kid}},
+        "universalLogout": None if first_party else {"status": "DISABLED", "supportType": "FULL",
+                                                      "identityStack": "NOT_SHARED",
+                                                      "protocol": "GLOBAL_TOKEN_REVOCATION"},
+        "settings": settings,
+        "_links": links,
+    }

@@ -91,7 +91,7 @@ from remediator.sandbox.scenarios import _data, _people
 from remediator.sandbox.scenarios._logplan import plan_logs
 from remediator.sandbox.scenarios._manifest import manifest
 from remediator.sandbox.scenarios._people import Logins, Person
-from remediator.sandbox.scenarios._settings import make_idps, make_policies, make_support, make_tokens
+from remediator.sandbox.scenarios._settings import make_apps, make_idps, make_policies, make_support, make_tokens
 from remediator.sandbox.scenarios._shapes import (
     DAY_MS,
     HOUR_MS,
@@ -156,7 +156,8 @@ class _Tenant:
         self.domain = f"{self.company}.example"
         self.org = f"https://{self.company}.okta.com"
         self.organization = self.company.capitalize() + " Inc."
-        self.ids = Ids(rng, rng.choice(_CELLS))
+        self.org_cell = rng.choice(_CELLS)
+        self.ids = Ids(rng, self.org_cell)
         self.logins = Logins(self.domain)
         self.type_id = self.ids.new("oty")
         self.people: list[Person] = []
@@ -376,13 +377,15 @@ class _Tenant:
                            password_changed=p.password_changed, type_id=self.type_id,
                            profile=p.profile(self.organization)) for p in self.people]
         factors = {p.uid: p.factors for p in self.people if p.factors is not None}
+        org_id = self.ids.new("00o")
+        apps_json = make_apps(self, apps, org_id)
         snapshot: dict[str, Any] = {
             "format": "remediator.tenant-snapshot/1", "taken_at": iso_s(self.now), "org_url": self.org,
-            "operator": self.special["operator"].uid, "org": {"id": self.ids.new("00o"), "clock": iso_s(self.now)},
+            "operator": self.special["operator"].uid, "org": {"id": org_id, "clock": iso_s(self.now)},
             "okta_support": support, "support_cases": cases, "users": users_json, "groups": self.groups,
             "group_members": self.members, "user_roles": self.user_roles, "group_roles": self.group_roles,
             "factors": factors, "policies": policies, "policy_rules": rules, "api_tokens": tokens, "idps": idps,
-            "logs": logs,
+            "apps": apps_json, "logs": logs,
         }
         if self.oauth_clients:
             snapshot["oauth_clients"] = list(self.oauth_clients)
