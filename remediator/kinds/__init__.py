@@ -19,6 +19,12 @@ _MODULES = (
     "system_log_archive",
     "system_log_hunt",
     "manual",
+    "user_status",
+    "user_sessions",
+    "user_passwords",
+    "user_factors",
+    "admin_roles",
+    "group_members",
 )
 
 for _module in _MODULES:

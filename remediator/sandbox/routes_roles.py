@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from remediator.sandbox import syslog
-from remediator.sandbox.app import by_id, int_param, json_response, not_found, scope, tenant_of
+from remediator.sandbox.app import OktaHTTPError, by_id, int_param, json_response, not_found, scope, tenant_of
 from remediator.sandbox.routes_users import user_or_404
 
 routes = web.RouteTableDef()
@@ -160,3 +160,42 @@ async def list_group_users(request: web.Request) -> web.StreamResponse:
         params["limit"] = str(limit)
         return json_response(request, page, next_params=params)
     return json_response(request, page, self_link=True)
+
+
+def _membership(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The group and user of a membership call; only OKTA_GROUP memberships can change (spec:
+    assignUserToGroup / unassignUserFromGroup, "You only can modify memberships for groups of the
+    OKTA_GROUP type"), else 403 as their responses list."""
+    group = _group_or_404(request)
+    user = user_or_404(request, request.match_info["userId"])
+    if group.get("type", "OKTA_GROUP") != "OKTA_GROUP":
+        raise OktaHTTPError(403, "E0000006", "You do not have permission to perform the requested action")
+    return group, user
+
+
+@routes.put("/api/v1/groups/{groupId}/users/{userId}")
+@scope("okta.groups.manage")
+async def assign_user_to_group(request: web.Request) -> web.StreamResponse:
+    """204 with no body, as recorded (test_group_users_operations); adding a member twice changes nothing."""
+    group, user = _membership(request)
+    store = tenant_of(request).store
+    members = store.group_members.get(group["id"], [])
+    if user["id"] not in members:
+        store.group_members[group["id"]] = [*members, user["id"]]
+        store.user_groups[user["id"]] = [*store.user_groups.get(user["id"], []), group["id"]]
+        syslog.record(request, "group.user_membership.add", [syslog.user_target(user), _group_target(group)])
+    return web.Response(status=204)
+
+
+@routes.delete("/api/v1/groups/{groupId}/users/{userId}")
+@scope("okta.groups.manage")
+async def unassign_user_from_group(request: web.Request) -> web.StreamResponse:
+    """204 with no body, as recorded (test_group_users_operations)."""
+    group, user = _membership(request)
+    store = tenant_of(request).store
+    members = store.group_members.get(group["id"], [])
+    if user["id"] in members:
+        store.group_members[group["id"]] = [m for m in members if m != user["id"]]
+        store.user_groups[user["id"]] = [g for g in store.user_groups.get(user["id"], []) if g != group["id"]]
+        syslog.record(request, "group.user_membership.remove", [syslog.user_target(user), _group_target(group)])
+    return web.Response(status=204)

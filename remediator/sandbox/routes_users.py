@@ -249,6 +249,51 @@ def _transition(request: web.Request, required: str, status: str, event: str) ->
     return json_response(request, {})
 
 
+@routes.post("/api/v1/users/{id}/lifecycle/deactivate")
+@scope("okta.users.manage")
+async def deactivate(request: web.Request) -> web.StreamResponse:
+    """Any status but DEPROVISIONED (spec: deactivateUser); a real 2025 recording answers 200 `{}`."""
+    user = user_or_404(request)
+    if user.get("status") == "DEPROVISIONED":
+        raise status_error()
+    _touch(request, user, "DEPROVISIONED")
+    syslog.record(request, "user.lifecycle.deactivate", [syslog.user_target(user)])
+    return json_response(request, {})
+
+
+@routes.post("/api/v1/users/{id}/lifecycle/activate")
+@scope("okta.users.manage")
+async def activate(request: web.Request) -> web.StreamResponse:
+    """STAGED or DEPROVISIONED only (spec: activateUser). A user with a password becomes ACTIVE, one
+    without stays PROVISIONED until the welcome flow; `sendEmail=false` returns the activation link
+    (recorded: `{"activationUrl", "activationToken"}`)."""
+    user = user_or_404(request)
+    if user.get("status") not in ("STAGED", "DEPROVISIONED"):
+        raise status_error()
+    has_password = "password" in (user.get("credentials") or {})
+    changed = _touch(request, user, "ACTIVE" if has_password else "PROVISIONED")
+    if changed["status"] == "ACTIVE":
+        changed["activated"] = changed["statusChanged"]
+    syslog.record(request, "user.lifecycle.activate", [syslog.user_target(user)])
+    if request.query.get("sendEmail", "true").lower() != "false":
+        return json_response(request, {})
+    token = secrets.token_urlsafe(15)
+    return json_response(request, {"activationUrl": f"{tenant_of(request).store.org_url}/welcome/{token}",
+                                   "activationToken": token})
+
+
+@routes.post("/api/v1/users/{id}/lifecycle/unlock")
+@scope("okta.users.manage")
+async def unlock(request: web.Request) -> web.StreamResponse:
+    """LOCKED_OUT -> ACTIVE; otherwise the recorded 403 E0000032 "Unlock is not allowed for this user."."""
+    user = user_or_404(request)
+    if user.get("status") != "LOCKED_OUT":
+        raise OktaHTTPError(403, "E0000032", "Unlock is not allowed for this user.", ["The user is not locked out."])
+    _touch(request, user, "ACTIVE")
+    syslog.record(request, "user.account.unlock_by_admin", [syslog.user_target(user)])
+    return json_response(request, {})
+
+
 _PASSWORD_STATUSES = frozenset({"ACTIVE", "PASSWORD_EXPIRED", "RECOVERY", "LOCKED_OUT"})
 
 
@@ -297,8 +342,9 @@ async def reset_factors(request: web.Request) -> web.StreamResponse:
 async def clear_sessions(request: web.Request) -> web.StreamResponse:
     user = user_or_404(request)
     oauth_tokens = request.query.get("oauthTokens", "false").lower() == "true"
+    forget_devices = request.query.get("forgetDevices", "true").lower() != "false"  # spec: default true
     syslog.record(request, "user.session.clear", [syslog.user_target(user)],
-                  {"revokeOauthTokens": str(oauth_tokens).lower()})
+                  {"revokeOauthTokens": str(oauth_tokens).lower(), "forgetDevices": str(forget_devices).lower()})
     return web.Response(status=204)
 
 

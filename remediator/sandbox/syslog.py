@@ -38,6 +38,12 @@ DEFAULT_WINDOW = timedelta(days=7)
 EVENTS: dict[str, tuple[str, str | None]] = {
     "user.lifecycle.suspend": ("Suspend Okta user", "core.user.config.user_status.suspended"),
     "user.lifecycle.unsuspend": ("Unsuspend Okta user", "core.user.config.user_status.unsuspended"),
+    # new lifecycle events: display messages from Okta's event-types.json; no legacy type was recorded
+    "user.lifecycle.activate": ("Activate Okta user", None),
+    "user.lifecycle.deactivate": ("Deactivate Okta user", None),
+    "user.account.unlock_by_admin": ("User account unlock by admin", None),
+    "group.user_membership.add": ("Add user to group membership", None),
+    "group.user_membership.remove": ("Remove user from group membership", None),
     "user.account.expire_password": ("Expire user password", "core.user.config.password_update.expire"),
     "user.account.reset_password": ("Reset password for Okta user", "core.user.config.password_reset"),
     "user.mfa.factor.reset_all": ("Reset all factors for user", "core.user.factor.reset_all"),

@@ -1,0 +1,111 @@
+"""`okta.user_factors`: no selected user has a factor enrolled after a date (the attacker's own factor).
+
+After a help-desk MFA reset the attacker enrolls a factor of their own; it outlives a password reset.
+Each selected user's factors are read (`GET /users/{id}/factors`: one call per selected user, so select
+narrowly: an admin list, a group, a search), and every factor whose `created` is at or after
+`enrolled_after` is deleted (`DELETE /users/{id}/factors/{factorId}`, one per factor, in one change per
+user) or, with `action: report`, reported (high). DEPROVISIONED users need nothing. Protected accounts
+and the last active super admin are never changed: they become findings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from remediator.errors import InputError, OktaApiError
+from remediator.kinds.base import Applied, TenantContext, Verdict, register
+from remediator.kinds.common import DATE_TIME, at_or_after, login, okta_time, protection, user_target
+from remediator.kinds.userbase import UserKind, user_schema
+from remediator.plan import Change, Finding
+from remediator.timeutil import parse_time
+
+FACTOR_FIELDS = ("id", "factorType", "provider", "vendorName", "status", "created", "lastUpdated")
+
+
+@register
+class UserFactors(UserKind):
+    """No selected user has a factor enrolled after `enrolled_after`; delete or report such factors.
+
+    Example::
+
+        - name: No factor enrolled by the attacker after the MFA resets
+          okta.user_factors:
+            users: {admins: true}
+            enrolled_after: "2023-08-01T00:00:00Z"
+            action: delete
+    """
+
+    name = "okta.user_factors"
+    schema = user_schema({
+        "enrolled_after": {**DATE_TIME, "description": "factors enrolled at or after this are suspect"},
+        "action": {"enum": ["delete", "report"], "default": "delete"},
+    }, required=("enrolled_after",))
+    scopes = ("okta.users.read", "okta.groups.read", "okta.roles.read", "okta.users.manage")
+
+    async def read(self, ctx: TenantContext) -> dict[str, Any]:
+        observed = await self.observe(ctx)
+        live = [u for u in observed["users"] if u.get("status") != "DEPROVISIONED"]
+        lists = await asyncio.gather(*(ctx.reads.factors(u["id"]) for u in live))
+        observed["factors"] = {u["id"]: [{k: f.get(k) for k in FACTOR_FIELDS if k in f} for f in fs]
+                               for u, fs in zip(live, lists, strict=True)}
+        return observed
+
+    def _suspect(self, observed: dict[str, Any], uid: str) -> list[dict[str, Any]]:
+        since = parse_time(self.args["enrolled_after"])
+        return [f for f in observed.get("factors", {}).get(uid, []) if at_or_after(f.get("created"), since)]
+
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        out: list[Change | Finding] = list(self.selection_findings(observed))
+        since = okta_time(self.args["enrolled_after"])
+        for user in observed.get("users", []):
+            factors = self._suspect(observed, user["id"])
+            if not factors or user.get("status") == "DEPROVISIONED":
+                continue
+            names = ", ".join(f"{f.get('factorType')} ({f.get('provider')}, {f.get('created')})" for f in factors)
+            evidence = {"factors": factors, "enrolled_after": since}
+            why = protection(observed, user)
+            if why:
+                out.append(self.protected_finding(why, user, "review the factors of", evidence))
+            elif self.args.get("action", "delete") == "report":
+                out.append(self.finding("high", f"{login(user)} enrolled {len(factors)} factor(s) after {since}",
+                                        user_target(user), evidence))
+            else:
+                out.append(self.change(
+                    "unenroll_factor", user_target(user), {"factors": [f["id"] for f in factors]}, {"factors": []},
+                    f"{login(user)} enrolled {names} at or after {since}: delete them, so that a factor the "
+                    "attacker enrolled stops working (the user enrolls again).",
+                ))
+        return self.keep_last_super_admin(observed, out)
+
+    def explain(self, observed: dict[str, Any]) -> list[str]:
+        notes = self.selection_notes(observed)
+        clean = [login(u) for u in observed.get("users", [])
+                 if u.get("status") != "DEPROVISIONED" and not self._suspect(observed, u["id"])]
+        if clean:
+            notes.append(f"{len(clean)} user(s) enrolled no factor since {okta_time(self.args['enrolled_after'])}")
+        return notes
+
+    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
+        held = {f.get("id") for f in (await ctx.client.get_json(f"/api/v1/users/{change.target.id}/factors")) or []}
+        return {"factors": [fid for fid in change.before.get("factors", []) if fid in held]}
+
+    def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
+        # the planned factors still enrolled are still to delete; none left is done
+        return "done" if not current.get("factors") else "pending"
+
+    async def apply(self, ctx: TenantContext, change: Change) -> Applied:
+        if change.action != "unenroll_factor":
+            raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
+        uid, done = change.target.id, {}
+        for fid in change.before.get("factors", []):
+            try:
+                resp = await ctx.client.request("DELETE", f"/api/v1/users/{uid}/factors/{fid}")
+            except OktaApiError as exc:
+                if exc.status != 404:
+                    raise
+                done[fid] = None  # already gone (an earlier, interrupted run)
+                continue
+            done[fid] = resp.request_id
+        ids = [r for r in done.values() if r]
+        return Applied(request_id=ids[-1] if ids else None, detail={"deleted": done})

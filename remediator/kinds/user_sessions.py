@@ -1,0 +1,158 @@
+"""`okta.user_sessions`: every selected user's sessions were cleared after a date.
+
+Okta keeps no "sessions last cleared" attribute, so the evidence is the System Log (a
+`user.session.clear` event targeting the user, published at or after `cleared_after`: one bounded
+query for every selected user) or this tenant's journal (an applied change of an earlier run that
+ended the user's sessions), which also covers the seconds before Okta's log shows a fresh event.
+Users without evidence get `DELETE /api/v1/users/{id}/sessions` with `oauthTokens` (default true:
+without it Okta leaves OpenID Connect and OAuth tokens alive) and `forgetDevices` (default false;
+Okta's own default is true on Identity Engine, so it is always sent explicitly).
+
+DEPROVISIONED users need nothing. The token owner is left out, as an info finding (a responder signed
+in as that user would be thrown out mid-incident); `break_glass` accounts are cleared (ending sessions
+locks nobody out).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from remediator.errors import InputError
+from remediator.kinds.admin_sessions import log_clears
+from remediator.kinds.base import Applied, TenantContext, Verdict, register
+from remediator.kinds.common import DATE_TIME, at_or_after, login, okta_time, protection, tenant_now, user_target
+from remediator.kinds.userbase import UserKind, user_schema
+from remediator.plan import Change, Finding
+from remediator.timeutil import format_time, parse_time
+
+CLEAR_FILTER = 'eventType eq "user.session.clear"'
+RETENTION = timedelta(days=90)
+#: (kind, action) of journalled changes that ended a user's sessions when applied
+ENDS_SESSIONS = frozenset({
+    ("okta.user_sessions", "clear_sessions"), ("okta.admin_sessions", "clear_sessions"),
+    ("okta.new_admins", "suspend"), ("okta.user_status", "suspend"), ("okta.user_status", "deactivate_user"),
+})
+
+
+def journal_clears(records: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Latest time per user id at which an applied change of an earlier run ended their sessions."""
+    out: dict[str, str] = {}
+    for record in records:
+        change = record.get("change") or {}
+        if record.get("result") != "applied" or not record.get("time"):
+            continue
+        ended = ((change.get("kind"), change.get("action")) in ENDS_SESSIONS
+                 or (change.get("after") or {}).get("sessions_revoked") is True)
+        uid = (change.get("target") or {}).get("id")
+        if ended and uid and record["time"] > out.get(uid, ""):
+            out[uid] = record["time"]
+    return out
+
+
+@register
+class UserSessions(UserKind):
+    """Every selected user's sessions cleared after `cleared_after` (System Log or journal as evidence).
+
+    Example::
+
+        - name: Sessions of the help desk cleared since the HAR files leaked
+          okta.user_sessions:
+            users: {group: Helpdesk}
+            cleared_after: "2023-10-20T00:00:00Z"
+            oauth_tokens: true
+            forget_devices: true
+    """
+
+    name = "okta.user_sessions"
+    schema = user_schema({
+        "cleared_after": {**DATE_TIME, "description": "sessions must have been cleared at or after this"},
+        "oauth_tokens": {"type": "boolean", "default": True, "description": "also revoke OIDC/OAuth tokens"},
+        "forget_devices": {"type": "boolean", "default": False,
+                           "description": "also forget the user's remembered factors on every device"},
+    }, required=("cleared_after",))
+    scopes = ("okta.users.read", "okta.groups.read", "okta.roles.read", "okta.logs.read", "okta.users.manage")
+    guards_super_admins = False  # ending sessions locks nobody out
+
+    def __init__(self, state: str, args: dict[str, Any]) -> None:
+        super().__init__(state, args)
+        self._evidence: dict[str, asyncio.Task[dict[str, str]]] = {}
+
+    async def _log_clears(self, ctx: TenantContext, since: datetime) -> dict[str, str]:
+        now = await tenant_now(ctx)
+        start = max(since, now - RETENTION)
+        if start >= now:
+            return {}
+        return log_clears(await ctx.reads.events(CLEAR_FILTER, format_time(start), format_time(now)))
+
+    async def read(self, ctx: TenantContext) -> dict[str, Any]:
+        observed = await self.observe(ctx)
+        ids = {u["id"] for u in observed["users"]}
+        logged = await self._log_clears(ctx, parse_time(self.args["cleared_after"]))
+        observed["log_clears"] = {k: v for k, v in logged.items() if k in ids}
+        observed["journal_clears"] = {k: v for k, v in journal_clears(ctx.journal_events).items() if k in ids}
+        return observed
+
+    def _evidence_for(self, observed: dict[str, Any], uid: str) -> str | None:
+        since = parse_time(self.args["cleared_after"])
+        times = [t for t in (observed.get("log_clears", {}).get(uid), observed.get("journal_clears", {}).get(uid))
+                 if at_or_after(t, since)]
+        return max(times) if times else None
+
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        out: list[Change | Finding] = list(self.selection_findings(observed))
+        since = okta_time(self.args["cleared_after"])
+        after = {"cleared_after": since, "oauth_tokens": self.args.get("oauth_tokens", True),
+                 "forget_devices": self.args.get("forget_devices", False)}
+        for user in observed.get("users", []):
+            if user.get("status") == "DEPROVISIONED" or self._evidence_for(observed, user["id"]):
+                continue
+            if protection(observed, user) == "token owner":
+                out.append(self.finding(
+                    "info", f"sessions of the token owner {login(user)} left alone: clear them by hand when safe",
+                    user_target(user), {"why": "clearing them would sign the responder out of the Admin Console",
+                                        "cleared_after": since}))
+                continue
+            what = "sessions" + (" and OAuth tokens" if after["oauth_tokens"] else "")
+            what += " and remembered devices" if after["forget_devices"] else ""
+            out.append(self.change(
+                "clear_sessions", user_target(user), {"last_cleared": observed.get("log_clears", {}).get(user["id"])},
+                after, f"nothing shows the sessions of {login(user)} cleared since {since} (no user.session.clear "
+                       f"event, no earlier run): end its {what}.",
+            ))
+        return out
+
+    def explain(self, observed: dict[str, Any]) -> list[str]:
+        notes = self.selection_notes(observed)
+        for user in observed.get("users", []):
+            if user.get("status") == "DEPROVISIONED":
+                notes.append(f"{login(user)}: DEPROVISIONED")
+            elif (at := self._evidence_for(observed, user["id"])):
+                source = "System Log" if observed.get("log_clears", {}).get(user["id"]) == at else "journal"
+                notes.append(f"{login(user)}: sessions cleared {at} ({source})")
+        return notes
+
+    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
+        """The latest clear of this user since the date: one log query per run, shared by all changes."""
+        since = change.after["cleared_after"]
+        if since not in self._evidence:
+            self._evidence[since] = asyncio.ensure_future(self._log_clears(ctx, parse_time(since)))
+        logged = (await asyncio.shield(self._evidence[since])).get(change.target.id)
+        journal = journal_clears(ctx.journal_events).get(change.target.id)
+        times = [t for t in (logged, journal) if t]
+        return {"last_cleared": max(times) if times else None}
+
+    def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
+        # clearing sessions again is harmless: the only question is whether it already happened
+        done = at_or_after(current.get("last_cleared"), parse_time(change.after["cleared_after"]))
+        return "done" if done else "pending"
+
+    async def apply(self, ctx: TenantContext, change: Change) -> Applied:
+        if change.action != "clear_sessions":
+            raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
+        params = {"oauthTokens": str(bool(change.after.get("oauth_tokens", True))).lower(),
+                  "forgetDevices": str(bool(change.after.get("forget_devices", False))).lower()}
+        resp = await ctx.client.request("DELETE", f"/api/v1/users/{change.target.id}/sessions", params=params)
+        return Applied(request_id=resp.request_id)

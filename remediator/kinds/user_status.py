@@ -1,0 +1,127 @@
+"""`okta.user_status`: every selected user has the status SUSPENDED, DEPROVISIONED or ACTIVE.
+
+Only the lifecycle calls Okta allows from each status are planned (Okta's spec, UserLifecycle):
+
+- SUSPENDED from ACTIVE: `POST /users/{id}/lifecycle/suspend` ("only on users with an ACTIVE status"),
+  then the user's sessions and OAuth tokens end;
+- DEPROVISIONED from any other status: `POST .../deactivate` ("only on users that do not have a
+  DEPROVISIONED status");
+- ACTIVE from SUSPENDED: `POST .../unsuspend` ("only ... users that have a SUSPENDED status"); from
+  LOCKED_OUT: `POST .../unlock`; from STAGED or DEPROVISIONED: `POST .../activate?sendEmail=true` ("only
+  on users with a STAGED or DEPROVISIONED status"; the user gets the activation email).
+
+Any other pair (suspending a LOCKED_OUT or RECOVERY user, activating one in RECOVERY, ...) has no call:
+Okta answers 403 E0000038, so it is a finding saying what a person can do instead. Suspending or
+deactivating the token owner, a `break_glass` account or the last active super admin is never planned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from remediator.errors import InputError
+from remediator.kinds.base import Applied, TenantContext, register
+from remediator.kinds.common import login, protection, user_target
+from remediator.kinds.userbase import UserKind, user_schema
+from remediator.plan import Change, Finding
+
+#: (wanted, current status) -> the change's action; the lifecycle path is LIFECYCLE[action]
+CALLS = {
+    ("SUSPENDED", "ACTIVE"): "suspend",
+    **{("DEPROVISIONED", s): "deactivate_user" for s in ("ACTIVE", "STAGED", "PROVISIONED", "RECOVERY",
+                                                           "LOCKED_OUT", "PASSWORD_EXPIRED", "SUSPENDED")},
+    ("ACTIVE", "SUSPENDED"): "unsuspend",
+    ("ACTIVE", "LOCKED_OUT"): "unlock",
+    ("ACTIVE", "STAGED"): "activate",
+    ("ACTIVE", "DEPROVISIONED"): "activate",
+}
+LIFECYCLE = {"suspend": ("suspend", None), "deactivate_user": ("deactivate", None), "unsuspend": ("unsuspend", None),
+             "unlock": ("unlock", None), "activate": ("activate", {"sendEmail": "true"})}
+VERB = {"suspend": "suspend it and end its sessions", "deactivate_user": "deactivate it",
+        "unsuspend": "unsuspend it", "unlock": "unlock it", "activate": "activate it (Okta emails the user)"}
+#: what a person can do when no call leads from a status to the wanted one
+INSTEAD = {
+    "SUSPENDED": "Okta suspends only ACTIVE users: deactivate it (status: DEPROVISIONED) or bring it to ACTIVE first",
+    "ACTIVE": "no lifecycle call makes it ACTIVE: the user must finish the activation or password reset flow",
+}
+LOCKS = frozenset({"suspend", "deactivate_user"})
+
+
+@register
+class UserStatus(UserKind):
+    """Every selected user has `status` (SUSPENDED, DEPROVISIONED or ACTIVE), through Okta's lifecycle calls.
+
+    Example::
+
+        - name: Accounts created during the breach are suspended
+          okta.user_status:
+            users: {created_after: "2022-01-16T00:00:00Z", status: [ACTIVE, LOCKED_OUT]}
+            exclude: [new-hire@acme.com]
+            status: SUSPENDED
+    """
+
+    name = "okta.user_status"
+    schema = user_schema({"status": {"enum": ["SUSPENDED", "DEPROVISIONED", "ACTIVE"],
+                                     "description": "the status every selected user must have"}},
+                         required=("status",))
+    scopes = ("okta.users.read", "okta.groups.read", "okta.roles.read", "okta.users.manage")
+
+    async def read(self, ctx: TenantContext) -> dict[str, Any]:
+        return await self.observe(ctx)
+
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        wanted = self.args["status"]
+        out: list[Change | Finding] = list(self.selection_findings(observed))
+        for user in observed.get("users", []):
+            status = user.get("status")
+            if status == wanted:
+                continue
+            action = CALLS.get((wanted, status))
+            if action is None:
+                out.append(self.finding(
+                    "medium", f"{login(user)} is {status}, not {wanted}, and no lifecycle call leads there",
+                    user_target(user), {"status": status, "wanted": wanted, "instead": INSTEAD.get(wanted, "")}))
+                continue
+            why = protection(observed, user)
+            if why and action in LOCKS:
+                out.append(self.protected_finding(why, user, action.removesuffix("_user"),
+                                                  {"status": status, "wanted": wanted}))
+                continue
+            out.append(self.change(
+                action, user_target(user), {"status": status}, {"status": wanted},
+                f"{login(user)} is {status} and must be {wanted}: {VERB[action]}.",
+            ))
+        return self.keep_last_super_admin(observed, out)
+
+    def explain(self, observed: dict[str, Any]) -> list[str]:
+        wanted = self.args["status"]
+        same = [login(u) for u in observed.get("users", []) if u.get("status") == wanted]
+        notes = self.selection_notes(observed)
+        if same:
+            notes.append(f"{len(same)} already {wanted}: {', '.join(same[:20])}{' ...' if len(same) > 20 else ''}")
+        return notes
+
+    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
+        user = await ctx.client.get_json(f"/api/v1/users/{change.target.id}")
+        return {"status": (user or {}).get("status")}
+
+    async def apply(self, ctx: TenantContext, change: Change) -> Applied:
+        if change.action not in LIFECYCLE:
+            raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
+        uid = change.target.id
+        call, params = LIFECYCLE[change.action]
+        wanted = change.after["status"]
+
+        async def in_effect() -> Any:
+            resp = await ctx.client.get(f"/api/v1/users/{uid}")
+            return resp if (resp.body or {}).get("status") == wanted else None
+
+        resp = await ctx.client.request("POST", f"/api/v1/users/{uid}/lifecycle/{call}", params=params,
+                                        recheck=in_effect)
+        detail: dict[str, Any] = {}  # never the body: `activate` may carry an activation token
+        if change.action == "suspend":
+            cleared = await ctx.client.request("DELETE", f"/api/v1/users/{uid}/sessions",
+                                               params={"oauthTokens": "true"})
+            detail["sessions_request_id"] = cleared.request_id
+        return Applied(request_id=resp.request_id, detail=detail)
+

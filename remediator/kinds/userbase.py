@@ -1,0 +1,80 @@
+"""What the user kinds share: reading their selection, protected accounts, the last super admin.
+
+Observed state of a user kind (plain JSON, so that `diff` tests are data files)::
+
+    {"users": [user_view...], "selection": {"how": [...], "missing": {...}, "excluded": [...]},
+     "protected": {"token_owner": {...}, "break_glass": [...]},
+     "active_super_admins": ["00u..."]}          # kinds whose changes may lock someone out
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from remediator.guardrails import LOCKOUT_ACTIONS
+from remediator.kinds.base import Kind, TenantContext
+from remediator.kinds.common import active_super_admins, admins_view, login, protected_view, user_target
+from remediator.kinds.selector import select, selector_properties
+from remediator.plan import Change, Finding
+
+
+def user_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A closed schema: the selector (`users` required, `exclude`) plus the kind's own arguments."""
+    return {"type": "object", "required": ["users", *required],
+            "properties": {**selector_properties(), **properties}, "additionalProperties": False}
+
+
+class UserKind(Kind):
+    """A kind acting on the users its `users` selector picks (minus `exclude`)."""
+
+    #: read the admin list so that `diff` can keep the last active super admin
+    guards_super_admins = True
+
+    async def observe(self, ctx: TenantContext) -> dict[str, Any]:
+        selection = await select(ctx, self.args["users"], self.args.get("exclude") or ())
+        me = await ctx.reads.me()
+        observed = {"users": selection.users, "selection": selection.to_json(),
+                    "protected": protected_view(me, ctx.protected_logins)}
+        if self.guards_super_admins:
+            observed["active_super_admins"] = active_super_admins(admins_view(await ctx.reads.admins()))
+        return observed
+
+    def selection_findings(self, observed: dict[str, Any]) -> list[Finding]:
+        """A group that does not exist, or logins that selected nobody: the selector may be wrong."""
+        missing = (observed.get("selection") or {}).get("missing") or {}
+        out = []
+        if missing.get("group"):
+            out.append(self.finding("medium", f"group {missing['group']!r} not found: the selector picks nobody "
+                                              "from it", None, {"selector": self.args["users"]}))
+        if missing.get("logins"):
+            out.append(self.finding("low", f"{len(missing['logins'])} login(s) of the selector match no selected "
+                                           "user", None, {"logins": missing["logins"]}))
+        return out
+
+    def selection_notes(self, observed: dict[str, Any]) -> list[str]:
+        sel = observed.get("selection") or {}
+        notes = [f"selected {len(observed.get('users', []))} user(s): {'; '.join(sel.get('how') or [])}"]
+        if sel.get("excluded"):
+            notes.append(f"excluded: {', '.join(sel['excluded'])}")
+        return notes
+
+    def protected_finding(self, why: str, user: dict[str, Any], what: str, evidence: dict[str, Any]) -> Finding:
+        return self.finding("high", f"{what} {login(user)} by hand ({why})", user_target(user),
+                            {"why": f"{why}: automation never does it", **evidence})
+
+    def keep_last_super_admin(self, observed: dict[str, Any], out: list[Change | Finding]) -> list[Change | Finding]:
+        """When the lockout changes would hit every active super admin, those become critical findings."""
+        supers = set(observed.get("active_super_admins") or ())
+
+        def hits(item: Change | Finding) -> bool:
+            return isinstance(item, Change) and item.action in LOCKOUT_ACTIONS and item.target.id in supers
+
+        hit = {i.target.id for i in out if hits(i)}
+        if not supers or supers - hit:
+            return out
+        return [
+            self.finding("critical", f"would lock out the last active super admin: {item.target.label} kept",
+                         item.target, {"planned": item.to_json(), "active_super_admins": sorted(supers)})
+            if hits(item) else item
+            for item in out
+        ]
