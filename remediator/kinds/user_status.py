@@ -78,8 +78,9 @@ class UserStatus(UserKind):
                 continue
             action = CALLS.get((wanted, status))
             if action is None:
-                out.append(self.finding(
-                    "medium", f"{login(user)} is {status}, not {wanted}, and no lifecycle call leads there",
+                out.append(self.finding(  # a DEPROVISIONED user cannot sign in either: low
+                    "low" if status == "DEPROVISIONED" else "medium",
+                    f"{login(user)} is {status}, not {wanted}, and no lifecycle call leads there",
                     user_target(user), {"status": status, "wanted": wanted, "instead": INSTEAD.get(wanted, "")}))
                 continue
             why = protection(observed, user)

@@ -134,6 +134,10 @@ def describe(error: ValidationError) -> str:
     if handler is not None:
         return handler(error, name)
     title = error.schema.get("description") if isinstance(error.schema, dict) else None
+    alternatives = error.validator_value if error.validator == "anyOf" else None
+    if isinstance(alternatives, list) and all(isinstance(a, dict) and set(a) == {"required"} for a in alternatives):
+        keys = ", ".join(show(k) for a in alternatives for k in a["required"])
+        return f"{'needs' if not path else name + ' needs'} one of {keys}"
     if error.validator in ("anyOf", "oneOf") and title and title.startswith(("a ", "an ")):
         return f"{name} must be {title}, got {show(error.instance)}"
     if error.context:
@@ -185,7 +189,11 @@ def _const(error: ValidationError, name: str) -> str:
 
 def _enum(error: ValidationError, name: str) -> str:
     options = ", ".join(show(v) for v in error.validator_value)
-    return f"{name} must be one of {options}, got {show(error.instance)}"
+    close = difflib.get_close_matches(str(error.instance), [str(v) for v in error.validator_value], n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    if "propertyNames" in error.relative_schema_path:
+        return f"key {show(error.instance)} in {name} must be one of {options}{hint}"
+    return f"{name} must be one of {options}, got {show(error.instance)}{hint}"
 
 
 def _minimum(error: ValidationError, name: str) -> str:

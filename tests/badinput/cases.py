@@ -87,6 +87,13 @@ FULL_CASES: list[Case] = [
     _pb("bad_when", 7, "state 'Okta Support cannot reach the tenant': when \"break_glass ===\""),
     _pb("duplicate_state_names", 5,
         "state name 'Okta Support cannot reach the tenant' is used twice (first on line 3)"),
+    # the user kinds: selector, role types, statuses (no request is sent: checked before any tenant is read)
+    _pb("empty_selector", 5, "okta.user_status: 'users' must not be empty"),
+    _pb("selector_unknown_role", 7, "okta.user_sessions: 'users.roles[0]' must be one of"),
+    _pb("unknown_role_type", 7, "okta.admin_roles: key \"SUPER_ADMINS\" in 'allowed' must be one of"),
+    _pb("user_status_bad_status", 6, "okta.user_status: 'status' must be one of \"SUSPENDED\", \"DEPROVISIONED\", "
+        "\"ACTIVE\", got \"LOCKED_OUT\""),
+    _pb("group_members_nothing", 4, "okta.group_members: needs one of \"absent\", \"only\", \"present\""),
     # -e
     _extra("no_equals", ["breach_date"], "-e breach_date", "expected KEY=VALUE"),
     _extra("empty_key", ["=2022-01-21"], "-e", "the variable name before '=' is empty"),
