@@ -153,7 +153,8 @@ class AdminRoles(UserKind):
         notes = [f"{len(ok)} of {len(admins)} admin(s) hold only allowed direct roles"]
         cap = self.args.get("max_super_admins")
         if cap is not None:
-            notes.append(f"{len(observed.get('active_super_admins') or [])} active super admin(s) now, at most {cap} wanted")
+            supers = len(observed.get("active_super_admins") or [])
+            notes.append(f"{supers} active super admin(s) now, at most {cap} wanted")
         return notes
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
