@@ -383,6 +383,7 @@ def _ids(snapshot: dict[str, Any]) -> dict[str, Any]:
         "app": snapshot["apps"][-1]["id"],
         "active": active,
         "suspended": next(u["id"] for u in users if u["status"] == "SUSPENDED"),
+        "locked": next(u["id"] for u in users if u["status"] == "LOCKED_OUT"),
     }
 
 
@@ -443,6 +444,14 @@ def call_plan(ids: dict[str, Any], get: Callable[[str], Any]) -> Iterator[tuple[
     yield lifecycle + "reset_password", Call("POST", f"{lifecycle.replace('{id}', a3)}reset_password",
                                              {"sendEmail": "false"})
     yield lifecycle + "reset_factors", Call("POST", f"{lifecycle.replace('{id}', a3)}reset_factors")
+    yield lifecycle + "unlock", Call("POST", f"{lifecycle.replace('{id}', ids['locked'])}unlock")
+    yield lifecycle + "unlock", Call("POST", f"{lifecycle.replace('{id}', a2)}unlock")  # 403 E0000032 (recorded)
+    yield lifecycle + "deactivate", Call("POST", f"{lifecycle.replace('{id}', a2)}deactivate")
+    yield lifecycle + "deactivate", Call("POST", f"{lifecycle.replace('{id}', a2)}deactivate")  # 403 E0000038
+    yield lifecycle + "activate", Call("POST", f"{lifecycle.replace('{id}', a2)}activate", {"sendEmail": "false"})
+    member = "/api/v1/groups/{groupId}/users/{userId}"
+    yield member, Call("PUT", f"/api/v1/groups/{g}/users/{a1}")
+    yield member, Call("DELETE", f"/api/v1/groups/{g}/users/{a1}")
     yield "/api/v1/users/{id}/sessions", Call("DELETE", f"/api/v1/users/{a3}/sessions", {"oauthTokens": "true"})
     yield "/api/v1/users/{id}/factors/{factorId}", Call("DELETE", f"/api/v1/users/{f}/factors/{ids['factor']}")
     yield "/api/v1/users/{id}/roles/{roleAssignmentId}", Call("DELETE", f"/api/v1/users/{u}/roles/{ids['user_role']}")
@@ -487,6 +496,8 @@ def _small_tenant() -> dict[str, Any]:
     *inside*: test_identity_providers recordings); this test checks what the sandbox serves, not that.
     """
     data = fixtures.many_users(12)
+    if not any(u["status"] == "LOCKED_OUT" for u in data["users"]):  # for the unlock route
+        data["users"][-1] = {**data["users"][-1], "status": "LOCKED_OUT"}
     for idp in data["idps"]:
         if idp.get("policy") is None:
             idp["policy"] = {
@@ -514,6 +525,9 @@ EXERCISED = [
     "DELETE /api/v1/users/{id}/factors/{factorId}", "GET /api/v1/users/{id}/authenticator-enrollments",
     "GET /api/v1/users/{id}/groups", "POST /api/v1/users/{id}/lifecycle/suspend",
     "POST /api/v1/users/{id}/lifecycle/unsuspend", "POST /api/v1/users/{id}/lifecycle/expire_password",
+    "POST /api/v1/users/{id}/lifecycle/unlock", "POST /api/v1/users/{id}/lifecycle/deactivate",
+    "POST /api/v1/users/{id}/lifecycle/activate", "PUT /api/v1/groups/{groupId}/users/{userId}",
+    "DELETE /api/v1/groups/{groupId}/users/{userId}",
     "POST /api/v1/users/{id}/lifecycle/reset_password", "POST /api/v1/users/{id}/lifecycle/reset_factors",
     "DELETE /api/v1/users/{id}/sessions", "GET /api/v1/groups", "GET /api/v1/groups/{groupId}",
     "GET /api/v1/groups/{groupId}/users", "GET /api/v1/groups/{groupId}/roles",
