@@ -33,7 +33,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 from remediator.errors import OktaApiError
 from remediator.facts import endpoints as ep
@@ -64,6 +64,10 @@ GROUP_MEMBERS = Fact("group_members", (ep.GROUP_MEMBERS,))
 FACTORS = Fact("factors", (ep.USER_FACTORS,))
 ADMINS = Fact("admins", (ep.ROLE_ASSIGNEES, ep.USER, ep.USER_ROLES, ep.GROUP_MEMBERS))
 USERS = Fact("users", (ep.USERS,))
+USER_BY_LOGIN = Fact("user_by_login", (ep.USER,))
+GROUP = Fact("group", (ep.GROUP,))
+GROUP_ROLES = Fact("group_roles", (ep.GROUP_ROLES,))
+GROUP_NAMED = Fact("group_named", (ep.GROUPS,))
 ORG = Fact("org", (ep.ORG,))
 SUPPORT = Fact("support", (ep.ORG_SUPPORT,))
 SUPPORT_CASES = Fact("support_cases", (ep.SUPPORT_CASES,))
@@ -191,20 +195,24 @@ class TenantReads:
 
         return await self._once(("factors", user_id), read)
 
-    async def search_users(self, expression: str) -> list[dict[str, Any]]:
-        """Users matching an Okta `search` expression (DEPROVISIONED included), 200 a page.
+    async def user_by_login(self, login: str) -> dict[str, Any] | None:
+        """`GET /users/{login}` (Okta accepts a login in place of the id), or None when there is none."""
+        async def read() -> dict[str, Any] | None:
+            try:
+                return dict(await self._json(ep.USER, login) or {})
+            except OktaApiError as exc:
+                if exc.status == 404:
+                    return None
+                raise
 
-        Served by Okta from an eventually consistent store: a kind re-reads a target by id before writing.
-        """
-        return await self._once(("search", expression),
-                                lambda: self._list("/api/v1/users", {"search": expression, "limit": 200}))
+        return await self._once(("login", login.lower()), read)
 
+    # groups -----------------------------------------------------------------------------------
     async def group(self, group_id: str) -> dict[str, Any]:
-        return await self._once(("group", group_id), lambda: self.client.get_json(f"/api/v1/groups/{group_id}"))
+        return await self._once(("group", group_id), lambda: self._json(ep.GROUP, group_id))
 
     async def group_roles(self, group_id: str) -> list[dict[str, Any]]:
-        return await self._once(("group_roles", group_id),
-                                lambda: self._list(f"/api/v1/groups/{group_id}/roles"))
+        return await self._once(("group_roles", group_id), lambda: self._list(ep.GROUP_ROLES, group_id))
 
     async def group_named(self, name: str) -> dict[str, Any] | None:
         """The group whose `profile.name` is `name` (exact, else the only case-insensitive match), or None.
@@ -212,25 +220,13 @@ class TenantReads:
         `q` matches the start of group names (spec: listGroups); the exact name is picked here.
         """
         async def read() -> dict[str, Any] | None:
-            found = await self._list("/api/v1/groups", {"q": name, "limit": 200})
+            found = await self._list(ep.GROUPS, params={"q": name, "limit": 200})
             names = [(str((g.get("profile") or {}).get("name", "")), g) for g in found]
             exact = [g for n, g in names if n == name]
             folded = [g for n, g in names if n.casefold() == name.casefold()]
             return exact[0] if exact else (folded[0] if len(folded) == 1 else None)
 
         return await self._once(("group_named", name), read)
-
-    async def user_by_login(self, login: str) -> dict[str, Any] | None:
-        """`GET /users/{login}` (Okta accepts a login in place of the id), or None when there is none."""
-        async def read() -> dict[str, Any] | None:
-            try:
-                return dict(await self.client.get_json(f"/api/v1/users/{quote(login, safe='@')}") or {})
-            except OktaApiError as exc:
-                if exc.status == 404:
-                    return None
-                raise
-
-        return await self._once(("login", login.lower()), read)
 
     async def admins(self) -> list[Admin]:
         """Every user holding an admin role, directly or through a group, sorted by id."""

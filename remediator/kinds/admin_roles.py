@@ -21,6 +21,8 @@ import asyncio
 from typing import Any
 
 from remediator.errors import InputError, OktaApiError
+from remediator.facts import ADMINS, GROUP, ME
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, TenantContext, Verdict, register
 from remediator.kinds.common import (
     active_super_admins,
@@ -71,7 +73,8 @@ class AdminRoles(UserKind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.users.read", "okta.groups.read", "okta.roles.read", "okta.roles.manage")
+    facts = (ADMINS, ME, GROUP, ep.USER_ROLES)
+    writes = (ep.UNASSIGN_USER_ROLE,)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         admins = admins_view(await ctx.reads.admins())
@@ -158,7 +161,7 @@ class AdminRoles(UserKind):
         return notes
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        held = {r.get("id") for r in (await ctx.client.get_json(f"/api/v1/users/{change.target.id}/roles")) or []}
+        held = {r.get("id") for r in (await ctx.reads.fresh(ep.USER_ROLES, change.target.id)).body or []}
         return {"roles": [rid for rid in change.before.get("roles", []) if rid in held]}
 
     def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
@@ -170,7 +173,7 @@ class AdminRoles(UserKind):
         uid, done = change.target.id, {}
         for rid in change.before.get("roles", []):
             try:
-                resp = await ctx.client.request("DELETE", f"/api/v1/users/{uid}/roles/{rid}")
+                resp = await ep.UNASSIGN_USER_ROLE.send(ctx.client, uid, rid)
             except OktaApiError as exc:
                 if exc.status != 404:
                     raise

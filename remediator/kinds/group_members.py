@@ -17,6 +17,8 @@ import asyncio
 from typing import Any
 
 from remediator.errors import InputError, OktaApiError
+from remediator.facts import ADMINS, GROUP_MEMBERS, GROUP_NAMED, GROUP_ROLES, ME, USER_BY_LOGIN
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.common import (
     active_super_admins,
@@ -42,9 +44,9 @@ class GroupMembers(Kind):
 
     Example::
 
-        - name: The attacker's accounts are out of the admin group
+        - name: Only the named people are help desk admins
           okta.group_members:
-            group: Okta Super Admins
+            group: Okta Help Desk Admins
             absent: [mallory@acme.com]
             only: [alice@acme.com, bob@acme.com]
     """
@@ -62,7 +64,8 @@ class GroupMembers(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.users.read", "okta.groups.read", "okta.roles.read", "okta.groups.manage")
+    facts = (GROUP_NAMED, GROUP_MEMBERS, GROUP_ROLES, USER_BY_LOGIN, ADMINS, ME)
+    writes = (ep.UNASSIGN_FROM_GROUP, ep.ASSIGN_TO_GROUP)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         group = await ctx.reads.group_named(self.args["group"])
@@ -157,13 +160,13 @@ class GroupMembers(Kind):
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         gid = change.after.get("member_of") or change.before.get("member_of")
-        method = {"remove_member": "DELETE", "add_member": "PUT"}.get(change.action)
-        if method is None:
+        write = {"remove_member": ep.UNASSIGN_FROM_GROUP, "add_member": ep.ASSIGN_TO_GROUP}.get(change.action)
+        if write is None:
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
         try:
-            resp = await ctx.client.request(method, f"/api/v1/groups/{gid}/users/{change.target.id}")
+            resp = await write.send(ctx.client, str(gid), change.target.id)
         except OktaApiError as exc:
-            if not (exc.status == 404 and method == "DELETE"):
+            if not (exc.status == 404 and write is ep.UNASSIGN_FROM_GROUP):
                 raise
             return Applied(request_id=None, detail={"already": "not a member"})
         return Applied(request_id=resp.request_id)

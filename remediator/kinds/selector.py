@@ -154,14 +154,14 @@ async def select(ctx: Any, sel: dict[str, Any], exclude: Iterable[str] = ()) -> 
         candidates = members if candidates is None else {k: v for k, v in candidates.items() if k in members}
     if candidates is None:
         queries = search_expressions(sel)
-        found = await asyncio.gather(*(ctx.reads.search_users(q) for q in queries))
+        found = await asyncio.gather(*(ctx.reads.users(q) for q in queries))
         chosen = {str(u["id"]): u for page in found for u in page}
         out.how.extend(f"search {q!r} ({len(page)})" for q, page in zip(queries, found, strict=True))
     else:
         chosen = {k: u for k, u in candidates.items() if matches_locally(sel, u)}
         queries = search_expressions(sel, with_local=False)
         if queries:
-            found = await ctx.reads.search_users(queries[0])
+            found = await ctx.reads.users(queries[0])
             ids = {str(u["id"]) for u in found}
             chosen = {k: u for k, u in chosen.items() if k in ids}
             out.how.append(f"search {queries[0]!r} ({len(found)})")

@@ -14,9 +14,11 @@ import asyncio
 from typing import Any
 
 from remediator.errors import InputError, OktaApiError
+from remediator.facts import FACTORS
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, TenantContext, Verdict, register
 from remediator.kinds.common import DATE_TIME, at_or_after, login, okta_time, protection, user_target
-from remediator.kinds.userbase import UserKind, user_schema
+from remediator.kinds.userbase import SELECTION_FACTS, UserKind, user_schema
 from remediator.plan import Change, Finding
 from remediator.timeutil import parse_time
 
@@ -32,7 +34,7 @@ class UserFactors(UserKind):
         - name: No factor enrolled by the attacker after the MFA resets
           okta.user_factors:
             users: {admins: true}
-            enrolled_after: "2023-08-01T00:00:00Z"
+            enrolled_after: "2022-01-21T00:00:00Z"
             action: delete
     """
 
@@ -41,7 +43,8 @@ class UserFactors(UserKind):
         "enrolled_after": {**DATE_TIME, "description": "factors enrolled at or after this are suspect"},
         "action": {"enum": ["delete", "report"], "default": "delete"},
     }, required=("enrolled_after",))
-    scopes = ("okta.users.read", "okta.groups.read", "okta.roles.read", "okta.users.manage")
+    facts = (*SELECTION_FACTS, FACTORS, ep.USER_FACTORS)
+    writes = (ep.UNENROLL_FACTOR,)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         observed = await self.observe(ctx)
@@ -87,7 +90,7 @@ class UserFactors(UserKind):
         return notes
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        held = {f.get("id") for f in (await ctx.client.get_json(f"/api/v1/users/{change.target.id}/factors")) or []}
+        held = {f.get("id") for f in (await ctx.reads.fresh(ep.USER_FACTORS, change.target.id)).body or []}
         return {"factors": [fid for fid in change.before.get("factors", []) if fid in held]}
 
     def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
@@ -100,7 +103,7 @@ class UserFactors(UserKind):
         uid, done = change.target.id, {}
         for fid in change.before.get("factors", []):
             try:
-                resp = await ctx.client.request("DELETE", f"/api/v1/users/{uid}/factors/{fid}")
+                resp = await ep.UNENROLL_FACTOR.send(ctx.client, uid, fid)
             except OktaApiError as exc:
                 if exc.status != 404:
                     raise

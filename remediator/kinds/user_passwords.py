@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from remediator.facts import endpoints as ep
 from remediator.kinds.admin_passwords import ACTIONS, PURPOSE, AdminPasswords
 from remediator.kinds.base import TenantContext, register
 from remediator.kinds.common import DATE_TIME, login, okta_time, protection, user_target
-from remediator.kinds.userbase import UserKind, user_schema
+from remediator.kinds.userbase import SELECTION_FACTS, UserKind, user_schema
 from remediator.plan import Change, Finding
 
 
@@ -24,10 +25,10 @@ class UserPasswords(UserKind, AdminPasswords):
 
     Example::
 
-        - name: Passwords of the users the attacker could phish rotated
+        - name: Passwords of IT staff rotated since the breach
           okta.user_passwords:
-            users: {search: 'profile.department eq "Support"', status: [ACTIVE]}
-            changed_after: "2023-10-20T00:00:00Z"
+            users: {search: 'profile.department eq "Information Technology"', status: [ACTIVE]}
+            changed_after: "2022-01-21T00:00:00Z"
             method: reset
     """
 
@@ -39,7 +40,8 @@ class UserPasswords(UserKind, AdminPasswords):
         "revoke_sessions": {"type": "boolean", "default": True,
                             "description": "also end the user's sessions and OAuth tokens"},
     }, required=("changed_after",))
-    scopes = ("okta.users.read", "okta.groups.read", "okta.roles.read", "okta.users.manage")
+    facts = (*SELECTION_FACTS, ep.USER)
+    writes = (ep.RESET_PASSWORD, ep.EXPIRE_PASSWORD, ep.CLEAR_SESSIONS)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         return await self.observe(ctx)

@@ -21,10 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from remediator.errors import InputError
+from remediator.facts import EVENTS
+from remediator.facts import endpoints as ep
 from remediator.kinds.admin_sessions import log_clears
 from remediator.kinds.base import Applied, TenantContext, Verdict, register
 from remediator.kinds.common import DATE_TIME, at_or_after, login, okta_time, protection, tenant_now, user_target
-from remediator.kinds.userbase import UserKind, user_schema
+from remediator.kinds.userbase import SELECTION_FACTS, UserKind, user_schema
 from remediator.plan import Change, Finding
 from remediator.timeutil import format_time, parse_time
 
@@ -58,10 +60,10 @@ class UserSessions(UserKind):
 
     Example::
 
-        - name: Sessions of the help desk cleared since the HAR files leaked
+        - name: Sessions of the help desk admins cleared since the breach
           okta.user_sessions:
-            users: {group: Helpdesk}
-            cleared_after: "2023-10-20T00:00:00Z"
+            users: {group: Okta Help Desk Admins}
+            cleared_after: "2022-01-21T00:00:00Z"
             oauth_tokens: true
             forget_devices: true
     """
@@ -73,7 +75,8 @@ class UserSessions(UserKind):
         "forget_devices": {"type": "boolean", "default": False,
                            "description": "also forget the user's remembered factors on every device"},
     }, required=("cleared_after",))
-    scopes = ("okta.users.read", "okta.groups.read", "okta.roles.read", "okta.logs.read", "okta.users.manage")
+    facts = (*SELECTION_FACTS, EVENTS)
+    writes = (ep.CLEAR_SESSIONS,)
     guards_super_admins = False  # ending sessions locks nobody out
 
     def __init__(self, state: str, args: dict[str, Any]) -> None:
@@ -154,5 +157,5 @@ class UserSessions(UserKind):
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
         params = {"oauthTokens": str(bool(change.after.get("oauth_tokens", True))).lower(),
                   "forgetDevices": str(bool(change.after.get("forget_devices", False))).lower()}
-        resp = await ctx.client.request("DELETE", f"/api/v1/users/{change.target.id}/sessions", params=params)
+        resp = await ep.CLEAR_SESSIONS.send(ctx.client, change.target.id, params=params)
         return Applied(request_id=resp.request_id)

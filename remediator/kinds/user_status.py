@@ -20,9 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 from remediator.errors import InputError
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, TenantContext, register
 from remediator.kinds.common import login, protection, user_target
-from remediator.kinds.userbase import UserKind, user_schema
+from remediator.kinds.userbase import SELECTION_FACTS, UserKind, user_schema
 from remediator.plan import Change, Finding
 
 #: (wanted, current status) -> the change's action; the lifecycle path is LIFECYCLE[action]
@@ -35,8 +36,9 @@ CALLS = {
     ("ACTIVE", "STAGED"): "activate",
     ("ACTIVE", "DEPROVISIONED"): "activate",
 }
-LIFECYCLE = {"suspend": ("suspend", None), "deactivate_user": ("deactivate", None), "unsuspend": ("unsuspend", None),
-             "unlock": ("unlock", None), "activate": ("activate", {"sendEmail": "true"})}
+LIFECYCLE = {"suspend": (ep.SUSPEND_USER, None), "deactivate_user": (ep.DEACTIVATE_USER, None),
+             "unsuspend": (ep.UNSUSPEND_USER, None), "unlock": (ep.UNLOCK_USER, None),
+             "activate": (ep.ACTIVATE_USER, {"sendEmail": "true"})}
 VERB = {"suspend": "suspend it and end its sessions", "deactivate_user": "deactivate it",
         "unsuspend": "unsuspend it", "unlock": "unlock it", "activate": "activate it (Okta emails the user)"}
 #: what a person can do when no call leads from a status to the wanted one
@@ -64,7 +66,9 @@ class UserStatus(UserKind):
     schema = user_schema({"status": {"enum": ["SUSPENDED", "DEPROVISIONED", "ACTIVE"],
                                      "description": "the status every selected user must have"}},
                          required=("status",))
-    scopes = ("okta.users.read", "okta.groups.read", "okta.roles.read", "okta.users.manage")
+    facts = (*SELECTION_FACTS, ep.USER)
+    writes = (ep.SUSPEND_USER, ep.CLEAR_SESSIONS, ep.DEACTIVATE_USER, ep.UNSUSPEND_USER, ep.UNLOCK_USER,
+              ep.ACTIVATE_USER)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         return await self.observe(ctx)
@@ -103,26 +107,24 @@ class UserStatus(UserKind):
         return notes
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        user = await ctx.client.get_json(f"/api/v1/users/{change.target.id}")
+        user = (await ctx.reads.fresh(ep.USER, change.target.id)).body
         return {"status": (user or {}).get("status")}
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action not in LIFECYCLE:
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
         uid = change.target.id
-        call, params = LIFECYCLE[change.action]
+        write, params = LIFECYCLE[change.action]
         wanted = change.after["status"]
 
         async def in_effect() -> Any:
-            resp = await ctx.client.get(f"/api/v1/users/{uid}")
+            resp = await ctx.reads.fresh(ep.USER, uid)
             return resp if (resp.body or {}).get("status") == wanted else None
 
-        resp = await ctx.client.request("POST", f"/api/v1/users/{uid}/lifecycle/{call}", params=params,
-                                        recheck=in_effect)
+        resp = await write.send(ctx.client, uid, params=params, recheck=in_effect)
         detail: dict[str, Any] = {}  # never the body: `activate` may carry an activation token
         if change.action == "suspend":
-            cleared = await ctx.client.request("DELETE", f"/api/v1/users/{uid}/sessions",
-                                               params={"oauthTokens": "true"})
+            cleared = await ep.CLEAR_SESSIONS.send(ctx.client, uid, params={"oauthTokens": "true"})
             detail["sessions_request_id"] = cleared.request_id
         return Applied(request_id=resp.request_id, detail=detail)
 

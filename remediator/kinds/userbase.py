@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from remediator.facts import ADMINS, GROUP_MEMBERS, GROUP_NAMED, ME, USERS
 from remediator.guardrails import LOCKOUT_ACTIONS
 from remediator.kinds.base import Kind, TenantContext
 from remediator.kinds.common import active_super_admins, admins_view, login, protected_view, user_target
@@ -22,6 +23,10 @@ def user_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> d
     """A closed schema: the selector (`users` required, `exclude`) plus the kind's own arguments."""
     return {"type": "object", "required": ["users", *required],
             "properties": {**selector_properties(), **properties}, "additionalProperties": False}
+
+
+#: What resolving a selector may read (the admin list, a group's members, a search) and who is protected.
+SELECTION_FACTS = (USERS, ADMINS, GROUP_NAMED, GROUP_MEMBERS, ME)
 
 
 class UserKind(Kind):
