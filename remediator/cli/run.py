@@ -26,6 +26,10 @@ ExtraOpt = Annotated[list[str] | None, typer.Option("-e", "--extra-vars", help="
 TagsOpt = Annotated[str | None, typer.Option("--tags", help="Only states with one of these tags (comma-separated).")]
 ShardOpt = Annotated[str | None, typer.Option("--shard", metavar="K/N",
                                              help="Only this runner's share of the tenants (K of N).")]
+NotifyOpt = Annotated[str | None, typer.Option(
+    "--notify", metavar="URL", envvar="REMEDIATOR_NOTIFY_URL", show_default=False,
+    help="Post the recap and new critical/high findings to this webhook (or env:VAR; never printed).")]
+NotifyFormatOpt = Annotated[str, typer.Option("--notify-format", help="json, or slack (Slack-compatible).")]
 ForksOpt = Annotated[int, typer.Option("--forks", min=1, help="Tenants run concurrently.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of the terminal rendering.")]
 JournalOpt = Annotated[Path, typer.Option("--journal", help="Journal file (JSON Lines, hash-chained).")]
@@ -103,6 +107,8 @@ def plan(
     journal: JournalOpt = DEFAULT_PATH,
     report: ReportOpt = None,
     shard: ShardOpt = None,
+    notify: NotifyOpt = None,
+    notify_format: NotifyFormatOpt = "json",
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show findings' evidence.")] = False,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
@@ -110,12 +116,17 @@ def plan(
     """Read each tenant and show what would change and what was found. Never writes to a tenant."""
     from remediator.playbook import load_playbook
 
+    notify_url = _notify_url(notify, notify_format)
     pb = load_playbook(playbook)
     jobs = _jobs(pb, _tenants(inventory, limit, shard), extra_vars, tags)
     settings = RunSettings(forks=forks, journal_path=journal, client_options=_time_limits(timeout, deadline))
     run = asyncio.run(plan_all(_playbook_ref(pb), jobs, settings))
     _emit_plan(run.plan, as_json=as_json, out=out, report=report, verbose=verbose, order=_state_order(jobs),
                notes=run.notes)
+    if notify_url is not None:
+        from remediator.notify import send
+
+        send(notify_url, notify_format, run.plan, command="plan")
     if run.plan.has_errors:
         return 1
     return 2 if detailed_exitcode and run.plan.has_changes else 0
@@ -124,6 +135,24 @@ def plan(
 def _time_limits(timeout: float, deadline: float) -> dict[str, Any]:
     """The client's time limits: per request (`--timeout`) and per tenant (`--deadline`)."""
     return {"timeout": timeout, "deadline": deadline}
+
+
+def _notify_url(notify: str | None, fmt: str) -> str | None:
+    """The webhook URL, checked before any tenant is touched (`env:VAR` reads it from the environment)."""
+    import os
+
+    from remediator.notify import FORMATS, check_url
+
+    if fmt not in FORMATS:
+        raise InputError(f"must be one of {', '.join(FORMATS)}, not {fmt!r}", where="--notify-format")
+    if notify is None:
+        return None
+    if notify.startswith("env:"):
+        value = os.environ.get(notify[4:])
+        if not value:
+            raise InputError(f"environment variable {notify[4:]} is not set", where="--notify")
+        notify = value
+    return check_url(notify)
 
 
 def _state_order(jobs: list[TenantJob]) -> list[str]:
@@ -189,8 +218,11 @@ def apply(
     shard: ShardOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
+    notify: NotifyOpt = None,
+    notify_format: NotifyFormatOpt = "json",
 ) -> int:
     """Apply a playbook (plan, show, confirm, apply) or exactly a saved plan (reviewed already: no question)."""
+    notify_url = _notify_url(notify, notify_format)
     settings = RunSettings(forks=forks, journal_path=journal, max_changes=max_changes,
                            client_options=_time_limits(timeout, deadline))
     tenants = _tenants(inventory, limit, shard)
@@ -239,6 +271,10 @@ def apply(
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
         render_recap(outcome.recaps, _console())
+    if notify_url is not None:
+        from remediator.notify import send
+
+        send(notify_url, notify_format, plan_doc, outcome.recaps, command="apply")
     return 1 if plan_doc.has_errors else outcome.exit_code
 
 
