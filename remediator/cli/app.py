@@ -31,7 +31,19 @@ class RemediatorGroup(TyperGroup):
         except RemediatorError as exc:
             typer.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except ValueError as exc:
+            if not _digit_limit(exc):
+                raise
+            # Python refuses to read integers of more than 4,300 digits (int_max_str_digits); no valid
+            # input of remediator has one, so any file or answer holding one is refused whole.
+            typer.echo("error: an input holds an integer of more than 4,300 digits, which no valid value has",
+                       err=True)
+            sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _digit_limit(exc: ValueError) -> bool:
+    return "integer string conversion" in str(exc) or "int_max_str_digits" in str(exc)
 
 
 app = typer.Typer(

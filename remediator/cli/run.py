@@ -193,6 +193,8 @@ def _load_saved_plan(path: Path) -> Plan:
         raise InputError(f"cannot read the plan: {exc.strerror}", where=str(path)) from None
     except json.JSONDecodeError as exc:
         raise PlaybookError(f"not JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
+    except ValueError as exc:  # an integer beyond Python's 4,300-digit limit
+        raise PlaybookError(f"not a plan: {' '.join(str(exc).split()[:12])}", where=str(path)) from None
     return Plan.from_json(data, where=str(path))
 
 

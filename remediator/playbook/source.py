@@ -57,6 +57,19 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
+def _bounded_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """An integer, or a YAML error at its line when it has more digits than Python reads (4,300)."""
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)  # type: ignore[no-any-return]
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"an integer of {len(str(node.value))} characters: more digits than any valid value has",
+            node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
+
+
 @dataclass(frozen=True)
 class Located:
     """A YAML document and where each of its nodes was written."""

@@ -17,14 +17,16 @@ from datetime import datetime, timedelta
 from itertools import chain, islice
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, Undefined, meta
+from jinja2 import StrictUndefined, Template, TemplateError, Undefined, meta, nodes
+from jinja2.compiler import Frame
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from remediator.playbook import bounds
+from remediator.playbook.bounds import MAX_TEXT, budget
 from remediator.timeutil import format_time, parse_time
 
-MAX_TEXT = 1_000_000
-"""Longest string or list a template may build with `*` (the sandbox bounds `range`, not this)."""
+__all__ = ["ENV", "MAX_TEXT", "PlaybookEnvironment", "RenderError", "is_template", "plain", "strings_in"]
 
 
 class RenderError(ValueError):
@@ -37,7 +39,14 @@ def _native_concat(values: Iterable[Any]) -> Any:
         return ""
     if len(head) == 1:
         return head[0]
-    return "".join(_text(v) for v in chain(head, values))
+    parts: list[str] = []
+    size = 0
+    for value in chain(head, values):  # the output is checked as it grows, not once it is whole
+        text = _text(value)
+        size += len(text)
+        bounds.check_size(size)
+        parts.append(text)
+    return "".join(parts)
 
 
 def _text(value: Any) -> str:
@@ -73,7 +82,8 @@ def _number(value: Any) -> float:
 
 
 class _CodeGenerator(NativeCodeGenerator):
-    """NativeCodeGenerator, but a lone constant (`{{ 5 }}`, `{{ [1] }}`) keeps its type without literal_eval."""
+    """NativeCodeGenerator, but a lone constant (`{{ 5 }}`, `{{ [1] }}`) keeps its type without literal_eval,
+    and `~` concatenation checks the size of what it builds (bounds.py)."""
 
     def _output_const_repr(self, group: Iterable[Any]) -> str:
         items = list(group)
@@ -81,17 +91,28 @@ class _CodeGenerator(NativeCodeGenerator):
             return repr(items[0])
         return repr("".join(_text(v) for v in items))
 
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.bounded_join((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
 
 class PlaybookEnvironment(ImmutableSandboxedEnvironment):
     """The sandboxed, immutable environment with native types and strict undefined."""
 
     code_generator_class = _CodeGenerator
     concat = staticmethod(_native_concat)  # type: ignore[assignment]
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    bounded_join = staticmethod(bounds.bounded_join)
+    bounded_loop = staticmethod(bounds.bounded_loop)
 
     def __init__(self) -> None:
         super().__init__(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
         self.filters.update(to_datetime=to_datetime, days_before=days_before, days_after=days_after, iso=iso)
+        self.filters.update(bounds.bounded_filters(self.filters))
+        self.globals["lipsum"] = bounds.bounded_lipsum(self.globals["lipsum"])
         self._templates: dict[str, Template] = {}
         self._expressions: dict[str, Any] = {}
         self._names: dict[tuple[str, bool], frozenset[str]] = {}
@@ -100,26 +121,62 @@ class PlaybookEnvironment(ImmutableSandboxedEnvironment):
         if operator_ == "**":
             if isinstance(right, int | float) and abs(right) > 1000:
                 raise SecurityError("exponent too large")
+            if isinstance(left, int) and isinstance(right, int) and left.bit_length() * right > bounds.MAX_POWER_BITS:
+                raise SecurityError("result too large")
             return operator.pow(left, right)
         if operator_ == "*":
             for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(times, int) and len(seq) * times > MAX_TEXT:
-                    raise SecurityError("result too large")
+                if isinstance(seq, str | list | tuple) and isinstance(times, int):
+                    budget().build(len(seq) * times)
             return operator.mul(left, right)
+        if operator_ == "+" and isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+            budget().build(len(left) + len(right))
+        if operator_ == "%" and isinstance(left, str):
+            bounds.check_printf(left)
+            budget().build(bounds.estimate_printf(left, right))
         return super().call_binop(context, operator_, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        args = bounds.checked_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        fmt = value.__self__
+        bounds.check_format(fmt)
+
+        def bounded(*args: Any, **kwargs: Any) -> Any:
+            budget().build(bounds.estimate_format(fmt, args, kwargs))
+            return wrapped(*args, **kwargs)
+
+        return bounded
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        """Parsed as usual, then every `for` loop's iterable goes through `bounded_loop` (counted)."""
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Call(nodes.EnvironmentAttribute("bounded_loop"), [loop.iter], [], None, None,
+                                   lineno=loop.lineno)
+        return tree
 
     def render(self, source: str, variables: Mapping[str, Any]) -> Any:
         """Render a template string to a native value; raise RenderError."""
+        token = bounds.fresh_budget()
         try:
             template = self._templates.get(source)
             if template is None:
                 template = self._remember(self._templates, source, self.from_string(source))
             return plain(self.concat(template.root_render_func(template.new_context(dict(variables)))))
-        except (TemplateError, ValueError, TypeError, ArithmeticError, LookupError) as exc:
+        except (TemplateError, ValueError, TypeError, ArithmeticError, LookupError, RecursionError) as exc:
             raise RenderError(_describe(exc)) from None
+        finally:
+            bounds.end_budget(token)
 
     def evaluate(self, expression: str, variables: Mapping[str, Any]) -> Any:
         """Evaluate one Jinja2 expression (as `when` holds) to its value; raise RenderError."""
+        token = bounds.fresh_budget()
         try:
             compiled = self._expressions.get(expression)
             if compiled is None:
@@ -127,8 +184,10 @@ class PlaybookEnvironment(ImmutableSandboxedEnvironment):
                     self._expressions, expression, self.compile_expression(expression, undefined_to_none=False)
                 )
             return plain(compiled(**variables))
-        except (TemplateError, ValueError, TypeError, ArithmeticError, LookupError) as exc:
+        except (TemplateError, ValueError, TypeError, ArithmeticError, LookupError, RecursionError) as exc:
             raise RenderError(_describe(exc)) from None
+        finally:
+            bounds.end_budget(token)
 
     @staticmethod
     def _remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
@@ -152,6 +211,8 @@ class PlaybookEnvironment(ImmutableSandboxedEnvironment):
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "refused by the sandbox: the template recurses too deeply"
     if isinstance(exc, SecurityError):
         return f"refused by the sandbox: {_one_line(str(exc))}"
     message = _one_line(str(exc)) or type(exc).__name__
