@@ -64,6 +64,9 @@ def sandbox_serve(
     rate_limits: Annotated[str, typer.Option("--rate-limits", help="off, enterprise or workforce.")] = "off",
     time_scale: Annotated[float, typer.Option("--time-scale", min=0.001, help="A 'minute' lasts 60/X s.")] = 1.0,
     faults: Annotated[str | None, typer.Option("--faults", help="e.g. 500:0.02,reset:0.01,latency:20ms")] = None,
+    log_delay: Annotated[float | None, typer.Option(
+        "--log-delay", min=0, help="Some System Log events persist up to this many seconds late (0: off; "
+                                   "default: the scenario's, off for snapshots).")] = None,
 ) -> int:
     """Serve a sandbox tenant on 127.0.0.1 until SIGTERM/SIGINT."""
     from remediator.sandbox.server import run_serve
@@ -96,6 +99,7 @@ def sandbox_serve(
         rate_limits=rate_limits,
         time_scale=time_scale,
         faults=faults,
+        log_delay=log_delay,
     )
 
 

@@ -17,13 +17,15 @@ from typing import Any
 from remediator.errors import InputError
 from remediator.sandbox import snapshot as snapshot_format
 from remediator.sandbox.app import Middleware
-from remediator.sandbox.config import SandboxConfig
+from remediator.sandbox.config import DEFAULT_LOG_DELAY, SandboxConfig
 from remediator.sandbox.server import ThreadedServer, run_serve, serve
 from remediator.sandbox.store import Clock, Store, random_token
 from remediator.timeutil import format_time, parse_time
 
 __all__ = ["Sandbox", "SandboxConfig", "prepare", "run_serve", "serve"]
 SCENARIO_CLOCKS = {"lapsus-2022": "2022-03-22T12:00:00Z"}
+#: Scenarios persist some System Log events late, as Okta does (`SandboxConfig.log_delay`).
+SCENARIO_LOG_DELAYS = {"lapsus-2022": DEFAULT_LOG_DELAY}
 
 
 def _start_time(clock: str | None, data: dict[str, Any] | None, scenario: str | None) -> datetime | None:
@@ -55,8 +57,10 @@ def read_snapshot_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 def prepare(*, snapshot: dict[str, Any] | None = None, snapshot_path: str | os.PathLike[str] | None = None,
             scenario: str | None = None, users: int = 200, seed: int = 1, clock: str | None = None,
             token: str | None = None, rate_limits: str = "off", time_scale: float = 1.0,
-            faults: str | None = None) -> tuple[Store, Clock, SandboxConfig]:
-    """Build the state, clock and config of a tenant from a snapshot (dict or file) or a scenario."""
+            faults: str | None = None, log_delay: float | None = None) -> tuple[Store, Clock, SandboxConfig]:
+    """Build the state, clock and config of a tenant from a snapshot (dict or file) or a scenario.
+
+    `log_delay` (seconds, see `SandboxConfig`): None takes the scenario's (off for snapshots)."""
     if snapshot is not None and snapshot_path is not None:
         raise InputError("give a snapshot or a snapshot file, not both", "--snapshot")
     if scenario and (snapshot is not None or snapshot_path is not None):
@@ -74,7 +78,9 @@ def prepare(*, snapshot: dict[str, Any] | None = None, snapshot_path: str | os.P
         snapshot = snapshot_format.minimal(clock=format_time(start) if start else None)
     try:
         config = SandboxConfig(rate_limits=rate_limits, time_scale=time_scale, faults=faults, seed=seed,
-                               token=token or random_token(), clock=format_time(start) if start else None)
+                               token=token or random_token(), clock=format_time(start) if start else None,
+                               log_delay=SCENARIO_LOG_DELAYS.get(scenario or "", 0.0) if log_delay is None
+                               else log_delay)
         store = snapshot_format.load(snapshot)
     except ValueError as err:
         raise InputError(str(err), "sandbox") from None
@@ -87,10 +93,10 @@ class Sandbox:
     def __init__(self, snapshot: dict[str, Any] | None = None, *, scenario: str | None = None, users: int = 200,
                  seed: int = 1, clock: str | None = None, token: str | None = None, rate_limits: str = "off",
                  time_scale: float = 1.0, faults: str | None = None, port: int = 0,
-                 middlewares: list[Middleware] | None = None) -> None:
+                 middlewares: list[Middleware] | None = None, log_delay: float | None = None) -> None:
         self.store, self.clock, self.config = prepare(
             snapshot=snapshot, scenario=scenario, users=users, seed=seed, clock=clock, token=token,
-            rate_limits=rate_limits, time_scale=time_scale, faults=faults)
+            rate_limits=rate_limits, time_scale=time_scale, faults=faults, log_delay=log_delay)
         self._server = ThreadedServer(self.store, self.clock, self.config, port=port, middlewares=middlewares)
         self.org_url = ""
 
@@ -128,7 +134,7 @@ class Sandbox:
 
     @property
     def logs(self) -> list[dict[str, Any]]:
-        """The events so far (a new list; the events themselves are immutable and shared: read-only)."""
+        """Every event so far, persisted or not (the ground truth; a new list of shared, read-only events)."""
         return self._call(lambda: list(self.store.logs))
 
     def _call(self, fn: Any) -> Any:

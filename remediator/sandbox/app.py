@@ -234,6 +234,8 @@ def build_app(store: Store, clock: Clock, config: SandboxConfig,
 
     app = web.Application(middlewares=[wire_middleware, *extra_middlewares, auth.auth_middleware],
                           client_max_size=8 * 1024 * 1024)
+    if config.log_delay and store.persistence is None:
+        store.delay_persistence(config.seed, config.log_delay, config.log_delay_share)
     app[TENANT] = Tenant(store, clock, config)
     for module in (auth, routes_users, routes_roles, routes_org, routes_apps, syslog):
         app.add_routes(module.routes)

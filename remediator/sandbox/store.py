@@ -12,6 +12,7 @@ import json
 import random
 import string
 import time
+from array import array
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,6 +89,7 @@ class Store:
         self.logs: list[dict[str, Any]] = []
         self.log_keys: list[str] = []
         self.log_by_type: dict[str, list[int]] = {}  # eventType -> positions, ascending
+        self.persistence: Persistence | None = None   # None: every event is visible at its `published`
 
     # ---- users -------------------------------------------------------------------------------------
     def add_user(self, user: dict[str, Any]) -> None:
@@ -166,6 +168,16 @@ class Store:
         self.log_by_type = {}
         for position, event in enumerate(self.logs):
             self.log_by_type.setdefault(event.get("eventType"), []).append(position)
+        if self.persistence is not None:
+            self.persistence.rebuild(self.log_keys)
+
+    def delay_persistence(self, seed: int, max_seconds: float, share: float) -> None:
+        """Make a seeded `share` of events (loaded and future) visible up to `max_seconds` after `published`."""
+        if max_seconds <= 0 or share <= 0:
+            self.persistence = None
+            return
+        self.persistence = Persistence(seed, max_seconds, share)
+        self.persistence.rebuild(self.log_keys)
 
     def next_published(self, now: datetime) -> str:
         """`published` for a new event: the clock, bumped 1 ms past the last event so order is strict."""
@@ -177,4 +189,61 @@ class Store:
     def append_log(self, event: dict[str, Any]) -> None:
         self.log_by_type.setdefault(event.get("eventType"), []).append(len(self.logs))
         self.logs.append(event)
-        self.log_keys.append(time_key(event["published"]))
+        key = time_key(event["published"])
+        self.log_keys.append(key)
+        if self.persistence is not None:
+            self.persistence.append(key)
+
+    def visible(self, position: int, now_key: str) -> bool:
+        """Whether the event at `position` (published order) is persisted, so queries can see it, at `now_key`."""
+        return self.persistence is None or self.persistence.visible[position] <= now_key
+
+    def persisted(self, since: str, now_key: str) -> tuple[int, int]:
+        """Persistence-order indexes `[lo, hi)` of the events persisted in `[since, now_key]`."""
+        keys = self.log_keys if self.persistence is None else self.persistence.keys
+        return bisect.bisect_left(keys, since), bisect.bisect_right(keys, now_key)
+
+    def persisted_at(self, index: int) -> int:
+        """The published-order position of the `index`-th event in persistence order."""
+        return index if self.persistence is None else self.persistence.order[index]
+
+
+class Persistence:
+    """When each System Log event becomes visible to queries: Okta persists some events late.
+
+    Okta: "Not all events for the specified time range may be present. Some events may be delayed"
+    (https://developer.okta.com/docs/reference/system-log-query/), and polling queries filter and order
+    by persistence time, not `published` (the spec's `since`/`until` of `GET /api/v1/logs`). Delays are
+    drawn from a seeded generator, one per event in `published` order, so a tenant is reproducible.
+    `visible[pos]` is the persistence key of the event at published position `pos`; `keys`/`order` list
+    every event in persistence order (ties in published order), so a polling cursor is an index there:
+    new events persist at or after "now", which is after every index a cursor was handed out for.
+    """
+
+    def __init__(self, seed: int, max_seconds: float, share: float) -> None:
+        self.seed, self.max_ms, self.share = seed, max(1, int(max_seconds * 1000)), share
+        self.visible: list[str] = []
+        self.keys: list[str] = []
+        self.order = array("q")
+        self._rng = random.Random(seed)
+
+    def _delayed(self, key: str) -> str:
+        rng = self._rng
+        if rng.random() >= self.share:
+            return key
+        return format_time(parse_time(key) + timedelta(milliseconds=1 + int(rng.random() * self.max_ms)))
+
+    def rebuild(self, log_keys: list[str]) -> None:
+        self._rng = random.Random(self.seed)
+        self.visible = [self._delayed(k) for k in log_keys]
+        visible = self.visible
+        ranked = sorted(range(len(visible)), key=visible.__getitem__)
+        self.order = array("q", ranked)
+        self.keys = [visible[i] for i in ranked]
+
+    def append(self, key: str) -> None:
+        visible = self._delayed(key)
+        self.visible.append(visible)
+        at = bisect.bisect_right(self.keys, visible)
+        self.keys.insert(at, visible)
+        self.order.insert(at, len(self.visible) - 1)

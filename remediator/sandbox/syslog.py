@@ -2,8 +2,12 @@
 
 Paging semantics (okta-api.md): bounded queries (`until` given, or DESCENDING) are ordered by
 `published` and their last page has no `next`; polling queries (no `until`, ASCENDING) always carry
-`next`, even on an empty page, so a client can resume from it later. The cursor is the position in
-the append-only, published-ordered event list, so paging never skips or repeats an event.
+`next`, even on an empty page, so a client can resume from it later. With delayed persistence on
+(`SandboxConfig.log_delay`), a query sees only the events persisted by now, and a polling query's
+`since` and order are the persistence time (the spec's `since`: "the lower time bound of the log
+events `published` property for bounded queries or persistence time for polling queries"). A bounded
+cursor is the position in the published-ordered list, a polling cursor the index in persistence order;
+neither ever skips or repeats an event.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import bisect
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -210,34 +214,48 @@ async def list_logs(request: web.Request) -> web.StreamResponse:
     if until is not None and until < since:
         raise validation_error("until", "until: must be after since.")
     limit = int_param(request, "limit", 100, 1000, minimum=0)
-    keys = store.log_keys
-    low = bisect.bisect_left(keys, since)
-    high = len(keys) if polling else bisect.bisect_left(keys, upper)
     cursor = request.query.get("after")
-    if cursor:
-        if not cursor.isdigit():
-            raise OktaHTTPError(400, "E0000031", "Invalid search criteria.", ["Invalid cursor."])
-        position = int(cursor)
-        if order == "ASCENDING":
-            low = max(low, position)
-        else:
-            high = min(high, position + 1)
+    if cursor and not cursor.isdigit():
+        raise OktaHTTPError(400, "E0000031", "Invalid search criteria.", ["Invalid cursor."])
     match, candidates = _predicate(request)
-    events: list[dict[str, Any]] = []
-    step = 1 if order == "ASCENDING" else -1
-    more_at: int | None = None
-    for index in _positions(low, high, step, candidates):
-        event = store.logs[index]
-        if match is None or match(event):
-            if len(events) >= limit:
-                more_at = index
-                break
-            events.append(event)
+    now_key = format_time(now)
     params = {k: v for k, v in request.query.items() if k != "after"}
     if polling:
+        low, high = store.persisted(since, now_key)
+        if cursor:
+            low = max(low, int(cursor))
+        events, more_at = _page(store, range(low, high), store.persisted_at, match, limit, now_key)
         params["after"] = str(max(high, low) if more_at is None else more_at)
         return json_response(request, events, next_params=params)
+    keys = store.log_keys
+    low, high = bisect.bisect_left(keys, since), bisect.bisect_left(keys, upper)
+    if cursor:
+        if order == "ASCENDING":
+            low = max(low, int(cursor))
+        else:
+            high = min(high, int(cursor) + 1)
+    step = 1 if order == "ASCENDING" else -1
+    events, more_at = _page(store, _positions(low, high, step, candidates), None, match, limit, now_key)
     if more_at is not None:
         params["after"] = str(more_at)
         return json_response(request, events, next_params=params)
     return json_response(request, events, self_link=True)
+
+
+def _page(store: Any, indexes: Iterable[int], resolve: Callable[[int], int] | None,
+          match: Callable[[dict[str, Any]], bool] | None, limit: int,
+          now_key: str) -> tuple[list[dict[str, Any]], int | None]:
+    """Up to `limit` persisted, matching events at `indexes` (`resolve` maps an index to a published position);
+    and the index the next page starts at, None when exhausted. Events not persisted yet are invisible."""
+    logs, visible = store.logs, store.visible
+    events: list[dict[str, Any]] = []
+    for index in indexes:
+        position = resolve(index) if resolve else index
+        if not visible(position, now_key):
+            continue
+        event = logs[position]
+        if match is None or match(event):
+            if len(events) >= limit:
+                return events, index
+            events.append(event)
+    return events, None

@@ -12,6 +12,7 @@ from remediator.kinds.base import Kind, TenantContext
 from remediator.okta.auth import SswsAuth
 from remediator.okta.client import OktaClient
 from remediator.plan import Change, Finding
+from remediator.timeutil import format_time, utcnow
 
 
 @asynccontextmanager
@@ -32,13 +33,17 @@ async def plan(sandbox: Any, kind_name: str, args: dict[str, Any], **ctx: Any) -
 
 async def apply(sandbox: Any, kind_name: str, args: dict[str, Any], changes: list[Change], **ctx: Any) -> list[Any]:
     """Check each change is pending, apply it (as the engine does from a saved plan), then check in a
-    later run (fresh reads, fresh kind) that every change is done, so a rerun would skip it."""
+    later run (fresh reads, fresh kind, the journal of this run as the engine keeps it) that every change
+    is done, so a rerun would skip it. The journal matters: Okta may persist a write's event late."""
     applied = []
     async with tenant(sandbox, **ctx) as context:
         kind: Kind = REGISTRY[kind_name]("live", args)
         for change in changes:
             assert kind.verdict(change, await kind.current(context, change)) == "pending", change
             applied.append(await kind.apply(context, change))
+    records = tuple({"tenant": "sandbox", "change": c.to_json(), "result": "applied", "request_id": a.request_id,
+                     "detail": a.detail, "time": format_time(utcnow())} for c, a in zip(changes, applied, strict=True))
+    ctx = {**ctx, "journal": (*ctx.get("journal", ()), *records)}
     async with tenant(sandbox, **ctx) as context:
         kind = REGISTRY[kind_name]("live", {})
         for change in changes:
