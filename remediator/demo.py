@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from remediator.engine import RunSettings, apply_plan, plan_all
 from remediator.engine.planner import PlannedRun, TenantJob
 from remediator.errors import InputError
 from remediator.journal import Journal, verify
+from remediator.kinds.system_log_archive import SETTLE
 from remediator.plan import PlaybookRef
 from remediator.report import render_plan, render_recap
 from remediator.timeutil import format_time
@@ -55,7 +57,9 @@ def run_demo(console: Console, *, users: int = 2000, workdir: Path = Path(".reme
         inventory = _write_inventory(workdir, sandbox.org_url, planted)
         os.environ[TOKEN_ENV] = sandbox.token
         spec = load_inventory(inventory)[0]
-        extra = parse_extra_vars([f"evidence_until={format_time(sandbox.now())}"])
+        # a fixed end the archive can claim at once: Okta may still persist events of the last `SETTLE` seconds
+        settled = format_time(sandbox.now() - timedelta(seconds=SETTLE + 5))  # + `Date`'s whole seconds
+        extra = parse_extra_vars([f"evidence_until={settled}"])
         jobs = [TenantJob(spec, render_states(playbook, spec.vars, extra))]
         ref = PlaybookRef(str(playbook.path), playbook.sha256, playbook.git_info())
         settings = RunSettings(journal_path=journal_path)

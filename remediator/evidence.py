@@ -28,15 +28,17 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
+from uuid import uuid4
 
 from remediator.errors import InputError, OktaError, VerifyError
 from remediator.timeutil import format_time, parse_time, utcnow
 
 MANIFEST = "manifest.json"
 FORMAT = "remediator.evidence/1"
-CHUNK_GLOB = re.compile(r"^events-.*\.jsonl(\.gz)?$")
+CHUNK_GLOB = re.compile(r"^(events|late|pending)-.*\.jsonl(\.gz)?$")
 TMP_PREFIX = ".tmp-"
 _BLOCK = 1 << 20
 
@@ -71,31 +73,71 @@ class Chunk:
 
 
 @dataclass
+class Pending:
+    """Events already read from the poll but published at or after `covered.until`: not claimed yet."""
+
+    file: str
+    sha256: str
+    events: int
+
+
+@dataclass
 class Manifest:
+    """What the archive holds. `covered` is a claim: every event Okta has or will have with `published` in
+    `[since, until)` is in `chunks` (and `late`); it never includes the last `settle_seconds` before the poll
+    that caught up (`polled_at`), because Okta may still persist events published then. `cursor` is the
+    `next` link of that poll (Okta's polling query), where the next run resumes; `pending` holds the events
+    it already returned beyond `covered`. `late` are chunks of events that arrived after their range was
+    claimed (Okta delayed them longer than the settling margin): kept, and reported."""
+
     tenant: str
     org_url: str
     covered: dict[str, str] | None = None          # {"since", "until"}: every event in [since, until) is here
     retention_lost: list[dict[str, str]] = field(default_factory=list)   # ranges Okta no longer had
     chunks: list[Chunk] = field(default_factory=list)
+    cursor: str | None = None
+    pending: Pending | None = None
+    late: list[Chunk] = field(default_factory=list)
+    settle_seconds: int | None = None
+    polled_at: str | None = None
     format: str = FORMAT
 
     @property
     def events(self) -> int:
-        return sum(c.events for c in self.chunks)
+        return sum(c.events for c in self.chunks) + sum(c.events for c in self.late)
+
+    def stored(self) -> list[Chunk]:
+        """Every chunk whose events are inside the covered range: the contiguous ones, then late arrivals."""
+        return [*self.chunks, *self.late]
+
+    def tile(self) -> None:
+        """Stretch the first and last chunk to the covered range: the parts of it that no chunk holds had
+        no event, so the chunks tile `covered` exactly and a chunk that goes missing leaves a visible hole."""
+        if self.chunks and self.covered:
+            self.chunks[0].since = min(self.chunks[0].since, self.covered["since"])
+            self.chunks[-1].until = max(self.chunks[-1].until, self.covered["until"])
 
     def to_json(self) -> dict[str, Any]:
         return {"format": self.format, "tenant": self.tenant, "org_url": self.org_url,
-                "covered": self.covered, "retention_lost": self.retention_lost,
+                "covered": self.covered, "settle_seconds": self.settle_seconds, "polled_at": self.polled_at,
+                "cursor": self.cursor, "pending": asdict(self.pending) if self.pending else None,
+                "retention_lost": self.retention_lost,
                 "events": self.events, "updated_at": format_time(utcnow()),
-                "chunks": [asdict(c) for c in self.chunks]}
+                "chunks": [asdict(c) for c in self.chunks], "late": [asdict(c) for c in self.late]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
         if data.get("format") != FORMAT:
             raise ValueError(f"format is {data.get('format')!r}, expected {FORMAT!r}")
+        pending = data.get("pending")
         return cls(tenant=data["tenant"], org_url=data.get("org_url", ""), covered=data.get("covered"),
                    retention_lost=list(data.get("retention_lost") or []),
-                   chunks=[Chunk(**c) for c in data.get("chunks", [])])
+                   chunks=[Chunk(**c) for c in data.get("chunks", [])],
+                   cursor=data.get("cursor"), pending=Pending(**pending) if pending else None,
+                   late=[Chunk(**c) for c in data.get("late") or []],
+                   settle_seconds=data.get("settle_seconds"), polled_at=data.get("polled_at"))
 
 
 def load_manifest(directory: str | Path) -> Manifest | None:
@@ -120,17 +162,24 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def save_manifest(directory: str | Path, manifest: Manifest) -> None:
-    """Rewrite the manifest atomically: temp file, fsync, rename, fsync the directory."""
+def save_manifest(directory: str | Path, manifest: Manifest) -> str:
+    """Rewrite the manifest atomically (temp file, fsync, rename, fsync the directory); returns its SHA-256,
+    which the journal records so that `evidence verify --journal` can tell an edited manifest."""
     directory = Path(directory)
+    manifest.tile()
+    data = (json.dumps(manifest.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     tmp = directory / f"{TMP_PREFIX}{MANIFEST}.{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(manifest.to_json(), f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    with open(tmp, "wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, directory / MANIFEST)
     _fsync_dir(directory)
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_sha256(directory: str | Path) -> str:
+    return hashlib.sha256((Path(directory) / MANIFEST).read_bytes()).hexdigest()
 
 
 def clean_orphans(directory: str | Path, manifest: Manifest | None) -> list[str]:
@@ -138,13 +187,47 @@ def clean_orphans(directory: str | Path, manifest: Manifest | None) -> list[str]
     directory = Path(directory)
     if not directory.is_dir():
         return []
-    known = {c.file for c in manifest.chunks} if manifest else set()
+    known = _files(manifest) if manifest else set()
     removed = []
     for path in sorted(directory.iterdir()):
         if path.name.startswith(TMP_PREFIX) or (CHUNK_GLOB.match(path.name) and path.name not in known):
             path.unlink()
             removed.append(path.name)
     return removed
+
+
+def _files(manifest: Manifest) -> set[str]:
+    return {c.file for c in manifest.stored()} | ({manifest.pending.file} if manifest.pending else set())
+
+
+def write_events_file(directory: Path, name: str, events: list[dict[str, Any]], level: int = 6) -> str:
+    """Write one gzip JSON Lines file atomically (temp, fsync, rename); returns its SHA-256."""
+    tmp = directory / f"{TMP_PREFIX}{name}.{os.getpid()}"
+    with open(tmp, "wb") as raw:
+        hashing = _HashingWriter(raw)
+        with gzip.GzipFile(filename="", mode="wb", fileobj=hashing, compresslevel=level, mtime=0) as gz:
+            for event in events:
+                gz.write(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n")
+        raw.flush()
+        os.fsync(raw.fileno())
+    os.replace(tmp, directory / name)
+    _fsync_dir(directory)
+    return hashing.sha.hexdigest()
+
+
+def read_pending(directory: str | Path, manifest: Manifest) -> list[dict[str, Any]]:
+    """The pending events of the manifest, after checking their file's hash."""
+    if manifest.pending is None:
+        return []
+    path = Path(directory) / manifest.pending.file
+    sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+    if sha != manifest.pending.sha256:
+        raise VerifyError(f"{path}: pending events do not match the manifest (SHA-256 {sha})")
+    return [json.loads(line) for line in iter_lines(path)]
+
+
+def _stamp(key: str) -> str:
+    return key.replace("-", "").replace(":", "")
 
 
 class _HashingWriter:
@@ -169,11 +252,12 @@ class ChunkWriter:
     kill mid-archive resumes from the last chunk. `forward=False` (a backfill before the covered range)
     saves the manifest once, at `close`, because until then the new chunks are not contiguous with it.
     Events outside `[since, until)` and uuids already written in the current millisecond are dropped:
-    that makes the result exact whatever the server does with its own bounds.
+    that makes the result exact whatever the server does with its own bounds. With `auto_cut=False` the
+    owner decides where chunks end (`checkpoint`), so that a chunk ends where its cursor is consistent.
     """
 
     def __init__(self, directory: str | Path, manifest: Manifest, since: str, until: str, *,
-                 chunk_events: int = 100_000, forward: bool = True, level: int = 6) -> None:
+                 chunk_events: int = 100_000, forward: bool = True, level: int = 6, auto_cut: bool = True) -> None:
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.manifest = manifest
@@ -181,7 +265,9 @@ class ChunkWriter:
         self.chunk_events = chunk_events
         self.forward = forward
         self.level = level
+        self.auto_cut = auto_cut
         self.written = 0
+        self.sha256: str | None = None
         self.new_chunks: list[Chunk] = []
         self._last_key = ""
         self._uuids_at_last: set[str] = set()
@@ -192,6 +278,11 @@ class ChunkWriter:
         self._last: tuple[str, str] = ("", "")
         if forward and manifest.covered is None:
             manifest.covered = {"since": self.since, "until": self.since}
+
+    @property
+    def open_events(self) -> int:
+        """Events in the chunk being written (not checkpointed yet)."""
+        return self._count
 
     def add(self, event: dict[str, Any]) -> bool:
         """Append one event (in ascending `published` order). Returns False when it was dropped."""
@@ -207,13 +298,42 @@ class ChunkWriter:
             if uuid in self._uuids_at_last:
                 return False
         else:
-            if self._count >= self.chunk_events:
+            if self.auto_cut and self._count >= self.chunk_events:
                 self._flush(until=key)
             self._uuids_at_last = set()
             self._last_key = key
         self._uuids_at_last.add(uuid)
         self._write(json.dumps(event, separators=(",", ":"), ensure_ascii=False), key, uuid)
         return True
+
+    def add_late(self, events: list[dict[str, Any]]) -> None:
+        """Keep events that arrived after their range was claimed, as a `late` chunk (saved at the next save)."""
+        if not events:
+            return
+        events = sorted(events, key=lambda e: (time_key(e["published"]), e["uuid"]))
+        first, last = time_key(events[0]["published"]), time_key(events[-1]["published"])
+        name = f"late-{_stamp(first)}-{uuid4().hex[:8]}.jsonl.gz"
+        sha = write_events_file(self.dir, name, events, self.level)
+        end = format_time(parse_time(last) + timedelta(milliseconds=1))
+        self.manifest.late.append(Chunk(file=name, sha256=sha, events=len(events), since=first, until=end,
+                                        first_published=first, last_published=last,
+                                        first_uuid=events[0]["uuid"], last_uuid=events[-1]["uuid"]))
+        self.written += len(events)
+
+    def checkpoint(self, until: str) -> None:
+        """Forward only: end the chunk being written at `until` (every event so far is before it, every later
+        one at or after it) and claim the range up to `until`; saves the manifest either way."""
+        assert self.forward
+        until = time_key(until)
+        if self._count:
+            self._flush(until=until)
+        else:
+            assert self.manifest.covered is not None
+            self.manifest.covered["until"] = max(self.manifest.covered["until"], until)
+            self._chunk_since = max(self._chunk_since, until)
+            self.sha256 = save_manifest(self.dir, self.manifest)
+        self._last_key = max(self._last_key, until)
+        self._uuids_at_last = set()
 
     def close(self) -> None:
         """Flush the last chunk and record the whole range as covered."""
@@ -227,7 +347,7 @@ class ChunkWriter:
             self.manifest.chunks[:0] = self.new_chunks
             self.manifest.covered = {"since": self.since,
                                      "until": covered["until"] if covered else self.until}
-        save_manifest(self.dir, self.manifest)
+        self.sha256 = save_manifest(self.dir, self.manifest)
 
     def abort(self) -> None:
         """Drop the chunk being written (its temp file); what was checkpointed stays."""
@@ -242,7 +362,7 @@ class ChunkWriter:
     # internals -------------------------------------------------------------------------
     def _write(self, line: str, key: str, uuid: str) -> None:
         if self._open is None:
-            name = f"events-{self._chunk_since.replace('-', '').replace(':', '')}.jsonl.gz"
+            name = f"events-{_stamp(self._chunk_since)}.jsonl.gz"
             tmp = self.dir / f"{TMP_PREFIX}{name}.{os.getpid()}"
             raw = open(tmp, "wb")  # noqa: SIM115 (closed in _flush/abort)
             hashing = _HashingWriter(raw)
@@ -275,7 +395,7 @@ class ChunkWriter:
             self.manifest.chunks.append(chunk)
             assert self.manifest.covered is not None
             self.manifest.covered["until"] = until
-            save_manifest(self.dir, self.manifest)
+            self.sha256 = save_manifest(self.dir, self.manifest)
         else:
             self.new_chunks.append(chunk)
 
@@ -320,7 +440,7 @@ def iter_archive_events(directory: str | Path, manifest: Manifest, since: str | 
                         until: str | None = None) -> Iterator[dict[str, Any]]:
     """Every archived event with `published` in `[since, until)`, chunk by chunk (streamed)."""
     lo, hi = (time_key(since) if since else ""), (time_key(until) if until else "~")
-    for chunk in manifest.chunks:
+    for chunk in manifest.stored():
         if chunk.until <= lo or chunk.since >= hi:
             continue
         for line in iter_lines(Path(directory) / chunk.file):
@@ -330,11 +450,18 @@ def iter_archive_events(directory: str | Path, manifest: Manifest, since: str | 
 
 
 # verify ----------------------------------------------------------------------------------
-def verify_evidence(path: str | Path) -> list[str]:
+#: A covered range may not end later than this after the verifier's clock (tenant clocks drift a little).
+FUTURE_SLACK = timedelta(days=1)
+ARCHIVE_KIND = "okta.system_log_archive"
+
+
+def verify_evidence(path: str | Path, journal: str | Path | None = None) -> list[str]:
     """Recompute every chunk's hash, count, range, ordering and uuid uniqueness; one line per tenant.
 
     `path` is either the evidence root (every `<tenant>/manifest.json` below it) or one tenant's
-    directory. Raises VerifyError listing every mismatch.
+    directory. With `journal`, each manifest must also be byte for byte the one the journal recorded
+    with the last archive write to that directory, and its covered range may not end after the tenant's
+    clock at that write. Raises VerifyError listing every mismatch.
     """
     root = Path(path)
     if (root / MANIFEST).is_file():
@@ -345,14 +472,51 @@ def verify_evidence(path: str | Path) -> list[str]:
         raise VerifyError(f"{root}: no such evidence directory")
     if not dirs:
         raise VerifyError(f"{root}: no {MANIFEST} here or in any tenant directory below it")
+    writes = _journalled_writes(journal) if journal is not None else None
     lines, problems = [], []
     for d in dirs:
         summary, errors = _verify_tenant(d)
+        if writes is not None and not errors:
+            errors += _verify_against_journal(d, writes)
         problems += [f"{d}: {e}" for e in errors]
         lines.append(f"{d}: {'FAILED' if errors else 'OK'}: {summary}")
     if problems:
         raise VerifyError("evidence does not verify:\n" + "\n".join(problems))
     return lines
+
+
+def _journalled_writes(path: str | Path) -> list[dict[str, Any]]:
+    """The journal's applied archive writes that carry a manifest hash, after checking the journal's chain."""
+    from remediator import journal
+
+    journal.verify(path)
+    return [r for r in journal.read_records(path)
+            if r.get("result") == "applied" and (r.get("change") or {}).get("kind") == ARCHIVE_KIND
+            and isinstance((r.get("detail") or {}).get("manifest_sha256"), str)]
+
+
+def _verify_against_journal(d: Path, writes: list[dict[str, Any]]) -> list[str]:
+    manifest = load_manifest(d)
+    assert manifest is not None
+    here = str(d.resolve())
+    mine = [r for r in writes if r["detail"].get("dir") == here]
+    if not mine:  # evidence copied elsewhere (a case folder): the same tenant, org and directory name
+        mine = [r for r in writes if r.get("tenant") == manifest.tenant and r.get("org_url") == manifest.org_url
+                and Path(str(r["detail"].get("dir", ""))).name == d.name]
+    if not mine:
+        return ["the journal records no archive write for this evidence"]
+    last = mine[-1]
+    detail = last["detail"]
+    errors = []
+    sha = manifest_sha256(d)
+    if sha != detail["manifest_sha256"]:
+        errors.append(f"manifest SHA-256 is {sha}, the journal recorded {detail['manifest_sha256']} with the last "
+                      f"archive write ({last.get('time')}): the manifest was changed since (or that run was "
+                      "interrupted: run the archive again)")
+    until, now = (manifest.covered or {}).get("until"), detail.get("tenant_now")
+    if until and isinstance(now, str) and until > time_key(now):
+        errors.append(f"covered range ends at {until}, after the tenant's clock at the last archive write ({now})")
+    return errors
 
 
 def _verify_tenant(d: Path) -> tuple[str, list[str]]:
@@ -365,27 +529,53 @@ def _verify_tenant(d: Path) -> tuple[str, list[str]]:
     cov = manifest.covered
     if cov is not None and not cov.get("since", "") <= cov.get("until", ""):
         errors.append(f"covered range is inverted: {cov}")
-    listed = {c.file for c in manifest.chunks}
+    if cov is not None and cov.get("until", "") > format_time(utcnow() + FUTURE_SLACK):
+        errors.append(f"covered range ends in the future ({cov['until']}): no archive can have seen that")
+    listed = _files(manifest)
     for p in sorted(d.iterdir()):
         if CHUNK_GLOB.match(p.name) and p.name not in listed:
             errors.append(f"{p.name} is not described by the manifest (an interrupted run? run the archive again)")
+    if manifest.chunks and cov and (manifest.chunks[0].since != cov["since"]
+                                    or manifest.chunks[-1].until != cov["until"]):
+        errors.append(f"chunks span {manifest.chunks[0].since}..{manifest.chunks[-1].until}, not the covered "
+                      f"range {cov['since']}..{cov['until']}")
     seen: set[str] = set()
     prev_until, prev_last = "", ""
     total = 0
     for i, chunk in enumerate(manifest.chunks):
         where = f"chunk {i} ({chunk.file})"
-        if chunk.since < prev_until:
-            errors.append(f"{where}: starts at {chunk.since}, before the previous chunk ends ({prev_until})")
+        if prev_until and chunk.since != prev_until:
+            hole = "a gap" if chunk.since > prev_until else "an overlap"
+            errors.append(f"{where}: starts at {chunk.since}, the previous chunk ends at {prev_until} ({hole})")
         if cov and not (cov["since"] <= chunk.since and chunk.until <= cov["until"]):
             errors.append(f"{where}: range {chunk.since}..{chunk.until} is outside the covered range")
         errors += [f"{where}: {e}" for e in _verify_chunk(d / chunk.file, chunk, seen, prev_last)]
         prev_until, prev_last = chunk.until, chunk.last_published
         total += chunk.events
+    for i, chunk in enumerate(manifest.late):
+        where = f"late chunk {i} ({chunk.file})"
+        if cov and not (cov["since"] <= chunk.since and chunk.until <= cov["until"]):
+            errors.append(f"{where}: range {chunk.since}..{chunk.until} is outside the covered range")
+        errors += [f"{where}: {e}" for e in _verify_chunk(d / chunk.file, chunk, seen, "")]
+        total += chunk.events
+    pending = 0
+    if manifest.pending is not None:
+        p = manifest.pending
+        floor = cov["until"] if cov else ""
+        pseudo = Chunk(p.file, p.sha256, p.events, floor, "~", "", "", "", "")
+        found = _verify_chunk(d / p.file, pseudo, seen, "", whole=False)
+        errors += [f"pending ({p.file}): {e}" for e in found]
+        pending = p.events
     covered = f"{cov['since']} .. {cov['until']}" if cov else "nothing"
-    return f"{len(manifest.chunks)} chunks, {total} events, covered {covered}", errors
+    late = f" ({sum(c.events for c in manifest.late)} arrived late)" if manifest.late else ""
+    after = f"; {pending} events read beyond it, pending" if manifest.pending else ""
+    settle = f" (settling margin {manifest.settle_seconds} s)" if manifest.settle_seconds is not None else ""
+    return (f"{len(manifest.chunks) + len(manifest.late)} chunks, {total} events{late}, covered {covered}"
+            f"{settle}{after}"), errors
 
 
-def _verify_chunk(path: Path, chunk: Chunk, seen: set[str], prev_last: str) -> list[str]:
+def _verify_chunk(path: Path, chunk: Chunk, seen: set[str], prev_last: str, whole: bool = True) -> list[str]:
+    """`whole=False`: a file of events in no particular order (pending), only hash, count, range, uniqueness."""
     if not path.is_file():
         return ["file is missing"]
     errors: list[str] = []
@@ -400,7 +590,7 @@ def _verify_chunk(path: Path, chunk: Chunk, seen: set[str], prev_last: str) -> l
         for line in iter_lines(path):
             event = json.loads(line)
             key, uuid = time_key(event["published"]), event["uuid"]
-            if key < last_key:
+            if whole and key < last_key:
                 errors.append(f"line {count + 1}: published {key} is before {last_key} (out of order)")
             if not chunk.since <= key < chunk.until:
                 errors.append(f"line {count + 1}: published {key} outside the chunk's {chunk.since}..{chunk.until}")
@@ -414,6 +604,8 @@ def _verify_chunk(path: Path, chunk: Chunk, seen: set[str], prev_last: str) -> l
         return [*errors, f"unreadable after line {count}: {type(exc).__name__}: {exc}"]
     if count != chunk.events:
         errors.append(f"{count} events, manifest says {chunk.events}")
+    if not whole:
+        return errors
     if first and (first[0], first[1]) != (chunk.first_published, chunk.first_uuid):
         errors.append(f"first event {first} differs from the manifest's {chunk.first_published}, {chunk.first_uuid}")
     if last and (last[0], last[1]) != (chunk.last_published, chunk.last_uuid):

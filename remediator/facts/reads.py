@@ -152,6 +152,16 @@ class TenantReads:
         async for page in self.client.pages(ep.LOGS.path(), params, prefetch=True):
             yield page
 
+    async def log_poll(self, params: dict[str, Any], *, cursor: str | None = None) -> AsyncIterator[OktaResponse]:
+        """A System Log polling query (no `until`: Okta's way to transfer the log), from `params` or from
+        `cursor`, the `next` link an earlier poll ended with; it ends at the first empty page, whose `next`
+        link is the cursor to keep. A cursor is untrusted input (a manifest): it must be a System Log path."""
+        if cursor is not None and not cursor.startswith(ep.LOGS.path() + "?"):
+            raise ValueError(f"not a System Log cursor: {cursor[:80]!r}")
+        source = cursor or ep.LOGS.path()
+        async for page in self.client.pages(source, None if cursor else params, stop_on_empty=True, prefetch=True):
+            yield page
+
     # users ------------------------------------------------------------------------------------
     async def me(self) -> dict[str, Any]:
         """The user that owns the API token: never locked out by automation.

@@ -103,7 +103,7 @@ class Engine:
                      known: Known | None = None) -> Iterator[dict[str, Any]]:
         """Archived events in [since, until) that match at least one rule (streamed, chunk by chunk)."""
         lo, hi = time_key(since), time_key(until)
-        for chunk in manifest.chunks:
+        for chunk in manifest.stored():  # late arrivals too
             if chunk.until <= lo or chunk.since >= hi:
                 continue
             for block in iter_blocks(Path(directory) / chunk.file):

@@ -41,6 +41,17 @@ def write_playbook(path: Path, states: Sequence[dict[str, Any]], **top: Any) -> 
     return path
 
 
+def settled(sandbox: Any) -> str:
+    """A fixed archive end the archive can claim at once: `SETTLE` seconds before the tenant's now (Okta may
+    still persist events published later, so a range is claimed only once it has settled)."""
+    from datetime import timedelta
+
+    from remediator.kinds.system_log_archive import SETTLE
+    from remediator.timeutil import format_time
+
+    return format_time(sandbox.now() - timedelta(seconds=SETTLE + 5))  # + the `Date` header's whole seconds
+
+
 def cli(*args: str) -> Any:
     """Run the CLI in-process; the result has exit_code, stdout, stderr/output."""
     return CliRunner().invoke(app, [str(a) for a in args])

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from remediator.sandbox import Sandbox
-from remediator.timeutil import format_time
-from tests.e2e.harness import LAPSUS, cli, write_inventory
+from tests.e2e.harness import LAPSUS, cli, settled, write_inventory
 
 USERS, SEED = 400, 5
 
@@ -28,7 +27,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
         inventory = write_inventory(d / "inv.yml", {"hooli": {
             "org_url": sb.org_url, "token": sb.token,
             "vars": {"break_glass": [planted["break_glass_login"]], "evidence_dir": str(d / "evidence")}}}, mp)
-        common = ["-i", inventory, "--journal", d / "journal.jsonl", "-e", f"evidence_until={format_time(sb.now())}"]
+        common = ["-i", inventory, "--journal", d / "journal.jsonl", "-e", f"evidence_until={settled(sb)}"]
         logs_before = len(sb.logs)
         first = cli("plan", LAPSUS, *common, "--json", "--out", d / "plan.json", "--report", d / "plan.md")
         logs_after_plan = len(sb.logs)

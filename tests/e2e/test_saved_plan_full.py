@@ -10,8 +10,7 @@ import pytest
 
 from remediator.journal import read_records
 from remediator.sandbox import Sandbox
-from remediator.timeutil import format_time
-from tests.e2e.harness import LAPSUS, cli, write_inventory
+from tests.e2e.harness import LAPSUS, cli, settled, write_inventory
 
 
 def test_saved_plan_of_the_whole_playbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,7 +21,7 @@ def test_saved_plan_of_the_whole_playbook(tmp_path: Path, monkeypatch: pytest.Mo
             "vars": {"break_glass": [planted["break_glass_login"]], "evidence_dir": str(tmp_path / "ev")}}},
             monkeypatch)
         common = ["-i", inventory, "--journal", tmp_path / "j.jsonl", "-e",
-                  f"evidence_until={format_time(sb.now())}"]
+                  f"evidence_until={settled(sb)}"]
         assert cli("plan", LAPSUS, *common, "--out", tmp_path / "plan.json").exit_code == 0
         planned = json.loads((tmp_path / "plan.json").read_text())["tenants"][0]["changes"]
         kinds = {c["kind"] for c in planned}

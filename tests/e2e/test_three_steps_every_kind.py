@@ -20,8 +20,7 @@ from remediator.kinds import REGISTRY, makes_changes
 from remediator.plan import PlaybookRef, TenantPlan
 from remediator.playbook import load_playbook, parse_extra_vars, render_states
 from remediator.sandbox import Sandbox
-from remediator.timeutil import format_time
-from tests.e2e.harness import LAPSUS, write_inventory, write_playbook
+from tests.e2e.harness import LAPSUS, settled, write_inventory, write_playbook
 
 WRITERS = sorted(name for name, cls in REGISTRY.items() if makes_changes(cls))
 #: kinds that the shipped playbook runs in report mode: their writing mode, for this test
@@ -67,7 +66,7 @@ def test_plan_apply_plan(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         planted = sb.snapshot()["scenario"]["planted"]
         variables = {"breach_date": "2022-01-21T00:00:00Z", "break_glass": [planted["break_glass_login"]],
                      "evidence_dir": str(tmp_path / "evidence"), "evidence_since": "2022-01-14T00:00:00Z",
-                     "evidence_until": format_time(sb.now())}
+                     "evidence_until": settled(sb)}
         playbook = load_playbook(write_playbook(tmp_path / "one.yml", [state], vars=variables))
         inventory = write_inventory(tmp_path / "inv.yml", {"t": {"org_url": sb.org_url, "token": sb.token}},
                                     monkeypatch)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from remediator.facts import TenantReads
 from remediator.kinds.base import TenantContext
@@ -69,19 +70,35 @@ class FakeClient:
 
     async def pages(self, path: str, params: dict | None = None, *, stop_on_empty: bool = False,
                     prefetch: bool = False) -> AsyncIterator[Page]:
-        assert path == "/api/v1/logs"
-        params = dict(params or {})
+        """Bounded queries page to the end; polling queries (no `until`) end with an empty page whose
+        `next` link resumes later (a cursor: the index of the next event, persisted in published order)."""
+        url = urlsplit(path)
+        assert url.path == "/api/v1/logs"
+        params = {**dict(parse_qsl(url.query)), **dict(params or {})}
         self.calls.append(params)
         self.calibrated = True
         assert params.get("sortOrder") == "ASCENDING"
         limit = int(params.get("limit", 100))
+        polling = "until" not in params
         selected = [e for e in self.events if self._in_range(e["published"], params.get("since"), params.get("until"))]
-        for n, start in enumerate(range(0, max(len(selected), 1), limit)):
+        start = int(params.get("after", 0))
+        if polling:  # the cursor counts the events that were persisted then: `since` is fixed by the first call
+            selected = [e for e in self.events if self._in_range(e["published"], params.get("since"), None)]
+        for n in range(10**6):
             if self.kill_after_pages is not None and n >= self.kill_after_pages:
                 raise Interrupted
             body = selected[start:start + limit]
-            more = start + limit < len(selected)
-            yield Page(200, body, f"req-{n}", "next" if more else None)
+            start += len(body)
+            more = start < len(selected)
+            if polling:
+                query = urlencode({**{k: v for k, v in params.items() if k != "after"}, "after": start})
+                yield Page(200, body, f"req-{n}", f"{self.org_url}/api/v1/logs?{query}")
+                if not body:
+                    return
+            else:
+                yield Page(200, body, f"req-{n}", "next" if more else None)
+                if not more:
+                    return
 
 
 def event(published: str, event_type: str = "user.session.start", *, uid: str | None = None,

@@ -110,7 +110,7 @@ def test_verify_catches_reordered_chunks(archive: tuple[Path, list[dict]]) -> No
     m = load_manifest(d)
     m.chunks[0], m.chunks[1] = m.chunks[1], m.chunks[0]
     save_manifest(d, m)
-    tamper_fails(d, "before the previous chunk ends")
+    tamper_fails(d, "the previous chunk ends")
 
 
 def test_verify_catches_swapped_chunk_files(archive: tuple[Path, list[dict]]) -> None:

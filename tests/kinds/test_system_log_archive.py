@@ -86,21 +86,31 @@ async def test_events_exactly_on_the_limits(tmp_path: Path, since_inclusive: boo
     calls = len(client.calls)
     items, _ = await plan_apply(args, client)
     assert items == [] and len(client.calls) == calls
-    # until = now: only what was published since, the event on the old limit exactly once
+    # until = now: Okta's polling query from the old limit (1 ms early), the event on it exactly once
     client.now = client.now.replace(minute=1)
-    items, _ = await plan_apply({"since": SINCE, "dir": str(tmp_path)}, client)
+    items, _ = await plan_apply({"since": SINCE, "dir": str(tmp_path), "settle": 0}, client)
     assert [i.action for i in items] == ["archive"]
     assert archived(tmp_path) == [at_since["uuid"], mid["uuid"], at_until["uuid"], later["uuid"]]
-    assert client.calls[-1]["since"] == "2022-03-20T23:59:59.999Z"  # from the old limit, 1 ms early
+    assert client.calls[-1]["since"] == "2022-03-20T23:59:59.999Z" and "until" not in client.calls[-1]
+    assert load_manifest(tmp_path / "acme").cursor.startswith("/api/v1/logs?")  # kept to resume from
     verify_evidence(tmp_path)
 
 
-async def test_until_defaults_to_the_tenants_clock(tmp_path: Path) -> None:
-    client = FakeClient([event("2022-03-21T00:00:00.000Z")], "2022-03-22T12:00:00.000Z")
+async def test_until_defaults_to_the_tenants_clock_less_the_settling_margin(tmp_path: Path) -> None:
+    recent = event("2022-03-22T11:55:00.000Z")
+    client = FakeClient([event("2022-03-21T00:00:00.000Z"), recent], "2022-03-22T12:00:00.000Z")
     items, _ = await plan_apply({"since": SINCE, "dir": str(tmp_path)}, client)
-    assert items[0].after == {"covered": [SINCE, "2022-03-22T12:00:00.000Z"]}
-    assert client.calls[0]["until"] == "2022-03-22T12:00:00.000Z"
-    assert client.calls[0]["limit"] == 1000
+    assert items[0].after == {"covered": [SINCE, "2022-03-22T11:50:00.000Z"]}
+    assert "until" not in client.calls[0] and client.calls[0]["limit"] == 1000  # a polling query
+    m = load_manifest(tmp_path / "acme")
+    assert m.events == 1 and m.pending.events == 1  # read, kept, not claimed yet
+    assert m.polled_at == "2022-03-22T12:00:00.000Z" and m.settle_seconds == 600
+    client.now = client.now.replace(minute=30)
+    items, _ = await plan_apply({"since": SINCE, "dir": str(tmp_path)}, client)
+    assert "after" in client.calls[-1]  # resumed from the manifest's cursor
+    m = load_manifest(tmp_path / "acme")
+    assert m.events == 2 and m.pending is None and m.covered["until"] == "2022-03-22T12:20:00.000Z"
+    verify_evidence(tmp_path)
 
 
 async def test_backfill_before_the_covered_range(tmp_path: Path) -> None:
@@ -108,14 +118,14 @@ async def test_backfill_before_the_covered_range(tmp_path: Path) -> None:
     client = FakeClient(early + late, NOW)
     await plan_apply({"since": SINCE, "dir": str(tmp_path)}, client)
     items, _ = await plan_apply({"since": "2022-03-18T00:00:00Z", "until": NOW, "dir": str(tmp_path)}, client)
-    assert items[0].after == {"covered": ["2022-03-18T00:00:00.000Z", NOW]}
+    assert items[0].after == {"covered": ["2022-03-18T00:00:00.000Z", "2022-03-22T11:50:00.000Z"]}
     assert archived(tmp_path) == [e["uuid"] for e in early + late]
     verify_evidence(tmp_path)
 
 
 async def test_kill_mid_archive_resumes_without_gap_or_duplicate(tmp_path: Path) -> None:
     events = spread(SINCE, 5000, 10)
-    args = {"since": SINCE, "until": NOW, "dir": str(tmp_path), "chunk_events": 1500}
+    args = {"since": SINCE, "until": NOW, "dir": str(tmp_path), "chunk_events": 1500, "settle": 0}
     with pytest.raises(Interrupted):
         await plan_apply(args, FakeClient(events, NOW, kill_after_pages=3))
     m = load_manifest(tmp_path / "acme")
@@ -130,7 +140,7 @@ async def test_kill_mid_archive_resumes_without_gap_or_duplicate(tmp_path: Path)
 
 async def test_chunk_renamed_but_manifest_not_updated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     events = spread(SINCE, 3000, 10)
-    args = {"since": SINCE, "until": NOW, "dir": str(tmp_path), "chunk_events": 1000}
+    args = {"since": SINCE, "until": NOW, "dir": str(tmp_path), "chunk_events": 1000, "settle": 0}
     real_save, saves = evidence.save_manifest, []
 
     def dying_save(directory: Any, manifest: Any) -> None:
@@ -162,3 +172,37 @@ async def test_range_past_retention_is_recorded_and_reported(tmp_path: Path) -> 
     assert m.retention_lost == [{"since": "2021-12-01T00:00:00.000Z", "until": "2021-12-22T12:00:00.000Z"}]
     again = kind.diff(await kind.read(context(client)))
     assert [(type(i).__name__, i.severity) for i in again] == [("Finding", "high")]
+
+
+async def test_kill_mid_poll_resumes_from_the_cursor_with_its_pending_events(tmp_path: Path) -> None:
+    events = spread(SINCE, 5000, 30_000)  # one every 30 s: some still unsettled when a page ends
+    args = {"since": SINCE, "dir": str(tmp_path), "chunk_events": 1500}
+    with pytest.raises(Interrupted):
+        await plan_apply(args, FakeClient(events, NOW, kill_after_pages=3))
+    m = load_manifest(tmp_path / "acme")
+    assert m.cursor and "after=2000" in m.cursor  # checkpointed after page 2
+    assert m.pending.events == 21 and m.events == 1979  # 10 minutes of events wait to settle
+    assert m.covered["until"] == events[1979]["published"]
+    verify_evidence(tmp_path)
+    client = FakeClient(events, NOW)
+    await plan_apply(args, client)
+    assert client.calls[0]["after"] == "2000"
+    assert archived(tmp_path) == [e["uuid"] for e in events]
+    verify_evidence(tmp_path)
+
+
+async def test_an_event_later_than_the_margin_is_kept_and_reported(tmp_path: Path) -> None:
+    early = spread(SINCE, 3, 1000)
+    client = FakeClient(early, NOW)
+    args = {"since": SINCE, "dir": str(tmp_path)}
+    await plan_apply(args, client)
+    straggler = event("2022-03-21T00:00:00.000Z")  # published long before the claim's end, persisted only now
+    client.events.append(straggler)
+    client.now = client.now.replace(minute=30)
+    _, kind = await plan_apply(args, client)
+    m = load_manifest(tmp_path / "acme")
+    assert [c.events for c in m.late] == [1] and m.events == 4
+    assert straggler["uuid"] in archived(tmp_path)
+    verify_evidence(tmp_path)
+    again = kind.diff(await kind.read(context(client)))
+    assert [(type(i).__name__, i.severity) for i in again] == [("Finding", "medium")]
