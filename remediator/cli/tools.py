@@ -104,11 +104,15 @@ def sandbox_serve(
 
 
 @evidence_app.command("verify")
-def evidence_verify(directory: Annotated[Path, typer.Argument(metavar="DIR", help="Evidence directory.")]) -> int:
+def evidence_verify(
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Evidence directory.")],
+    journal: Annotated[Path | None, typer.Option(
+        "--journal", help="Also check each manifest against the last archive write this journal recorded.")] = None,
+) -> int:
     """Recompute every chunk's hash, count and range against the manifests; exit 1 on any mismatch."""
     from remediator.evidence import verify_evidence
 
-    for line in verify_evidence(directory):
+    for line in verify_evidence(directory, journal=journal):
         typer.echo(line)
     return 0
 
