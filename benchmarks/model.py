@@ -163,8 +163,8 @@ def naive_calls(users: int) -> dict[str, int]:
 
 
 def archive_calls(events: int) -> dict[str, int]:
-    """A bounded System Log query, 1,000 events a page."""
-    return {"logs": pages(events, EVENTS_PAGE)}
+    """Okta's polling query, 1,000 events a page, and the empty page that says it caught up."""
+    return {"logs": -(-events // EVENTS_PAGE) + 1}
 
 
 def share(bucket: str, plan: str = "enterprise") -> int:

@@ -173,6 +173,7 @@ def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any]) -> dict[st
         out["setup_s"] = round(time.perf_counter() - t_setup, 1)
         out["sandboxes"] = {name: {"rss_mb": r["rss_mb"], "generate_s": r["generate_s"],
                                    "tenants": len(r["tenants"])} for name, r in ready.items()}
+        out["log_delay"] = ready["main"].get("log_delay")
         files = {name: str(work / f"{name}.json") for name in ready}
         main_pid, naive_pid, multi_pid = (ready[n]["pid"] for n in ("main", "naive", "multi"))
         out["load_before"] = os.getloadavg()

@@ -10,8 +10,10 @@ which only the process that generated the tenant has. Everything else is the san
         [--rate-limits enterprise] [--time-scale X] [--faults latency:25ms] [--break-glass]
 
 Writes F (JSON, mode 600) once every tenant accepts requests: {"pid", "rss_mb", "generate_s",
-"tenants": [{"name", "org_url", "token", "break_glass_login", "numbers"}]}. Serves on 127.0.0.1
-until SIGTERM/SIGINT.
+"tenants": [{"name", "org_url", "token", "break_glass_login", "numbers"}], "log_delay"}, and F.published
+(the first tenant's events' `published`, one a line: the archive's ground truth). Delayed persistence
+is on by default (`--log-delay`, the lapsus-2022 scenario's 180 s for 20% of events). Serves on
+127.0.0.1 until SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.model import scenario_numbers  # noqa: E402
 from remediator.sandbox.app import build_app  # noqa: E402
-from remediator.sandbox.config import SandboxConfig  # noqa: E402
+from remediator.sandbox.config import DEFAULT_LOG_DELAY, DEFAULT_LOG_DELAY_SHARE, SandboxConfig  # noqa: E402
 from remediator.sandbox.scenarios.lapsus_2022 import DEFAULT_CLOCK, generate  # noqa: E402
 from remediator.sandbox.server import attach_url, default_middlewares, start_site  # noqa: E402
 from remediator.sandbox.snapshot import load  # noqa: E402
@@ -60,6 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--time-scale", type=float, default=1.0)
     p.add_argument("--faults", default=None)
     p.add_argument("--break-glass", action="store_true", help="Publish the break-glass login as protected.")
+    p.add_argument("--log-delay", type=float, default=DEFAULT_LOG_DELAY,
+                   help="Delayed persistence: a share of events visible up to this many seconds late (0: off).")
     return p.parse_args(argv)
 
 
@@ -72,9 +76,12 @@ async def serve(args: argparse.Namespace) -> None:
         glass = snap["scenario"]["planted"].get("break_glass_login")
         numbers = scenario_numbers(snap, protected_logins=(glass,) if args.break_glass and glass else ())
         config = SandboxConfig(rate_limits=args.rate_limits, time_scale=args.time_scale, faults=args.faults,
-                               seed=seed, token=random_token(), clock=DEFAULT_CLOCK)
+                               seed=seed, token=random_token(), clock=DEFAULT_CLOCK, log_delay=args.log_delay)
         store = load(snap)
         del snap
+        if i == 0:  # ground truth for the archive's check: every event's `published`, in order
+            published = args.ready_file.with_name(args.ready_file.name + ".published")
+            published.write_text("\n".join(store.log_keys) + "\n")
         built.append((store, config, glass, numbers))
     generate_s = time.perf_counter() - started
     runners, tenants = [], []
@@ -92,7 +99,8 @@ async def serve(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     ready = {"pid": os.getpid(), "rss_mb": round(rss_mb(), 1), "generate_s": round(generate_s, 2),
-             "time_scale": args.time_scale, "tenants": tenants}
+             "time_scale": args.time_scale, "tenants": tenants,
+             "log_delay": {"max_s": args.log_delay, "share": DEFAULT_LOG_DELAY_SHARE if args.log_delay else 0}}
     tmp = args.ready_file.with_name(args.ready_file.name + ".tmp")
     tmp.write_text(json.dumps(ready))
     os.chmod(tmp, 0o600)

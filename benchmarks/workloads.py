@@ -262,13 +262,40 @@ async def run_archive(args: argparse.Namespace) -> dict[str, Any]:
     detail = next((r for r in recap.results if r.get("result") == "applied"), {})
     from remediator.evidence import load_manifest, tenant_dir
 
-    manifest = load_manifest(tenant_dir(args.dir, spec.name))
+    directory = tenant_dir(args.dir, spec.name)
+    manifest = load_manifest(directory)
     events = manifest.events if manifest else 0
     return {"wall_s": round(wall, 3), "cpu_s": round(usage()["cpu_s"] - cpu0, 3), "events": events,
             "since": since, "stats": rec.stats(), "plan": summarize_plan(planned.plan),
+            "exact": exactly_once(directory, Path(args.ready + ".published")),
             "recap": {"changed": recap.changed, "failed": recap.failed, "error": recap.error,
                       "request_id": detail.get("request_id")},
             "maxrss_mb": round(usage()["maxrss_mb"], 1)}
+
+
+def exactly_once(directory: Path, published: Path) -> dict[str, Any]:
+    """The archive against the sandbox's ground truth: `verify_evidence` (hashes, ranges, each uuid once), and
+    the number of events it holds in its covered range against the number the sandbox published there."""
+    import bisect
+
+    from remediator.errors import VerifyError
+    from remediator.evidence import load_manifest, verify_evidence
+
+    manifest = load_manifest(directory)
+    if manifest is None or manifest.covered is None:
+        return {"verified": False, "error": "no archive"}
+    try:
+        verify_evidence(directory)
+        verified, error = True, None
+    except VerifyError as exc:
+        verified, error = False, str(exc)[:500]
+    keys = published.read_text().split()
+    since, until = manifest.covered["since"], manifest.covered["until"]
+    truth = bisect.bisect_left(keys, until) - bisect.bisect_left(keys, since)
+    # the apply's own writes (none here) would add events the file does not know: the archive is read-only
+    return {"verified": verified, "error": error, "covered": [since, until], "in_covered": truth,
+            "archived": manifest.events, "pending": manifest.pending.events if manifest.pending else 0,
+            "late": sum(c.events for c in manifest.late), "settle_s": manifest.settle_seconds}
 
 
 def run_hunt(args: argparse.Namespace) -> dict[str, Any]:
