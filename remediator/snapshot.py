@@ -9,51 +9,75 @@ roles for the groups through which admins hold roles.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Any
 
-from remediator.errors import OktaApiError
+from remediator.errors import OktaApiError, OktaError
+from remediator.facts import (
+    ADMINS,
+    API_TOKENS,
+    APPS,
+    EVENTS,
+    FACTORS,
+    GROUP_ROLES,
+    GROUPS,
+    IDPS,
+    ME,
+    ORG,
+    POLICIES,
+    RULES,
+    SUPPORT,
+    SUPPORT_CASES,
+    USERS,
+    Admin,
+    Fact,
+    TenantReads,
+    role_group_id,
+)
 from remediator.timeutil import format_time
 
 SNAPSHOT_FORMAT = "remediator.tenant-snapshot/1"
 POLICY_TYPES = ("OKTA_SIGN_ON", "MFA_ENROLL", "ACCESS_POLICY", "PASSWORD")
+#: Everything a snapshot reads (the scopes a service app needs for `remediator snapshot`).
+SNAPSHOT = Fact("snapshot", tuple(dict.fromkeys(e for f in (ME, ORG, USERS, GROUPS, ADMINS, FACTORS, GROUP_ROLES,
+                                                              POLICIES, RULES, SUPPORT, SUPPORT_CASES, API_TOKENS, APPS,
+                                                              IDPS, EVENTS) for e in f.endpoints)))
 
 
 async def take_snapshot(spec: Any, *, logs_since: str | None = None) -> dict[str, Any]:
     """Open the tenant's client and read everything the snapshot holds."""
     from remediator.engine.session import RunSettings, TenantSession
 
-    async with TenantSession(spec, RunSettings()) as session:
-        return await read_snapshot(session.client, org_url=spec.org_url, logs_since=logs_since)
+    async with TenantSession(spec, RunSettings(), scopes=SNAPSHOT.scopes) as session:
+        assert session.ctx is not None
+        return await read_snapshot(session.ctx.reads, org_url=spec.org_url, logs_since=logs_since)
 
 
-async def read_snapshot(client: Any, *, org_url: str, logs_since: str | None = None) -> dict[str, Any]:
-    me = await client.get_json("/api/v1/users/me")
-    org = await client.get_json("/api/v1/org")  # its `id` is the org's identity; the sandbox serves it back
-    users = [u async for u in client.paginate("/api/v1/users", {"limit": "200"})]
+async def read_snapshot(reads: TenantReads, *, org_url: str, logs_since: str | None = None) -> dict[str, Any]:
+    me = await reads.me()
+    org = await reads.org()  # its `id` is the org's identity; the sandbox serves it back
+    users = list(await reads.users())
     # A plain list leaves out DEPROVISIONED users; a search includes them.
     seen = {u["id"] for u in users}
-    async for user in client.paginate("/api/v1/users", {"search": 'status eq "DEPROVISIONED"', "limit": "200"}):
-        if user["id"] not in seen:
-            users.append(user)
-    groups = [g async for g in client.paginate("/api/v1/groups", {"limit": "200"})]
-    admin_ids = [a["id"] async for a in client.paginate("/api/v1/iam/assignees/users", {"limit": "100"})]
-    roles = await _gather({uid: client.get_json(f"/api/v1/users/{uid}/roles") for uid in admin_ids})
-    factors = await _gather({uid: client.get_json(f"/api/v1/users/{uid}/factors") for uid in admin_ids})
-    role_groups = sorted({_assignee_group(r) for rs in roles.values() for r in rs if r.get("assignmentType") == "GROUP"}
-                         - {None})
-    group_roles = await _gather({gid: client.get_json(f"/api/v1/groups/{gid}/roles") for gid in role_groups})
-    members = await _gather({gid: _ids(client, f"/api/v1/groups/{gid}/users") for gid in role_groups})
-    policies, rules = await _policies(client)
-    support = await client.get_json("/api/v1/org/privacy/oktaSupport")
-    cases = await client.get_json("/api/v1/org/privacy/oktaSupport/cases")
+    users += [u for u in await reads.users('status eq "DEPROVISIONED"') if u["id"] not in seen]
+    groups = await reads.groups()
+    admins = await reads.admins()
+    admin_ids = [a.id for a in admins]
+    roles = await _gather({uid: reads.roles(uid) for uid in admin_ids})
+    factors = await _gather({uid: reads.factors(uid) for uid in admin_ids})
+    role_groups = sorted({g for rs in roles.values() for r in rs if (g := role_group_id(r))})
+    group_roles = await _gather({gid: reads.group_roles(gid) for gid in role_groups})
+    members = await _gather({gid: _ids(reads, gid) for gid in role_groups})
+    policies, rules = await _policies(reads)
+    support = await reads.support()
     snapshot: dict[str, Any] = {
         "format": SNAPSHOT_FORMAT,
-        "taken_at": format_time(client.server_now()),
+        "taken_at": format_time(reads.client.server_now()),
         "org_url": org_url,
-        "operator": me["id"],
+        "operator": me.get("id") or _stand_in_operator(admins),
         "org": {k: v for k, v in (org or {}).items() if k != "_links"},
         "okta_support": {k: v for k, v in support.items() if k != "_links"},
-        "support_cases": cases.get("supportCases", []) if isinstance(cases, dict) else cases,
+        "support_cases": await reads.support_cases(),
         "users": users,
         "groups": groups,
         "group_members": members,
@@ -62,39 +86,42 @@ async def read_snapshot(client: Any, *, org_url: str, logs_since: str | None = N
         "factors": factors,
         "policies": policies,
         "policy_rules": rules,
-        "api_tokens": [t async for t in client.paginate("/api/v1/api-tokens")],
-        "idps": [i async for i in client.paginate("/api/v1/idps")],
+        "api_tokens": await reads.api_tokens(),
+        "idps": await reads.idps(),
         # the first-party apps (saasure, okta_enduser) name the Admin Console and Dashboard policies
-        "apps": [a async for a in client.paginate("/api/v1/apps", {"limit": "200"})],
+        "apps": await reads.apps(),
     }
     if logs_since:
-        until = format_time(client.server_now())
-        params = {"since": logs_since, "until": until, "limit": "1000", "sortOrder": "ASCENDING"}
-        snapshot["logs"] = [e async for e in client.paginate("/api/v1/logs", params)]
+        snapshot["logs"] = await reads.events(None, logs_since, format_time(reads.client.server_now()))
     return snapshot
 
 
-def _assignee_group(role: dict[str, Any]) -> str | None:
-    href = ((role.get("_links") or {}).get("assignee") or {}).get("href", "")
-    return href.rstrip("/").rsplit("/", 1)[-1] if "/groups/" in href else None
+def _stand_in_operator(admins: list[Admin]) -> str:
+    """Who the rehearsal's token acts as when a service app (no user) took the snapshot: an active super admin."""
+    supers = [a.id for a in admins if a.user.get("status") == "ACTIVE"
+              and any(r.get("type") == "SUPER_ADMIN" and r.get("status", "ACTIVE") == "ACTIVE" for r in a.roles)]
+    if not supers:
+        raise OktaError("no active super admin to stand in for the token owner in the snapshot (a service app "
+                        "acts as no user): take it with an SSWS token")
+    return supers[0]
 
 
-async def _ids(client: Any, path: str) -> list[str]:
-    return [u["id"] async for u in client.paginate(path, {"limit": "200"})]
+async def _ids(reads: TenantReads, group_id: str) -> list[str]:
+    return [u["id"] for u in await reads.group_members(group_id)]
 
 
-async def _gather(calls: dict[str, Any]) -> dict[str, Any]:
+async def _gather(calls: dict[str, Awaitable[Any]]) -> dict[str, Any]:
     values = await asyncio.gather(*calls.values())
     return dict(zip(calls, values, strict=True))
 
 
-async def _policies(client: Any) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+async def _policies(reads: TenantReads) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     policies: list[dict[str, Any]] = []
     for policy_type in POLICY_TYPES:
         try:
-            policies += [p async for p in client.paginate("/api/v1/policies", {"type": policy_type})]
+            policies += await reads.policies(policy_type)
         except OktaApiError as exc:
             if exc.status not in (400, 403):  # a type the org's edition does not have
                 raise
-    rules = await _gather({p["id"]: client.get_json(f"/api/v1/policies/{p['id']}/rules") for p in policies})
+    rules = await _gather({p["id"]: reads.rules(p["id"]) for p in policies})
     return policies, rules

@@ -66,8 +66,10 @@ ADMINS = Fact("admins", (ep.ROLE_ASSIGNEES, ep.USER, ep.USER_ROLES, ep.GROUP_MEM
 USERS = Fact("users", (ep.USERS,))
 USER_BY_LOGIN = Fact("user_by_login", (ep.USER,))
 GROUP = Fact("group", (ep.GROUP,))
+GROUPS = Fact("groups", (ep.GROUPS,))
 GROUP_ROLES = Fact("group_roles", (ep.GROUP_ROLES,))
 GROUP_NAMED = Fact("group_named", (ep.GROUPS,))
+APPS = Fact("apps", (ep.APPS,))
 ORG = Fact("org", (ep.ORG,))
 SUPPORT = Fact("support", (ep.ORG_SUPPORT,))
 SUPPORT_CASES = Fact("support_cases", (ep.SUPPORT_CASES,))
@@ -182,10 +184,13 @@ class TenantReads:
     async def user(self, user_id: str) -> dict[str, Any]:
         return await self._once(("user", user_id), lambda: self._json(ep.USER, user_id))
 
-    async def users(self, search: str) -> list[dict[str, Any]]:
-        """Users matching an Okta `search` expression (one paged query, 200 a page)."""
-        return await self._once(("users", search), lambda: self._list(ep.USERS, params={"search": search,
-                                                                                          "limit": 200}))
+    async def users(self, search: str | None = None) -> list[dict[str, Any]]:
+        """Users matching an Okta `search` expression, or all but DEPROVISIONED ones (200 a page)."""
+        params = {"search": search, "limit": 200} if search else {"limit": 200}
+        return await self._once(("users", search), lambda: self._list(ep.USERS, params=params))
+
+    async def groups(self) -> list[dict[str, Any]]:
+        return await self._once("groups", lambda: self._list(ep.GROUPS, params={"limit": 200}))
 
     async def roles(self, user_id: str) -> list[dict[str, Any]]:
         """Role assignments of a user, direct (USER) and through groups (GROUP)."""
@@ -286,6 +291,9 @@ class TenantReads:
 
         return await self._once("support_cases", read)
 
+    async def apps(self) -> list[dict[str, Any]]:
+        return await self._once("apps", lambda: self._list(ep.APPS, params={"limit": 200}))
+
     async def api_tokens(self) -> list[dict[str, Any]]:
         return await self._once("api_tokens", lambda: self._list(ep.API_TOKENS))
 
@@ -300,9 +308,11 @@ class TenantReads:
     async def rules(self, policy_id: str) -> list[dict[str, Any]]:
         return await self._once(("rules", policy_id), lambda: self._list(ep.POLICY_RULES, policy_id))
 
-    async def events(self, filter_: str, since: str, until: str) -> list[dict[str, Any]]:
-        """System Log events in a bounded range, oldest first: one paged query, shared by kinds."""
+    async def events(self, filter_: str | None, since: str, until: str) -> list[dict[str, Any]]:
+        """System Log events in a bounded range (matching `filter_`, if any), oldest first: one paged query."""
         params = {"filter": filter_, "since": since, "until": until, "sortOrder": "ASCENDING", "limit": 1000}
+        if not filter_:
+            del params["filter"]
         return await self._once(("events", filter_, since, until), lambda: self._list(ep.LOGS, params=params))
 
 

@@ -144,3 +144,28 @@ def test_each_kind_alone_runs_with_exactly_its_derived_scopes(kind: str, tmp_pat
         assert op is not None, f"{method} {path} is not an operation of Okta's spec"
         assert op.scopes & set(scopes), f"{method} {path} needs {sorted(op.scopes)} (spec)"
         assert (method, op.template) in declared, f"{kind}: {method} {op.template} is not in its facts or writes"
+
+
+def test_a_snapshot_needs_exactly_what_it_reads(tmp_path: Path) -> None:
+    """`remediator snapshot` by a service app (no `scopes` in the inventory): it asks for what it reads."""
+    from remediator.snapshot import SNAPSHOT
+
+    log: list[tuple[str, str, int]] = []
+    scopes = sorted(SNAPSHOT.scopes | SESSION.scopes)
+    client, pem = rsa_client(CLIENT, scopes)
+    sb = Sandbox(scenario="lapsus-2022", users=60, seed=5, middlewares=[_recorder(log)])
+    sb.store.oauth_clients.append(client)
+    (tmp_path / "key.pem").write_text(pem)
+    with sb:
+        inventory = tmp_path / "inv.yml"
+        inventory.write_text(yaml.safe_dump({"tenants": {"t": {"org_url": sb.org_url, "client_id": CLIENT,
+                                                                 "private_key_file": "key.pem"}}}))
+        result = cli("snapshot", "-i", inventory, "--out", tmp_path / "s.json", "--logs-since", "2022-03-01T00:00:00Z")
+        assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "s.json").read_text())["group_roles"]
+    declared = {(e.method, e.template) for e in (*SNAPSHOT.endpoints, *SESSION.endpoints)}
+    for method, path, status in log:
+        if path == TOKEN_PATH:
+            continue
+        op = operation(method, path)
+        assert status != 403 and op is not None and (method, op.template) in declared, (method, path, status)
