@@ -24,8 +24,14 @@ from typing import Any
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 VAR_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 TEMPLATE: dict[str, Any] = {"type": "string", "pattern": r"\{\{|\{%", "description": "a Jinja2 template"}
-STATE_KEYS = ("name", "when", "tags")
+STATE_KEYS = ("name", "when", "tags", "loop")
 ROOT = Path(__file__).resolve().parents[1]
+#: `- import: OTHER.yml`: the other playbook's states, in order (paths relative to the importing file)
+IMPORT_STATE: dict[str, Any] = {
+    "type": "object", "required": ["import"], "additionalProperties": False,
+    "properties": {"import": {"type": "string", "minLength": 1, "description": "a playbook file, relative to this one"},
+                   "name": {"type": "string"}},
+}
 
 
 def templatable(schema: Any) -> Any:
@@ -72,6 +78,10 @@ def playbook_schema(kinds: Mapping[str, Any] | None = None, *, with_kinds: bool 
                 "anyOf": [{"type": "array", "items": {"type": "string", "minLength": 1}}, TEMPLATE],
                 "description": "a list of tags",
             },
+            "loop": {
+                "anyOf": [{"type": "array"}, TEMPLATE],
+                "description": "a list, or a template giving one: one state per item (`item` in templates)",
+            },
         },
     }
     if with_kinds and kinds is not None:
@@ -94,9 +104,10 @@ def playbook_schema(kinds: Mapping[str, Any] | None = None, *, with_kinds: bool 
                 "anyOf": [{"type": "integer", "minimum": 0}, TEMPLATE],
                 "description": "a whole number of changes per tenant (0 or more) or a template",
             },
-            "states": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/state"}},
+            "states": {"type": "array", "minItems": 1,
+                       "items": {"anyOf": [{"$ref": "#/$defs/state"}, {"$ref": "#/$defs/import"}]}},
         },
-        "$defs": {"state": state},
+        "$defs": {"state": state, "import": IMPORT_STATE},
     }
 
 

@@ -22,18 +22,46 @@ from remediator.playbook.validation import first_error_at, secret_key_path, show
 
 
 @dataclass(frozen=True)
+class Part:
+    """One state of the playbook, in the file it was written in (`import:` brings states of other files)."""
+
+    located: Located
+    index: int
+
+    @property
+    def raw(self) -> Any:
+        return self.located.data["states"][self.index]
+
+
+@dataclass(frozen=True)
 class Playbook:
-    """A loaded, structurally valid playbook: the raw (untemplated) data and where each node was written."""
+    """A loaded, structurally valid playbook: the raw (untemplated) data and where each node was written.
+
+    `parts` are its states in order with those of imported playbooks in place of each `import:`;
+    `layers` are the files whose `vars` apply, imported ones first (the importer's own vars win).
+    """
 
     path: Path
     sha256: str
     name: str
     data: dict[str, Any]
     source: Located | None = field(default=None, repr=False, compare=False)
+    parts: tuple[Part, ...] = field(default=(), repr=False, compare=False)
+    layers: tuple[Located, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def located(self) -> Located:
         return self.source or Located(str(self.path), self.data)
+
+    @property
+    def states(self) -> tuple[Part, ...]:
+        if self.parts:
+            return self.parts
+        return tuple(Part(self.located, i) for i in range(len(self.data.get("states") or ())))
+
+    @property
+    def var_layers(self) -> tuple[Located, ...]:
+        return self.layers or (self.located,)
 
     def git_info(self) -> dict[str, Any] | None:
         """{"commit": HEAD, "dirty": the playbook differs from HEAD} when the file is in a git work tree."""
@@ -69,8 +97,12 @@ def read_source(path: str | Path, error: type[PlaybookError] | Any = PlaybookErr
     return located, hashlib.sha256(raw).hexdigest()
 
 
-def load_playbook(path: str | Path) -> Playbook:
-    """Load a playbook and check everything that does not need variables; raise PlaybookError."""
+def load_playbook(path: str | Path, _chain: tuple[tuple[Path, str], ...] = ()) -> Playbook:
+    """Load a playbook and check everything that does not need variables; raise PlaybookError.
+
+    A state `- import: OTHER.yml` (a path relative to this file) stands for the other playbook's
+    states, in order; its `vars` apply under this file's. An import cycle is refused naming both files.
+    """
     located, digest = read_source(path)
     data = located.data
     if not isinstance(data, dict):
@@ -91,7 +123,41 @@ def load_playbook(path: str | Path) -> Playbook:
     if problems:
         line, message = min(problems, key=lambda p: p[0])
         raise PlaybookError(message, where=f"{located.name}:{line}")
-    return Playbook(path=Path(path), sha256=digest, name=data["name"], data=data, source=located)
+    parts, layers = _expand_imports(located, Path(path), _chain)
+    return Playbook(path=Path(path), sha256=digest, name=data["name"], data=data, source=located,
+                    parts=parts, layers=layers)
+
+
+IMPORT = "import"
+
+
+def is_import(state: Any) -> bool:
+    return isinstance(state, dict) and IMPORT in state
+
+
+def _expand_imports(located: Located, path: Path, chain: tuple[tuple[Path, str], ...]
+                    ) -> tuple[tuple[Part, ...], tuple[Located, ...]]:
+    """This file's states with each `import:` replaced by the imported playbook's, and the vars layers."""
+    here = path.resolve()
+    chain = (*chain, (here, located.name))
+    parts: list[Part] = []
+    layers: list[Located] = []
+    for index, state in enumerate(located.data["states"]):
+        if not is_import(state):
+            parts.append(Part(located, index))
+            continue
+        where = located.where(("states", index, IMPORT))
+        target = (path.parent / str(state[IMPORT]))
+        for seen, name in chain:  # `name` as its importer wrote it
+            if seen == target.resolve():
+                raise PlaybookError(f"import cycle: {located.name} imports {name}, which imports "
+                                    f"{located.name}", where=where)
+        if not target.is_file():
+            raise PlaybookError(f"imports {target}: no such file", where=where)
+        imported = load_playbook(target, chain)
+        parts.extend(imported.states)
+        layers.extend(layer for layer in imported.var_layers if layer not in layers)
+    return tuple(parts), (*layers, located)
 
 
 @functools.cache
@@ -115,6 +181,11 @@ def _state_problems(located: Located, state_schema: dict[str, Any]) -> list[tupl
     for index, state in enumerate(located.data["states"]):
         if not isinstance(state, dict):
             continue  # reported by _structure_problems
+        if is_import(state):
+            found = first_error_at(state, _import_schema(), located, ("states", index))
+            if found is not None:
+                return [(located.line(found[0]), f"{state_label(state, index)}: {found[1]}")]
+            continue
         found = first_error_at(state, state_schema, located, ("states", index))
         if found is not None:
             return [(located.line(found[0]), f"{state_label(state, index)}: {found[1]}")]
@@ -130,7 +201,7 @@ def _kind_problems(located: Located) -> list[tuple[int, str]]:
     registry = kinds_registry()
     problems = []
     for index, state in enumerate(states):
-        if not isinstance(state, dict):
+        if not isinstance(state, dict) or is_import(state):
             continue
         label = state_label(state, index)
         keys = [k for k in state if k not in STATE_KEYS]
@@ -145,6 +216,12 @@ def _kind_problems(located: Located) -> list[tuple[int, str]]:
             line = located.line(("states", index, keys[1]))
             problems.append((line, f"{label} names two kinds, {keys[0]!r} and {keys[1]!r}: a state has exactly one"))
     return problems
+
+
+def _import_schema() -> dict[str, Any]:
+    from remediator.schema import IMPORT_STATE
+
+    return IMPORT_STATE
 
 
 def state_label(state: dict[str, Any], index: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from remediator.errors import InputError, PlaybookError
@@ -19,6 +19,7 @@ from remediator.playbook.loader import Playbook, kinds_registry, state_label, un
 from remediator.playbook.source import Located, Path_, YamlError, load_yaml
 from remediator.playbook.templating import ENV, RenderError, is_template, plain, strings_in
 from remediator.playbook.validation import first_error_at, show
+from remediator.schema import STATE_KEYS
 
 VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -88,11 +89,11 @@ class Variables:
 
     @classmethod
     def merge(cls, pb: Playbook, tenant_vars: Mapping[str, Any], extra_vars: Mapping[str, Any]) -> Variables:
-        located = pb.located
         raw: dict[str, _Var] = {}
-        for name, value in (pb.data.get("vars") or {}).items():
-            path = ("vars", name)
-            raw[name] = _Var(value, located.where(path), located, path)
+        for located in pb.var_layers:  # imported playbooks' vars first: the importer's win
+            for name, value in (located.data.get("vars") or {}).items():
+                path = ("vars", name)
+                raw[name] = _Var(value, located.where(path), located, path)
         places = getattr(tenant_vars, "places", {})
         for name, value in tenant_vars.items():
             raw[name] = _Var(value, places.get(name, f"tenant variable {name}"))
@@ -169,18 +170,16 @@ def render_states(
     variables = plain(merged.resolve_all())
     renderer = _StateRenderer(pb.located, variables, kinds_registry(), merged)
     states = []
-    first_seen: dict[str, int] = {}
-    for index, raw in enumerate(pb.data["states"]):
-        spec = renderer.state(index, raw, tags)
-        if spec is None:
-            continue
-        line = pb.located.line(("states", index))
-        if spec.name in first_seen:
-            raise PlaybookError(
-                f"state name {spec.name!r} is used twice (first on line {first_seen[spec.name]})", where=spec.where
-            )
-        first_seen[spec.name] = line
-        states.append(spec)
+    first_seen: dict[str, str] = {}
+    for part in pb.states:
+        in_file = replace(renderer, located=part.located)
+        for spec in in_file.states(part.index, part.raw, tags):
+            if spec.name in first_seen:
+                file, line = first_seen[spec.name].rsplit(":", 1)
+                first = f"on line {line}" if file == spec.where.rsplit(":", 1)[0] else f"at {file}:{line}"
+                raise PlaybookError(f"state name {spec.name!r} is used twice (first {first})", where=spec.where)
+            first_seen[spec.name] = spec.where
+            states.append(spec)
     return RenderedPlaybook(tuple(states), variables, renderer.max_changes(pb.data.get("max_changes")))
 
 
@@ -210,10 +209,31 @@ class _StateRenderer:
             raise self._fail(("max_changes",), f"max_changes must be a whole number, 0 or more, got {show(value)}")
         return value
 
+    def states(self, index: int, raw: dict[str, Any], only_tags: set[str] | None) -> list[StateSpec]:
+        """The state at `index`, or one per item of its `loop` (named with the item unless its name uses it)."""
+        if "loop" not in raw:
+            spec = self.state(index, raw, only_tags)
+            return [spec] if spec is not None else []
+        path: Path_ = ("states", index, "loop")
+        label = state_label(raw, index)
+        items = self._render(raw["loop"], path, f"{label}: loop")
+        if not isinstance(items, list):
+            raise self._fail(path, f"{label}: loop must give a list, got {show(items)}")
+        out = []
+        for item in items:
+            looped = replace(self, variables={**self.variables, "item": item})
+            spec = looped.state(index, raw, only_tags)
+            if spec is None:
+                continue
+            if not any("item" in ENV.names_in(t) for t in strings_in(raw.get("name"))):
+                spec = replace(spec, name=f"{spec.name} ({item if isinstance(item, str) else show(item)})")
+            out.append(spec)
+        return out
+
     def state(self, index: int, raw: dict[str, Any], only_tags: set[str] | None) -> StateSpec | None:
         base: Path_ = ("states", index)
         label = state_label(raw, index)
-        kind = next(k for k in raw if k not in ("name", "when", "tags"))
+        kind = next(k for k in raw if k not in STATE_KEYS)
         if kind not in self.registry:
             raise self._fail((*base, kind), f"{label}: {unknown_key(kind, self.registry)}")
         name = self._render(raw["name"], (*base, "name"), f"{label}: name")
