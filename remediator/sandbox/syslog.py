@@ -164,6 +164,25 @@ def _indexed(node: scim.Node, by_type: dict[str, list[int]]) -> list[int] | None
     return None
 
 
+#: Okta's answers for bad System Log queries, from the System Log API reference, "Errors"
+#: (developer.okta.com/docs/reference/api/system-log/#errors; okta-developer-docs
+#: packages/@okta/vuepress-site/docs/reference/api/system-log/index.md).
+SINCE_TOO_OLD = "Invalid parameter: The since parameter is over 180 days prior to the current day."
+_NO_CONTAINS = frozenset({("debugContext", "debugData", "url"), ("debugContext", "debugData", "requestUri")})
+
+
+def _refuse_unsupported(node: scim.Node) -> None:
+    """`co` on the debug URL fields is refused with E0000031, as the reference shows."""
+    if isinstance(node, scim.Compare) and node.op == "co" and node.path in _NO_CONTAINS:
+        raise OktaHTTPError(400, "E0000031", "The supplied combination of operator and field is not currently "
+                                             f"supported. Operator: co, Field: {'.'.join(node.path)}")
+    if isinstance(node, scim.Logical):
+        _refuse_unsupported(node.left)
+        _refuse_unsupported(node.right)
+    if isinstance(node, scim.Not):
+        _refuse_unsupported(node.inner)
+
+
 def _predicate(request: web.Request) -> tuple[Callable[[dict[str, Any]], bool] | None, list[int] | None]:
     checks: list[Callable[[dict[str, Any]], bool]] = []
     candidates: list[int] | None = None
@@ -172,7 +191,8 @@ def _predicate(request: web.Request) -> tuple[Callable[[dict[str, Any]], bool] |
         try:
             node = scim.parse(text)
         except scim.FilterError as err:
-            raise OktaHTTPError(400, "E0000031", "Invalid search criteria.", [f"filter: {err}"]) from None
+            raise OktaHTTPError(400, "E0000053", f"Invalid filter '{text}': {err}") from None
+        _refuse_unsupported(node)
         checks.append(scim.compile_filter(node))
         candidates = _indexed(node, tenant_of(request).store.log_by_type)
     words = (request.query.get("q") or "").split()
@@ -210,7 +230,7 @@ async def list_logs(request: web.Request) -> web.StreamResponse:
     if since is None:
         since = format_time(parse_time(upper) - DEFAULT_WINDOW)
     if since < format_time(now - RETENTION_LIMIT):
-        raise validation_error("since", "since: The since parameter must be within the last 180 days.")
+        raise OktaHTTPError(400, "E0000053", SINCE_TOO_OLD)
     if until is not None and until < since:
         raise validation_error("until", "until: must be after since.")
     limit = int_param(request, "limit", 100, 1000, minimum=0)
