@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from rich.console import Console
 
 from remediator.engine import RunSettings, apply_plan, plan_all
 from remediator.engine.planner import PlannedRun, TenantJob
-from remediator.errors import InputError
 from remediator.journal import Journal, verify
 from remediator.kinds.system_log_archive import SETTLE
 from remediator.plan import PlaybookRef
@@ -31,15 +29,10 @@ PLAYBOOK = "okta-lapsus-2022.yml"
 
 
 def shipped_playbook(name: str = PLAYBOOK) -> Path:
-    """The shipped playbook: in the source tree, or where the package installed it."""
-    candidates = [
-        Path(__file__).resolve().parents[1] / "playbooks" / name,
-        Path(sys.prefix) / "share" / "remediator" / "playbooks" / name,
-    ]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise InputError(f"the shipped playbook {name} is not installed (looked in {', '.join(map(str, candidates))})")
+    """The shipped playbook (in the source tree or the installed package alike)."""
+    from remediator import shipped
+
+    return shipped.playbook(name)
 
 
 def run_demo(console: Console, *, users: int = 2000, workdir: Path = Path(".remediator/demo")) -> int:
