@@ -44,6 +44,11 @@ def _console() -> Console:
     return Console(stderr=False, highlight=False, soft_wrap=True)
 
 
+def _say(message: str) -> None:
+    """Progress a user must see even with --json (waiting for another writer): on stderr."""
+    typer.echo(message, err=True)
+
+
 def _tenants(inventory: Path | None, limit: str | None, shard: str | None = None) -> list[Any]:
     from remediator.inventory import default_tenant, load_inventory, select
     from remediator.shard import in_shard, parse_shard
@@ -112,6 +117,9 @@ def plan(
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show findings' evidence.")] = False,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
+    ignore_journal: Annotated[bool, typer.Option(
+        "--ignore-journal", help="Plan without the journal's records of earlier runs (when it does not verify).",
+    )] = False,
 ) -> int:
     """Read each tenant and show what would change and what was found. Never writes to a tenant."""
     from remediator.playbook import load_playbook
@@ -119,7 +127,8 @@ def plan(
     notify_url = _notify_url(notify, notify_format)
     pb = load_playbook(playbook)
     jobs = _jobs(pb, _tenants(inventory, limit, shard), extra_vars, tags)
-    settings = RunSettings(forks=forks, journal_path=journal, client_options=_time_limits(timeout, deadline))
+    settings = RunSettings(forks=forks, journal_path=journal, client_options=_time_limits(timeout, deadline),
+                           ignore_journal=ignore_journal)
     run = asyncio.run(plan_all(_playbook_ref(pb), jobs, settings))
     _emit_plan(run.plan, as_json=as_json, out=out, report=report, verbose=verbose, order=_state_order(jobs),
                notes=run.notes)
@@ -222,11 +231,15 @@ def apply(
     deadline: DeadlineOpt = DEFAULT_DEADLINE,
     notify: NotifyOpt = None,
     notify_format: NotifyFormatOpt = "json",
+    wait_lock: Annotated[float, typer.Option(
+        "--wait-lock", min=0, metavar="SECONDS",
+        help="When another apply is writing to a tenant, wait this long for it (default: exit 1 at once).",
+    )] = 0.0,
 ) -> int:
     """Apply a playbook (plan, show, confirm, apply) or exactly a saved plan (reviewed already: no question)."""
     notify_url = _notify_url(notify, notify_format)
     settings = RunSettings(forks=forks, journal_path=journal, max_changes=max_changes,
-                           client_options=_time_limits(timeout, deadline))
+                           client_options=_time_limits(timeout, deadline), lock_wait=wait_lock, on_lock_wait=_say)
     tenants = _tenants(inventory, limit, shard)
     specs = {t.name: t for t in tenants}
     if _is_saved_plan(source):

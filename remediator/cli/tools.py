@@ -120,10 +120,18 @@ def evidence_verify(
 @journal_app.command("verify")
 def journal_verify(
     path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Journal file.")] = DEFAULT_PATH,
+    head: Annotated[str | None, typer.Option(
+        "--head", help="A head hash printed by an earlier verify and kept elsewhere: the chain must contain it.",
+    )] = None,
 ) -> int:
-    """Check the journal's hash chain; exit 1 naming the first broken record."""
-    result = verify(path)
-    typer.echo(f"{path}: ok: {result.records} records, {result.runs} run(s), {result.applied} write(s) applied")
+    """Check the journal's hash chain (and a head kept elsewhere); exit 1 naming the first broken record.
+
+    Keep the printed head outside this machine (the incident ticket): `--head` then catches a journal
+    cut short, or re-chained after a forged line, which a chain alone cannot show.
+    """
+    result = verify(path, head=head.strip().lower() if head else None)
+    typer.echo(f"{path}: ok: {result.records} records, {result.runs} run(s), {result.applied} write(s) applied, "
+               f"head {result.head}")
     return 0
 
 

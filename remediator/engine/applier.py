@@ -17,7 +17,7 @@ from typing import Any
 from remediator.engine.session import RunSettings, TenantSession, scopes_of
 from remediator.errors import RemediatorError
 from remediator.guardrails import check_max_changes
-from remediator.journal import Journal
+from remediator.journal import Journal, tenant_lock
 from remediator.kinds import REGISTRY
 from remediator.kinds.base import Kind
 from remediator.plan import Change, Plan, TenantPlan
@@ -120,9 +120,14 @@ async def _apply_tenant(
                                  scopes=scopes) as session:
             kinds = _kinds_for(tenant.changes, args)
             changes = list(tenant.changes)
-            if saved:
-                changes = await _recheck(changes, kinds, session, journal, base, recap)
-            await _write_all(changes, kinds, session, journal, base, recap, settings.writes_per_tenant)
+            base["org_id"] = session.org_id
+            # one writer per tenant: held from before the re-reads to the last write, so that a second
+            # apply of the same plan re-reads after the first one's writes and finds them in effect
+            async with tenant_lock(journal.path, spec.org_url, session.org_id, wait=settings.lock_wait,
+                                   notify=settings.on_lock_wait):
+                if saved:
+                    changes = await _recheck(changes, kinds, session, journal, base, recap)
+                await _write_all(changes, kinds, session, journal, base, recap, settings.writes_per_tenant)
     except RemediatorError as exc:
         recap.error = str(exc)
         journal.append({**base, "type": "tenant_error", "result": "failed", "error": str(exc)})

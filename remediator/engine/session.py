@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from remediator.errors import VerifyError
 from remediator.facts import SESSION
 from remediator.journal import own_request_ids, tenant_records
 from remediator.kinds import scopes_of
@@ -25,6 +26,9 @@ class RunSettings:
     client_options: dict[str, Any] = field(default_factory=dict)
     max_changes: int | None = None  # overrides the playbook's max_changes when set
     writes_per_tenant: int = 16  # concurrent writes within one state of one tenant
+    ignore_journal: bool = False  # plan without an earlier run's journal records (`plan --ignore-journal`)
+    lock_wait: float = 0.0  # seconds a second writer of one tenant waits for the first (`--wait-lock`)
+    on_lock_wait: Callable[[str], None] | None = None  # told when a writer waits for a lock (the CLI prints it)
 
 
 class TenantSession:
@@ -60,10 +64,10 @@ class TenantSession:
         reads = TenantReads(self.client)
         try:
             self.org = org_identity(self.spec.org_url, await reads.org(), self.spec.name)
+            records = self._journal_records()
         except BaseException:
             await self.client.__aexit__(None, None, None)
             raise
-        records = tenant_records(self.settings.journal_path, self.spec.name)
         break_glass = self.variables.get("break_glass") or []
         self.ctx = TenantContext(
             name=self.spec.name,
@@ -76,6 +80,22 @@ class TenantSession:
             org=self.org,
         )
         return self
+
+    def _journal_records(self) -> tuple[dict[str, Any], ...]:
+        """This org's records of earlier runs, from a verified journal (or none with `--ignore-journal`)."""
+        if self.settings.ignore_journal:
+            return ()
+        try:
+            return tenant_records(self.settings.journal_path, self.spec.name, org_url=self.spec.org_url,
+                                  org_id=self.org_id)
+        except VerifyError as exc:
+            raise VerifyError(f"{exc} (the journal is not trusted: `plan --ignore-journal` plans without it)"
+                              ) from None
+
+    @property
+    def org_id(self) -> str | None:
+        """Okta's id of the tenant's org, once the session is open."""
+        return self.org.id if self.org else None
 
     async def __aexit__(self, *exc: object) -> None:
         if self.client is not None:
