@@ -107,8 +107,12 @@ class Journal:
 def _parse(p: Path, number: int, line: bytes) -> dict[str, Any]:
     try:
         record = json.loads(line)
-    except (ValueError, RecursionError):
+    except json.JSONDecodeError:
         raise VerifyError(f"{p}:{number}: not a JSON record") from None
+    except ValueError:  # Python reads no integer beyond 4,300 digits, and no record holds one
+        raise VerifyError(f"{p}:{number}: not a journal record: an integer of more than 4,300 digits") from None
+    except RecursionError:
+        raise VerifyError(f"{p}:{number}: not a journal record: nested too deeply") from None
     if not isinstance(record, dict):
         raise VerifyError(f"{p}:{number}: not a journal record (a JSON object), but {type(record).__name__}")
     return record
