@@ -308,6 +308,24 @@ class TenantReads:
     async def rules(self, policy_id: str) -> list[dict[str, Any]]:
         return await self._once(("rules", policy_id), lambda: self._list(ep.POLICY_RULES, policy_id))
 
+    # configuration ------------------------------------------------------------------------------
+    async def zones(self) -> list[dict[str, Any]]:
+        """Every network zone (`GET /api/v1/zones`, paged)."""
+        return await self._once("zones", lambda: self._list("/api/v1/zones", {"limit": 1000}))
+
+    async def authenticators(self) -> list[dict[str, Any]]:
+        return await self._once("authenticators", lambda: self._list("/api/v1/authenticators"))
+
+    async def log_streams(self) -> list[dict[str, Any]]:
+        return await self._once("log_streams", lambda: self._list("/api/v1/logStreams", {"limit": 200}))
+
+    async def setting(self, path: str) -> dict[str, Any]:
+        """One of the org's singletons (ThreatInsight, Admin Console session, ...), by the path that reads it."""
+        async def read() -> dict[str, Any]:
+            return dict(await self.client.get_json(path) or {})
+
+        return await self._once(("setting", path), read)
+
     async def events(self, filter_: str | None, since: str, until: str) -> list[dict[str, Any]]:
         """System Log events in a bounded range (matching `filter_`, if any), oldest first: one paged query."""
         params = {"filter": filter_, "since": since, "until": until, "sortOrder": "ASCENDING", "limit": 1000}

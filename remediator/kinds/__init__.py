@@ -25,6 +25,11 @@ _MODULES = (
     "user_factors",
     "admin_roles",
     "group_members",
+    "threat_insight",
+    "org_settings",
+    "network_zone",
+    "authenticator",
+    "log_streams",
 )
 
 for _module in _MODULES:

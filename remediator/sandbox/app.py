@@ -230,14 +230,14 @@ async def wire_middleware(request: web.Request, handler: Handler) -> web.StreamR
 def build_app(store: Store, clock: Clock, config: SandboxConfig,
               extra_middlewares: Iterable[Middleware] = ()) -> web.Application:
     """The tenant's application; `extra_middlewares` (rate limits, faults) run inside the wire layer."""
-    from remediator.sandbox import auth, routes_apps, routes_org, routes_roles, routes_users, syslog
+    from remediator.sandbox import auth, routes_apps, routes_config, routes_org, routes_roles, routes_users, syslog
 
     app = web.Application(middlewares=[wire_middleware, *extra_middlewares, auth.auth_middleware],
                           client_max_size=8 * 1024 * 1024)
     if config.log_delay and store.persistence is None:
         store.delay_persistence(config.seed, config.log_delay, config.log_delay_share)
     app[TENANT] = Tenant(store, clock, config)
-    for module in (auth, routes_users, routes_roles, routes_org, routes_apps, syslog):
+    for module in (auth, routes_users, routes_roles, routes_org, routes_apps, routes_config, syslog):
         app.add_routes(module.routes)
     return app
 

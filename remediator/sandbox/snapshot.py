@@ -21,8 +21,8 @@ from remediator.timeutil import format_time, utcnow
 
 FORMAT = "remediator.tenant-snapshot/1"
 _LIST_KEYS = ("support_cases", "users", "groups", "policies", "api_tokens", "idps", "apps", "oauth_clients",
-              "logs")
-_MAP_KEYS = ("group_members", "user_roles", "group_roles", "factors", "policy_rules")
+              "network_zones", "authenticators", "log_streams", "logs")
+_MAP_KEYS = ("group_members", "user_roles", "group_roles", "factors", "policy_rules", "settings")
 _HEADER_KEYS = ("format", "taken_at", "org_url", "operator", "okta_support")
 FREEZE_ABOVE = 20_000
 KNOWN = frozenset(_LIST_KEYS + _MAP_KEYS + _HEADER_KEYS)
@@ -83,6 +83,10 @@ def _load(data: dict[str, Any], copy_data: bool) -> Store:
     store.idps = list(data.get("idps") or [])
     store.apps = list(data.get("apps") or [])
     store.oauth_clients = list(data.get("oauth_clients") or [])
+    store.network_zones = list(data.get("network_zones") or [])
+    store.authenticators = list(data.get("authenticators") or [])
+    store.log_streams = list(data.get("log_streams") or [])
+    store.settings = dict(data.get("settings") or {})
     store.logs = list(data.get("logs") or [])
     store.reindex_logs()
     operator = data.get("operator")
@@ -103,7 +107,9 @@ def dump(store: Store, *, taken_at: str | None = None) -> dict[str, Any]:
         "groups": list(store.groups.values()), "group_members": store.group_members,
         "user_roles": store.user_roles, "group_roles": store.group_roles, "factors": store.factors,
         "policies": store.policies, "policy_rules": store.policy_rules, "api_tokens": store.api_tokens,
-        "idps": store.idps, "apps": store.apps, "oauth_clients": store.oauth_clients, "logs": store.logs,
+        "idps": store.idps, "apps": store.apps, "oauth_clients": store.oauth_clients,
+        "network_zones": store.network_zones, "authenticators": store.authenticators, "log_streams": store.log_streams,
+        "settings": store.settings, "logs": store.logs,
     }
     for key, value in values.items():
         if value or key in store.present:

@@ -86,6 +86,10 @@ class Store:
         self.idps: list[dict[str, Any]] = []
         self.apps: list[dict[str, Any]] = []
         self.oauth_clients: list[dict[str, Any]] = []
+        self.network_zones: list[dict[str, Any]] = []
+        self.authenticators: list[dict[str, Any]] = []
+        self.log_streams: list[dict[str, Any]] = []
+        self.settings: dict[str, dict[str, Any]] = {}  # Okta's singletons, keyed by the path that reads them
         self.logs: list[dict[str, Any]] = []
         self.log_keys: list[str] = []
         self.log_by_type: dict[str, list[int]] = {}  # eventType -> positions, ascending

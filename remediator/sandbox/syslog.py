@@ -64,6 +64,18 @@ EVENTS: dict[str, tuple[str, str | None]] = {
     "system.idp.lifecycle.deactivate": ("Deactivate identity provider", "core.idp.lifecycle.deactivate"),
     "application.lifecycle.activate": ("Activate application", "app.generic.config.app_activated"),
     "application.lifecycle.deactivate": ("Deactivate application", "app.generic.config.app_deactivated"),
+    "zone.create": ("Network zone create", None),
+    "zone.update": ("Network zone update", None),
+    "zone.activate": ("Network zone activate", None),
+    "zone.deactivate": ("Network zone deactivate", None),
+    "zone.delete": ("Network zone delete", None),
+    "security.threat.configuration.update": ("ThreatInsight configuration update", None),
+    "security.authenticator.lifecycle.activate": ("Activate authenticator", None),
+    "security.authenticator.lifecycle.deactivate": ("Deactivate authenticator", None),
+    "system.log_stream.lifecycle.create": ("Create log stream", None),
+    "system.log_stream.lifecycle.activate": ("Activate log stream", None),
+    "system.log_stream.lifecycle.deactivate": ("Deactivate log stream", None),
+    "security.attack_protection.settings.update": ("Attack protection settings update", None),
 }
 
 

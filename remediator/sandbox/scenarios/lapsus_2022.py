@@ -88,6 +88,7 @@ from typing import Any
 
 from remediator.errors import InputError
 from remediator.sandbox.scenarios import _data, _people
+from remediator.sandbox.scenarios._config import make_config
 from remediator.sandbox.scenarios._logplan import plan_logs
 from remediator.sandbox.scenarios._manifest import manifest
 from remediator.sandbox.scenarios._people import Logins, Person
@@ -387,6 +388,7 @@ class _Tenant:
             "factors": factors, "policies": policies, "policy_rules": rules, "api_tokens": tokens, "idps": idps,
             "apps": apps_json, "logs": logs,
         }
+        snapshot.update(make_config(self))
         if self.oauth_clients:
             snapshot["oauth_clients"] = list(self.oauth_clients)
         snapshot["scenario"] = {"name": NAME, "seed": self.seed, "users": self.n_users, "clock": iso_s(self.now),

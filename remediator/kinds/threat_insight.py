@@ -1,0 +1,121 @@
+"""`okta.threat_insight`: ThreatInsight acts on requests from suspicious IPs as declared.
+
+Okta scores every sign-in's IP; `action` says what it does with a suspicious one: `none` (off), `audit`
+(a `security.threat.detected` event) or `block` (and refuse the request). `exempt_zones` names the network
+zones whose IPs are never logged nor blocked (the org's own egress, a scanner); when given it is the exact
+list, when left out the current exemptions stay. A zone named there that does not exist is a finding and
+leaves the exemptions as they are: exempting a guess is worse than exempting nothing new.
+
+One change, one write: `POST /api/v1/threats/configuration` with the whole configuration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from remediator.errors import InputError
+from remediator.kinds.base import Applied, Kind, TenantContext, register
+from remediator.plan import Change, Finding, Target
+
+PATH = "/api/v1/threats/configuration"
+TARGET = Target(type="threat_insight", id="org", label="ThreatInsight")
+
+
+def _config(body: dict[str, Any]) -> dict[str, Any]:
+    return {"action": body.get("action"), "excludeZones": sorted(body.get("excludeZones") or [])}
+
+
+@register
+class ThreatInsight(Kind):
+    """ThreatInsight configured: what it does with suspicious IPs, and which zones it leaves alone.
+
+    Example::
+
+        - name: ThreatInsight blocks suspicious IPs
+          okta.threat_insight:
+            action: block
+            exempt_zones: [Corporate egress]
+    """
+
+    name = "okta.threat_insight"
+    schema = {
+        "type": "object",
+        "required": ["action"],
+        "properties": {
+            "action": {"enum": ["none", "audit", "block"],
+                       "description": "none: off; audit: log suspicious requests; block: log and refuse them"},
+            "exempt_zones": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
+                             "description": "names of the network zones ThreatInsight ignores (the exact list)"},
+        },
+        "additionalProperties": False,
+    }
+    scopes = ("okta.threatInsights.read", "okta.threatInsights.manage", "okta.networkZones.read")
+
+    async def read(self, ctx: TenantContext) -> dict[str, Any]:
+        observed: dict[str, Any] = {"config": _config(await ctx.reads.setting(PATH))}
+        if "exempt_zones" in self.args:
+            observed["zones"] = [{"id": z.get("id"), "name": z.get("name")} for z in await ctx.reads.zones()]
+        return observed
+
+    def _wanted_zones(self, observed: dict[str, Any]) -> tuple[list[str] | None, list[str]]:
+        """The zone ids to exempt (None: leave as is) and the names that match no zone."""
+        if "exempt_zones" not in self.args:
+            return None, []
+        by_name = {str(z.get("name", "")).casefold(): z["id"] for z in observed.get("zones", [])}
+        missing = [n for n in self.args["exempt_zones"] if n.casefold() not in by_name]
+        if missing:
+            return None, missing
+        return sorted(by_name[n.casefold()] for n in self.args["exempt_zones"]), []
+
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        config = observed["config"]
+        zones, missing = self._wanted_zones(observed)
+        out: list[Change | Finding] = []
+        for name in missing:
+            known = [z.get("name") for z in observed.get("zones", [])]
+            out.append(self.finding("high", f"ThreatInsight exempt zone {name!r} does not exist: exemptions left "
+                                    "as they are", TARGET, {"zones": known}))
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        if config["action"] != self.args["action"]:
+            before["action"], after["action"] = config["action"], self.args["action"]
+        if zones is not None and config["excludeZones"] != zones:
+            before["excludeZones"], after["excludeZones"] = config["excludeZones"], zones
+        if after:
+            why = []
+            if "action" in after:
+                why.append(f"its action is {config['action']!r}, not {self.args['action']!r}")
+            if "excludeZones" in after:
+                why.append(f"it exempts {len(config['excludeZones'])} zone(s) instead of "
+                           f"{', '.join(self.args['exempt_zones']) or 'none'}")
+            out.append(self.change("update_configuration", TARGET, before, after,
+                                   f"ThreatInsight is not as declared: {'; '.join(why)}."))
+        return out
+
+    def explain(self, observed: dict[str, Any]) -> list[str]:
+        config = observed["config"]
+        notes = []
+        if config["action"] == self.args["action"]:
+            notes.append(f"ThreatInsight action is already {config['action']!r}")
+        zones, _ = self._wanted_zones(observed)
+        if zones is not None and zones == config["excludeZones"]:
+            notes.append(f"ThreatInsight already exempts exactly {len(zones)} zone(s)")
+        return notes
+
+    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
+        config = _config(await ctx.client.get_json(PATH) or {})
+        return {k: config[k] for k in change.before}
+
+    async def apply(self, ctx: TenantContext, change: Change) -> Applied:
+        if change.action != "update_configuration":
+            raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
+        config = _config(await ctx.client.get_json(PATH) or {})
+        body = {**config, **change.after}
+
+        async def in_effect() -> Any:
+            resp = await ctx.client.get(PATH)
+            now = _config(resp.body or {})
+            return resp if all(now[k] == v for k, v in change.after.items()) else None
+
+        resp = await ctx.client.request("POST", PATH, json=body, recheck=in_effect)
+        return Applied(request_id=resp.request_id, detail=_config(resp.body or {}))
