@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from remediator.sandbox.scenarios.lapsus_2022 import _Tenant
 
 OFFICE_ZONE = "Office egress"
-#: key, type, name, status, settings (as listed by a real org, test_list_authenticators)
+#: key, type, name, status, settings, as real orgs list them
+#: (test_list_authenticators, TestAccDataSourceOktaAuthenticator_read)
 AUTHENTICATORS = (
     ("okta_email", "email", "Email", "ACTIVE", {"allowedFor": "any", "tokenLifetimeInMinutes": 5}),
     ("okta_verify", "app", "Okta Verify", "ACTIVE",
@@ -29,7 +30,7 @@ AUTHENTICATORS = (
       "userVerification": "PREFERRED", "appInstanceId": ""}),
     ("okta_password", "password", "Password", "ACTIVE", None),
     ("phone_number", "phone", "Phone", "ACTIVE", {"allowedFor": "any"}),
-    ("google_otp", "app", "Google Authenticator", "ACTIVE", None),
+    ("google_otp", "app", "Google Authenticator", "ACTIVE", {}),
     ("webauthn", "security_key", "Security Key or Biometric", "INACTIVE", None),
     ("security_question", "security_question", "Security Question", "ACTIVE", {"allowedFor": "recovery"}),
 )
@@ -57,6 +58,7 @@ def _authenticator(org: str, aid: str, key: str, type_: str, name: str, status: 
         action = "deactivate" if status == "ACTIVE" else "activate"
         links[action] = {"href": f"{base}/lifecycle/{action}", "hints": _hints("POST")}
     links["methods"] = {"href": f"{base}/methods", "hints": _hints("GET")}
+    # real orgs answer no `settings` for the password and WebAuthn authenticators, `{}` for Google's
     out = {"type": type_, "id": aid, "key": key, "status": status, "name": name, "created": created,
            "lastUpdated": created}
     if settings is not None:
@@ -74,7 +76,8 @@ def make_config(t: _Tenant) -> dict[str, Any]:
     office = new_id("nzo", rng)
     zones = [_zone(org, new_id("nzo", rng), "BlockedIpZone", "BLOCKLIST", True, None, born),
              _zone(org, new_id("nzo", rng), "LegacyIpZone", "POLICY", True, None, born),
-             _zone(org, office, OFFICE_ZONE, "POLICY", False, ["198.51.100.0/24"], iso_s(ms_of("2019-04-02T15:00:00Z")))]
+             _zone(org, office, OFFICE_ZONE, "POLICY", False, ["198.51.100.0/24"],
+                   iso_s(ms_of("2019-04-02T15:00:00Z")))]
     contractors = t.rules_json.get(t.p["contractors"]) or []
     for rule in contractors:  # the Contractors rule applies off the office network only
         rule["conditions"] = {**rule["conditions"], "network": {"connection": "ZONE", "exclude": [office]}}
