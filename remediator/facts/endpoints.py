@@ -82,6 +82,17 @@ POLICY = _get("/api/v1/policies/{policyId}", "okta.policies.read")
 POLICY_RULES = _get("/api/v1/policies/{policyId}/rules", "okta.policies.read")
 POLICY_RULE = _get("/api/v1/policies/{policyId}/rules/{ruleId}", "okta.policies.read")
 LOGS = _get("/api/v1/logs", "okta.logs.read")
+ZONES = _get("/api/v1/zones", "okta.networkZones.read")
+ZONE = _get("/api/v1/zones/{zoneId}", "okta.networkZones.read")
+AUTHENTICATORS = _get("/api/v1/authenticators", "okta.authenticators.read")
+AUTHENTICATOR = _get("/api/v1/authenticators/{authenticatorId}", "okta.authenticators.read")
+LOG_STREAMS = _get("/api/v1/logStreams", "okta.logStreams.read")
+LOG_STREAM = _get("/api/v1/logStreams/{logStreamId}", "okta.logStreams.read")
+THREAT_INSIGHT = _get("/api/v1/threats/configuration", "okta.threatInsights.read")
+FIRST_PARTY_APP_SETTINGS = _get("/api/v1/first-party-app-settings/{appName}", "okta.apps.read")
+AUTO_ASSIGN_ADMIN_APP = _get("/api/v1/org/settings/autoAssignAdminAppSetting", "okta.orgs.read")
+CLIENT_PRIVILEGES = _get("/api/v1/org/settings/clientPrivilegesSetting", "okta.orgs.read")
+USER_LOCKOUT = _get("/attack-protection/api/v1/user-lockout-settings", "okta.orgs.read")
 
 # writes --------------------------------------------------------------------------------------------
 RESET_PASSWORD = Endpoint("POST", "/api/v1/users/{id}/lifecycle/reset_password", "okta.users.manage", lockout=True)
@@ -103,6 +114,21 @@ REVOKE_SUPPORT = Endpoint("POST", "/api/v1/org/privacy/oktaSupport/revoke", "okt
 UPDATE_SUPPORT_CASE = Endpoint("PATCH", "/api/v1/org/privacy/oktaSupport/cases/{caseNumber}", "okta.orgs.manage")
 REPLACE_POLICY = Endpoint("PUT", "/api/v1/policies/{policyId}", "okta.policies.manage")
 REPLACE_POLICY_RULE = Endpoint("PUT", "/api/v1/policies/{policyId}/rules/{ruleId}", "okta.policies.manage")
+CREATE_ZONE = Endpoint("POST", "/api/v1/zones", "okta.networkZones.manage")
+REPLACE_ZONE = Endpoint("PUT", "/api/v1/zones/{zoneId}", "okta.networkZones.manage")
+ACTIVATE_ZONE = Endpoint("POST", "/api/v1/zones/{zoneId}/lifecycle/activate", "okta.networkZones.manage")
+DEACTIVATE_ZONE = Endpoint("POST", "/api/v1/zones/{zoneId}/lifecycle/deactivate", "okta.networkZones.manage")
+ACTIVATE_AUTHENTICATOR = Endpoint("POST", "/api/v1/authenticators/{authenticatorId}/lifecycle/activate",
+                                  "okta.authenticators.manage")
+DEACTIVATE_AUTHENTICATOR = Endpoint("POST", "/api/v1/authenticators/{authenticatorId}/lifecycle/deactivate",
+                                    "okta.authenticators.manage")
+CREATE_LOG_STREAM = Endpoint("POST", "/api/v1/logStreams", "okta.logStreams.manage")
+ACTIVATE_LOG_STREAM = Endpoint("POST", "/api/v1/logStreams/{logStreamId}/lifecycle/activate", "okta.logStreams.manage")
+UPDATE_THREAT_INSIGHT = Endpoint("POST", "/api/v1/threats/configuration", "okta.threatInsights.manage")
+REPLACE_FIRST_PARTY_APP_SETTINGS = Endpoint("PUT", "/api/v1/first-party-app-settings/{appName}", "okta.apps.manage")
+UPDATE_AUTO_ASSIGN_ADMIN_APP = Endpoint("POST", "/api/v1/org/settings/autoAssignAdminAppSetting", "okta.orgs.manage")
+ASSIGN_CLIENT_PRIVILEGES = Endpoint("PUT", "/api/v1/org/settings/clientPrivilegesSetting", "okta.orgs.manage")
+REPLACE_USER_LOCKOUT = Endpoint("PUT", "/attack-protection/api/v1/user-lockout-settings", "okta.orgs.manage")
 
 
 def catalogue() -> tuple[Endpoint, ...]:

@@ -79,6 +79,9 @@ POLICIES = Fact("policies", (ep.POLICIES,))
 RULES = Fact("rules", (ep.POLICY_RULES,))
 EVENTS = Fact("events", (ep.LOGS,))
 LOG_PAGES = Fact("log_pages", (ep.LOGS,))
+ZONES = Fact("zones", (ep.ZONES,))
+AUTHENTICATORS = Fact("authenticators", (ep.AUTHENTICATORS,))
+LOG_STREAMS = Fact("log_streams", (ep.LOG_STREAMS,))
 #: What every run reads, whatever its kinds: the org, to know which org the tenant is (remediator.org).
 SESSION = Fact("session", ORG.endpoints)
 #: What the engine's guardrails read before a lockout write (`Endpoint.lockout`): who is protected.
@@ -310,21 +313,21 @@ class TenantReads:
 
     # configuration ------------------------------------------------------------------------------
     async def zones(self) -> list[dict[str, Any]]:
-        """Every network zone (`GET /api/v1/zones`, paged)."""
-        return await self._once("zones", lambda: self._list("/api/v1/zones", {"limit": 1000}))
+        """Every network zone (paged)."""
+        return await self._once("zones", lambda: self._list(ep.ZONES, params={"limit": 1000}))
 
     async def authenticators(self) -> list[dict[str, Any]]:
-        return await self._once("authenticators", lambda: self._list("/api/v1/authenticators"))
+        return await self._once("authenticators", lambda: self._list(ep.AUTHENTICATORS))
 
     async def log_streams(self) -> list[dict[str, Any]]:
-        return await self._once("log_streams", lambda: self._list("/api/v1/logStreams", {"limit": 200}))
+        return await self._once("log_streams", lambda: self._list(ep.LOG_STREAMS, params={"limit": 200}))
 
-    async def setting(self, path: str) -> dict[str, Any]:
-        """One of the org's singletons (ThreatInsight, Admin Console session, ...), by the path that reads it."""
+    async def setting(self, endpoint: Endpoint, *values: str) -> dict[str, Any]:
+        """One of the org's singletons (ThreatInsight, the Admin Console session, ...) by the endpoint reading it."""
         async def read() -> dict[str, Any]:
-            return dict(await self.client.get_json(path) or {})
+            return dict(await self._json(endpoint, *values) or {})
 
-        return await self._once(("setting", path), read)
+        return await self._once(("setting", endpoint.path(*values)), read)
 
     async def events(self, filter_: str | None, since: str, until: str) -> list[dict[str, Any]]:
         """System Log events in a bounded range (matching `filter_`, if any), oldest first: one paged query."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from remediator.errors import InputError
+from remediator.facts import AUTHENTICATORS, POLICIES
+from remediator.facts import endpoints as ep
 from remediator.kinds import lifecycle
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.plan import Change, Finding, Target
@@ -42,10 +44,10 @@ class Authenticator(Kind):
 
     Example::
 
-        - name: SMS and voice are off
+        - name: Security keys and biometrics can be used
           okta.authenticator:
-            key: phone_number
-            status: INACTIVE
+            key: webauthn
+            status: ACTIVE
     """
 
     name = "okta.authenticator"
@@ -59,7 +61,8 @@ class Authenticator(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.authenticators.read", "okta.authenticators.manage", "okta.policies.read")
+    facts = (AUTHENTICATORS, ep.AUTHENTICATOR, POLICIES)
+    writes = (ep.ACTIVATE_AUTHENTICATOR, ep.DEACTIVATE_AUTHENTICATOR)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         observed: dict[str, Any] = {
@@ -101,9 +104,10 @@ class Authenticator(Kind):
         return []
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        return await lifecycle.status_of(ctx, f"/api/v1/authenticators/{change.target.id}")
+        return await lifecycle.status_of(ctx, ep.AUTHENTICATOR, change.target.id)
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action not in lifecycle.ACTIONS:
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
-        return await lifecycle.set_status(ctx, f"/api/v1/authenticators/{change.target.id}", change.action)
+        write = ep.ACTIVATE_AUTHENTICATOR if change.action == "activate" else ep.DEACTIVATE_AUTHENTICATOR
+        return await lifecycle.set_status(ctx, ep.AUTHENTICATOR, write, change.target.id)

@@ -16,11 +16,12 @@ import os
 from typing import Any
 
 from remediator.errors import InputError
+from remediator.facts import LOG_STREAMS
+from remediator.facts import endpoints as ep
 from remediator.kinds import lifecycle
-from remediator.kinds.base import Applied, Kind, TenantContext, register
+from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
 from remediator.plan import Change, Finding, Target
 
-PATH = "/api/v1/logStreams"
 FIELDS = ("id", "name", "type", "status", "lastUpdated")
 TEXT = {"type": "string", "minLength": 1}
 AWS = {
@@ -75,7 +76,8 @@ class LogStreams(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.logStreams.read", "okta.logStreams.manage")
+    facts = (LOG_STREAMS, ep.LOG_STREAM)
+    writes = (ep.ACTIVATE_LOG_STREAM, ep.CREATE_LOG_STREAM)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         return {"streams": [{k: s.get(k) for k in FIELDS} for s in await ctx.reads.log_streams()]}
@@ -93,7 +95,7 @@ class LogStreams(Kind):
         create = self.args.get("create")
         if create:
             target = Target(type="log_stream", id=f"name:{create['name']}", label=create["name"])
-            return [self.change("create", target, {"exists": False}, {"exists": True},
+            return [self.change("create", target, {"exists": False}, {"exists": True, "stream": create},
                                 f"the tenant has no log stream: the System Log stays in Okta only (90 days); create "
                                 f"{create['name']!r} ({create['type']}).")]
         return [self.finding("critical", "no ACTIVE log stream: the System Log is not kept outside Okta",
@@ -104,10 +106,13 @@ class LogStreams(Kind):
         active = [s.get("name") for s in observed.get("streams", []) if s.get("status") == "ACTIVE"]
         return [f"{len(active)} log stream(s) ACTIVE: {', '.join(map(str, active))}"] if active else []
 
-    def _body(self) -> dict[str, Any]:
-        create = self.args.get("create")
-        if not create:
-            raise InputError(f"{self.name}: the plan creates a log stream but the state has no `create:`")
+    def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
+        if change.action == "create":  # `after` also carries what to create, which no read returns as such
+            return "done" if current.get("exists") else "pending"
+        return super().verdict(change, current)
+
+    def _body(self, create: dict[str, Any]) -> dict[str, Any]:
+        """Okta's body for `create:` (the Splunk token read from its environment variable now)."""
         if create["type"] == "aws_eventbridge":
             settings = {"accountId": create["account_id"], "eventSourceName": create["event_source_name"],
                         "region": create["region"]}
@@ -121,20 +126,20 @@ class LogStreams(Kind):
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         if change.action == "create":
-            streams = [s async for s in ctx.client.paginate(PATH, {"limit": 200})]
+            streams = (await ctx.reads.fresh(ep.LOG_STREAMS, params={"limit": 200})).body or []
             return {"exists": any(s.get("name") == change.target.label for s in streams)}
-        return await lifecycle.status_of(ctx, f"{PATH}/{change.target.id}")
+        return await lifecycle.status_of(ctx, ep.LOG_STREAM, change.target.id)
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action == "activate":
-            return await lifecycle.set_status(ctx, f"{PATH}/{change.target.id}", "activate")
+            return await lifecycle.set_status(ctx, ep.LOG_STREAM, ep.ACTIVATE_LOG_STREAM, change.target.id)
         if change.action != "create":
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
-        body = self._body()
+        body = self._body(change.after["stream"])
 
         async def created() -> Any:
-            resp = await ctx.client.get(PATH, {"limit": 200})
+            resp = await ctx.reads.fresh(ep.LOG_STREAMS, params={"limit": 200})
             return resp if any(s.get("name") == body["name"] for s in resp.body or []) else None
 
-        resp = await ctx.client.request("POST", PATH, json=body, recheck=created)
+        resp = await ep.CREATE_LOG_STREAM.send(ctx.client, json=body, recheck=created)
         return Applied(request_id=resp.request_id, detail={"id": (resp.body or {}).get("id")})

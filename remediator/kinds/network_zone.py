@@ -21,8 +21,10 @@ import asyncio
 from typing import Any
 
 from remediator.errors import InputError, OktaApiError
+from remediator.facts import POLICIES, RULES, ZONES
+from remediator.facts import endpoints as ep
 from remediator.kinds import lifecycle
-from remediator.kinds.base import Applied, Kind, TenantContext, register
+from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
 from remediator.plan import Change, Finding, Target
 
 ZONE_FIELDS = ("id", "name", "type", "status", "usage", "system", "gateways", "proxies", "ipServiceCategories")
@@ -77,7 +79,8 @@ class NetworkZone(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.networkZones.read", "okta.networkZones.manage", "okta.policies.read")
+    facts = (ZONES, ep.ZONE, POLICIES, RULES)
+    writes = (ep.CREATE_ZONE, ep.REPLACE_ZONE, ep.ACTIVATE_ZONE, ep.DEACTIVATE_ZONE)
 
     def _declared(self) -> dict[str, Any]:
         """The declared values in Okta's terms, compared as `_view` shows a zone."""
@@ -133,7 +136,7 @@ class NetworkZone(Kind):
         if "type" not in self.args:
             return self.finding("medium", f"network zone {name!r} does not exist: give its `type` to create it",
                                 _target(name, None), {})
-        return self.change("create", _target(name, None), {"exists": False}, {"exists": True},
+        return self.change("create", _target(name, None), {"exists": False}, {"exists": True, "zone": self._body()},
                            f"network zone {name!r} does not exist; create it ({self.args['type']}, {status}).")
 
     def explain(self, observed: dict[str, Any]) -> list[str]:
@@ -155,22 +158,28 @@ class NetworkZone(Kind):
             body["ipServiceCategories"] = {"include": list(a["ip_service_categories"]), "exclude": []}
         return body
 
+    def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
+        if change.action == "create":  # `after` also carries the zone to create, which no read returns as such
+            return "done" if current.get("exists") else "pending"
+        return super().verdict(change, current)
+
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         if change.action == "create":
-            zones = [z async for z in ctx.client.paginate("/api/v1/zones", {"limit": 1000})]
-            return {"exists": _find([_view(z) for z in zones], change.target.label or "") is not None}
-        view = _view(await ctx.client.get_json(f"/api/v1/zones/{change.target.id}") or {})
+            return {"exists": await _exists(ctx, change.target.label or "")}
+        view = _view((await ctx.reads.fresh(ep.ZONE, change.target.id)).body or {})
         return {k: view.get(k) for k in change.before}
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action == "create":
             return await self._post(ctx, change)
-        path = f"/api/v1/zones/{change.target.id}"
+        zone_id = change.target.id
         if change.action in lifecycle.ACTIONS:
-            return await lifecycle.set_status(ctx, path, change.action)
+            write = ep.ACTIVATE_ZONE if change.action == "activate" else ep.DEACTIVATE_ZONE
+            return await lifecycle.set_status(ctx, ep.ZONE, write, zone_id)
         if change.action != "replace_zone":
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
-        body = {k: v for k, v in (await ctx.client.get_json(path) or {}).items() if k != "_links"}
+        current = (await ctx.reads.fresh(ep.ZONE, zone_id)).body or {}
+        body = {k: v for k, v in current.items() if k != "_links"}
         for key, value in change.after.items():
             if key in ("gateways", "proxies"):
                 body[key] = [_address(v) for v in value] if value else None
@@ -178,17 +187,17 @@ class NetworkZone(Kind):
                 body[key] = {**(body.get(key) or {"exclude": []}), "include": list(value)}
             else:
                 body[key] = value
-        resp = await ctx.client.request("PUT", path, json=body)
+        resp = await ep.REPLACE_ZONE.send(ctx.client, zone_id, json=body)
         return Applied(request_id=resp.request_id, detail={"changed": sorted(change.after)})
 
     async def _post(self, ctx: TenantContext, change: Change) -> Applied:
         name = change.target.label or ""
 
         async def created() -> Any:
-            resp = await ctx.client.get("/api/v1/zones", {"limit": 1000})
+            resp = await ctx.reads.fresh(ep.ZONES, params={"limit": 1000})
             return resp if _find([_view(z) for z in resp.body or []], name) else None
 
-        resp = await ctx.client.request("POST", "/api/v1/zones", json=self._body(), recheck=created)
+        resp = await ep.CREATE_ZONE.send(ctx.client, json=change.after["zone"], recheck=created)
         return Applied(request_id=resp.request_id, detail={"id": (resp.body or {}).get("id")})
 
 
@@ -201,6 +210,11 @@ def _view(zone: dict[str, Any]) -> dict[str, Any]:
     if isinstance(view.get("ipServiceCategories"), dict):
         view["ipServiceCategories"] = sorted(view["ipServiceCategories"].get("include") or [])
     return view
+
+
+async def _exists(ctx: TenantContext, name: str) -> bool:
+    zones = (await ctx.reads.fresh(ep.ZONES, params={"limit": 1000})).body or []
+    return _find([_view(z) for z in zones], name) is not None
 
 
 def _find(zones: list[dict[str, Any]], name: str) -> dict[str, Any] | None:

@@ -22,30 +22,35 @@ from dataclasses import dataclass
 from typing import Any
 
 from remediator.errors import InputError
+from remediator.facts import Endpoint
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.plan import Change, Finding, Target
 
 
 @dataclass(frozen=True)
 class Setting:
-    path: str
-    method: str
+    read: Endpoint
+    write: Endpoint
+    values: tuple[str, ...]  # the read's and the write's path values
     label: str
     fields: dict[str, str]  # argument -> Okta's key
-    scopes: tuple[str, str]
+
+    @property
+    def path(self) -> str:
+        return self.read.path(*self.values)
 
 
 SETTINGS = (
-    Setting("/api/v1/first-party-app-settings/admin-console", "PUT", "Admin Console session",
-            {"admin_console_session_idle_minutes": "sessionIdleTimeoutMinutes",
-             "admin_console_session_max_minutes": "sessionMaxLifetimeMinutes"}, ("okta.apps.read", "okta.apps.manage")),
-    Setting("/api/v1/org/settings/autoAssignAdminAppSetting", "POST", "Admin Console assigned with admin roles",
-            {"auto_assign_admin_app": "autoAssignAdminAppSetting"}, ("okta.orgs.read", "okta.orgs.manage")),
-    Setting("/api/v1/org/settings/clientPrivilegesSetting", "PUT", "Super admin role for new public client apps",
-            {"client_privileges": "clientPrivilegesSetting"}, ("okta.orgs.read", "okta.orgs.manage")),
-    Setting("/attack-protection/api/v1/user-lockout-settings", "PUT", "Lockout from unknown devices",
-            {"lockout_unknown_devices": "preventBruteForceLockoutFromUnknownDevices"},
-            ("okta.orgs.read", "okta.orgs.manage")),
+    Setting(ep.FIRST_PARTY_APP_SETTINGS, ep.REPLACE_FIRST_PARTY_APP_SETTINGS, ("admin-console",),
+            "Admin Console session", {"admin_console_session_idle_minutes": "sessionIdleTimeoutMinutes",
+                                      "admin_console_session_max_minutes": "sessionMaxLifetimeMinutes"}),
+    Setting(ep.AUTO_ASSIGN_ADMIN_APP, ep.UPDATE_AUTO_ASSIGN_ADMIN_APP, (), "Admin Console assigned with admin roles",
+            {"auto_assign_admin_app": "autoAssignAdminAppSetting"}),
+    Setting(ep.CLIENT_PRIVILEGES, ep.ASSIGN_CLIENT_PRIVILEGES, (), "Super admin role for new public client apps",
+            {"client_privileges": "clientPrivilegesSetting"}),
+    Setting(ep.USER_LOCKOUT, ep.REPLACE_USER_LOCKOUT, (), "Lockout from unknown devices",
+            {"lockout_unknown_devices": "preventBruteForceLockoutFromUnknownDevices"}),
 )
 BY_PATH = {s.path: s for s in SETTINGS}
 
@@ -88,14 +93,18 @@ class OrgSettings(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.apps.read", "okta.apps.manage", "okta.orgs.read", "okta.orgs.manage")
+    facts = tuple(s.read for s in SETTINGS)
+    writes = tuple(s.write for s in SETTINGS)
 
     def _wanted(self) -> list[Setting]:
         return [s for s in SETTINGS if any(a in self.args for a in s.fields)]
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
-        return {"settings": {s.path: {k: v for k, v in (await ctx.reads.setting(s.path)).items() if k != "_links"}
-                             for s in self._wanted()}}
+        out = {}
+        for setting in self._wanted():
+            body = await ctx.reads.setting(setting.read, *setting.values)
+            out[setting.path] = {k: v for k, v in body.items() if k != "_links"}
+        return {"settings": out}
 
     def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
         out: list[Change | Finding] = []
@@ -134,17 +143,19 @@ class OrgSettings(Kind):
         return setting
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        body = await ctx.client.get_json(self._setting(change).path) or {}
+        setting = self._setting(change)
+        body = (await ctx.reads.fresh(setting.read, *setting.values)).body or {}
         return {k: body.get(k) for k in change.before}
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         setting = self._setting(change)
-        body = {k: v for k, v in (await ctx.client.get_json(setting.path) or {}).items() if k != "_links"}
+        current = (await ctx.reads.fresh(setting.read, *setting.values)).body or {}
+        body = {k: v for k, v in current.items() if k != "_links"}
         body.update(change.after)
 
         async def in_effect() -> Any:
-            resp = await ctx.client.get(setting.path)
+            resp = await ctx.reads.fresh(setting.read, *setting.values)
             return resp if all((resp.body or {}).get(k) == v for k, v in change.after.items()) else None
 
-        resp = await ctx.client.request(setting.method, setting.path, json=body, recheck=in_effect)
+        resp = await setting.write.send(ctx.client, *setting.values, json=body, recheck=in_effect)
         return Applied(request_id=resp.request_id, detail=dict(change.after))

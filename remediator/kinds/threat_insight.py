@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from remediator.errors import InputError
+from remediator.facts import ZONES
+from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.plan import Change, Finding, Target
 
-PATH = "/api/v1/threats/configuration"
 TARGET = Target(type="threat_insight", id="org", label="ThreatInsight")
 
 
@@ -49,10 +50,11 @@ class ThreatInsight(Kind):
         },
         "additionalProperties": False,
     }
-    scopes = ("okta.threatInsights.read", "okta.threatInsights.manage", "okta.networkZones.read")
+    facts = (ep.THREAT_INSIGHT, ZONES)
+    writes = (ep.UPDATE_THREAT_INSIGHT,)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
-        observed: dict[str, Any] = {"config": _config(await ctx.reads.setting(PATH))}
+        observed: dict[str, Any] = {"config": _config(await ctx.reads.setting(ep.THREAT_INSIGHT))}
         if "exempt_zones" in self.args:
             observed["zones"] = [{"id": z.get("id"), "name": z.get("name")} for z in await ctx.reads.zones()]
         return observed
@@ -103,19 +105,19 @@ class ThreatInsight(Kind):
         return notes
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        config = _config(await ctx.client.get_json(PATH) or {})
+        config = _config((await ctx.reads.fresh(ep.THREAT_INSIGHT)).body or {})
         return {k: config[k] for k in change.before}
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action != "update_configuration":
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
-        config = _config(await ctx.client.get_json(PATH) or {})
+        config = _config((await ctx.reads.fresh(ep.THREAT_INSIGHT)).body or {})
         body = {**config, **change.after}
 
         async def in_effect() -> Any:
-            resp = await ctx.client.get(PATH)
+            resp = await ctx.reads.fresh(ep.THREAT_INSIGHT)
             now = _config(resp.body or {})
             return resp if all(now[k] == v for k, v in change.after.items()) else None
 
-        resp = await ctx.client.request("POST", PATH, json=body, recheck=in_effect)
+        resp = await ep.UPDATE_THREAT_INSIGHT.send(ctx.client, json=body, recheck=in_effect)
         return Applied(request_id=resp.request_id, detail=_config(resp.body or {}))
