@@ -30,6 +30,9 @@ _MODULES = (
     "network_zone",
     "authenticator",
     "log_streams",
+    "policy",
+    "policy_rule",
+    "apps",
 )
 
 for _module in _MODULES:

@@ -81,6 +81,14 @@ class Kind(ABC):
         self.state = state
         self.args = args
 
+    @classmethod
+    def check(cls, args: dict[str, Any]) -> tuple[tuple[Any, ...], str] | None:
+        """Pure: what the schema cannot say about arguments it accepts (a read-only path in `set`...).
+
+        `validate` calls it on rendered arguments: (where in `args`, one-line message), or None.
+        """
+        return None
+
     @abstractmethod
     async def read(self, ctx: TenantContext) -> Any:
         """Read what `diff` needs. Read-only; use `ctx.reads` for anything other kinds read too."""

@@ -12,6 +12,40 @@ import re
 from typing import Any
 
 _TOKEN = re.compile(r"\[([^=\]]+)=([^\]]*)\]|([^.\[\]]+)")
+_NAME = re.compile(r"[^.\[\]=\s]+")
+_SELECTOR = re.compile(r"\[([^=\]\s]+)=([^\]]*)\]")
+
+
+def parse(path: str) -> list[tuple[str, str] | str]:
+    """The tokens of a path written by a person, refusing what `tokens` would silently skip.
+
+    Raises ValueError saying what is wrong: an empty path or name, a stray character, a path that
+    starts with a selector or ends with one (a selector picks an item; the path must name what to set).
+    """
+    if not isinstance(path, str) or not path:
+        raise ValueError("an empty path")
+    out: list[tuple[str, str] | str] = []
+    pos, want_name = 0, True
+    while pos < len(path):
+        if want_name:
+            name = _NAME.match(path, pos)
+            if name is None:
+                raise ValueError(f"{path!r}: a name is expected at character {pos + 1}")
+            out.append(name.group())
+            pos, want_name = name.end(), False
+        elif path[pos] == ".":
+            pos, want_name = pos + 1, True
+        else:
+            selector = _SELECTOR.match(path, pos)
+            if selector is None:
+                raise ValueError(f"{path!r}: '.' or '[key=value]' is expected at character {pos + 1}")
+            out.append((selector.group(1), selector.group(2)))
+            pos = selector.end()
+    if want_name:
+        raise ValueError(f"{path!r} ends with '.'")
+    if isinstance(out[-1], tuple):
+        raise ValueError(f"{path!r} ends with a selector: name the attribute of the item to set")
+    return out
 
 
 def tokens(path: str) -> list[tuple[str, str] | str]:

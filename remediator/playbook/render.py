@@ -248,6 +248,9 @@ class _StateRenderer:
         if when:
             args = self._render(args, (*base, kind), f"{label}: {kind}", omit_null=True)
             found = _check(args, self.registry[kind].schema, self.located, (*base, kind))
+            if found is None:
+                checked = self.registry[kind].check(args)
+                found = None if checked is None else ((*base, kind, *checked[0]), checked[1])
             if found is not None:
                 at, message = found
                 where = self.located.where(at)

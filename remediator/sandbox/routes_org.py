@@ -277,12 +277,30 @@ async def get_rule(request: web.Request) -> web.StreamResponse:
     return json_response(request, _rule_or_404(request, _policy_or_404(request)))
 
 
+def _cookie(rule: dict[str, Any]) -> Any:
+    return (((rule.get("actions") or {}).get("signon") or {}).get("session") or {}).get("usePersistentCookie")
+
+
+def _keep_default_rule(policy: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> None:
+    """What the spec's "Default rules" section keeps read-only on the default policies' default rules."""
+    if not (old.get("system") and policy.get("system")):
+        return
+    if policy.get("type") == "MFA_ENROLL" and {k: v for k, v in new.items() if k != "lastUpdated"} != \
+            {k: v for k, v in old.items() if k != "lastUpdated"}:
+        raise validation_error("rule", "The default rule of the default authenticator enrollment policy is read-only.")
+    if policy.get("type") == "OKTA_SIGN_ON" and _cookie(new) != _cookie(old):
+        raise validation_error("actions.signon.session.usePersistentCookie",
+                               "usePersistentCookie: read-only for the default rule of the default global session "
+                               "policy.")
+
+
 @routes.put("/api/v1/policies/{policyId}/rules/{ruleId}")
 @scope("okta.policies.manage")
 async def replace_rule(request: web.Request) -> web.StreamResponse:
     policy = _policy_or_404(request)
     old = _rule_or_404(request, policy)
     new = _replace(request, old, await read_json(request), "rule")
+    _keep_default_rule(policy, old, new)
     store = tenant_of(request).store
     store.policy_rules[policy["id"]] = [new if r is old else r for r in store.policy_rules[policy["id"]]]
     syslog.record(request, "policy.rule.update",

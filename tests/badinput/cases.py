@@ -94,6 +94,15 @@ FULL_CASES: list[Case] = [
     _pb("user_status_bad_status", 6, "okta.user_status: 'status' must be one of \"SUSPENDED\", \"DEPROVISIONED\", "
         "\"ACTIVE\", got \"LOCKED_OUT\""),
     _pb("group_members_nothing", 4, "okta.group_members: needs one of \"absent\", \"only\", \"present\""),
+    # `set` paths of okta.policy and okta.policy_rule (kinds/policy_model.py)
+    _pb("policy_unknown_path", 9, "okta.policy_rule: 'set.actions.signon.requireFactr': unknown attribute "
+        "'requireFactr' in 'actions.signon' (did you mean 'requireFactor'?)"),
+    _pb("policy_read_only", 8, "okta.policy: 'set.lastUpdated': 'lastUpdated' is read-only"),
+    _pb("policy_rule_system_conditions", 9, "okta.policy_rule: 'set.conditions.network.connection': a system "
+        "rule's conditions are read-only"),
+    _pb("policy_rule_persistent_cookie", 9, "okta.policy_rule: 'set.actions.signon.session.usePersistentCookie': "
+        "usePersistentCookie is read-only on the default rule of the default global session policy"),
+    _pb("apps_empty_selector", 4, 'okta.apps: needs one of "created_after", "sign_on_modes", "names"'),
     # -e
     _extra("no_equals", ["breach_date"], "-e breach_date", "expected KEY=VALUE"),
     _extra("empty_key", ["=2022-01-21"], "-e", "the variable name before '=' is empty"),

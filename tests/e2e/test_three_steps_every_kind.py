@@ -53,6 +53,12 @@ LIBRARY_STATES: dict[str, dict[str, Any]] = {
     "okta.network_zone": {"name": "Anonymizers blocked", "okta.network_zone": {
         "name": "Block anonymizers", "type": "DYNAMIC_V2", "usage": "BLOCKLIST",
         "ip_service_categories": ["ALL_ANONYMIZERS"]}},
+    "okta.policy": {"name": "Password lockout and length", "okta.policy": {
+        "type": "PASSWORD", "name": "*", "set": {"settings.password.lockout.maxAttempts": 3,
+                                                 "settings.password.complexity.minLength": 15}}},
+    "okta.policy_rule": {"name": "Admin Console needs two factors", "okta.policy_rule": {
+        "policy": {"app": "saasure"}, "rule": "*", "set": {"actions.appSignOn.verificationMethod.factorMode": "2FA"}}},
+    "okta.apps": {"name": "Zoom off", "okta.apps": {"names": ["zoom"], "action": "deactivate"}},
     "okta.authenticator": {"name": "WebAuthn on", "okta.authenticator": {"key": "webauthn", "status": "ACTIVE"}},
     "okta.log_streams": {"name": "System Log streamed", "okta.log_streams": {
         "active": True, "create": {"type": "aws_eventbridge", "name": "SIEM", "account_id": "123456789012",

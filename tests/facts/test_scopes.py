@@ -34,7 +34,9 @@ from tests.sandbox.fixtures import rsa_client
 CLIENT = "0oaScopedServiceApp1"
 TOKEN_PATH = "/oauth2/v1/token"
 #: kinds whose docstring example runs in report mode: their writing mode here, so that writes are exercised
-WRITING_MODE = {"okta.identity_providers": {"action": "deactivate"}}
+WRITING_MODE = {"okta.identity_providers": {"action": "deactivate"},
+                # the scenario's apps all predate its breach: select one of them by name
+                "okta.apps": {"action": "deactivate", "created_after": "2015-01-01T00:00:00Z", "names": ["zoom"]}}
 
 
 @dataclass(frozen=True)

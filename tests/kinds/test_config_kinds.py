@@ -12,7 +12,7 @@ from remediator.errors import OktaApiError
 from remediator.sandbox import Sandbox
 from tests.kinds import datafiles, live
 
-KINDS = {"threat_insight": "okta.threat_insight", "org_settings": "okta.org_settings",
+KINDS = {"apps": "okta.apps", "threat_insight": "okta.threat_insight", "org_settings": "okta.org_settings",
          "network_zone": "okta.network_zone", "authenticator": "okta.authenticator", "log_streams": "okta.log_streams"}
 CASES = [(kind, path) for directory, kind in KINDS.items() for path in datafiles.cases(directory)]
 

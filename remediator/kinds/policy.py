@@ -1,0 +1,101 @@
+"""`okta.policy`: the selected policies of a type have the declared values.
+
+`type` is Okta's policy type, `name` a policy's name or `"*"` for every policy of the type, and `set`
+maps dotted paths (`settings.password.lockout.maxAttempts`, or with a list selector
+`settings.authenticators[key=okta_verify].enroll.self`) to the values they must have. Every path is
+checked by `validate` against what Okta lets a client set on that type (kinds/policy_model.py): an
+unknown or read-only attribute is refused with its file and line, before any tenant is read. Each
+policy that differs is one change: its policy re-read and replaced whole (`PUT /api/v1/policies/{id}`).
+A named policy that does not exist is a finding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from remediator.errors import InputError
+from remediator.facts import POLICIES
+from remediator.facts import endpoints as ep
+from remediator.kinds import policies
+from remediator.kinds.base import Applied, Kind, TenantContext, register
+from remediator.kinds.policy_model import POLICY_TYPES, READ_ONLY_TYPES, policy_tree
+from remediator.plan import Change, Finding, Target
+
+FIELDS = ("id", "name", "type", "status", "priority", "system", "description", "conditions", "settings")
+
+
+def _target(policy: dict[str, Any]) -> Target:
+    return Target(type="policy", id=str(policy["id"]), label=f"{policy.get('type')}: {policy.get('name')}")
+
+
+@register
+class Policy(Kind):
+    """Policies of a type, by name or all of them, have the values of `set` (dotted paths).
+
+    Example::
+
+        - name: Passwords lock out after three attempts
+          okta.policy:
+            type: PASSWORD
+            name: "*"
+            set:
+              settings.password.lockout.maxAttempts: 3
+              settings.password.complexity.minLength: 15
+    """
+
+    name = "okta.policy"
+    schema = {
+        "type": "object",
+        "required": ["type", "name", "set"],
+        "properties": {
+            "type": {"enum": list(POLICY_TYPES)},
+            "name": policies.NAME_SCHEMA,
+            "set": policies.SET_SCHEMA,
+        },
+        "additionalProperties": False,
+    }
+    facts = (POLICIES, ep.POLICY)
+    writes = (ep.REPLACE_POLICY,)
+
+    @classmethod
+    def check(cls, args: dict[str, Any]) -> tuple[tuple[Any, ...], str] | None:
+        if args["type"] in READ_ONLY_TYPES:
+            return ("type",), f"{args['type']} policies are read-only (Okta's spec)"
+        return policies.check_set(policy_tree(args["type"]), args.get("set"))
+
+    async def read(self, ctx: TenantContext) -> dict[str, Any]:
+        found = await ctx.reads.policies(self.args["type"])
+        return {"policies": [{k: p[k] for k in FIELDS if k in p} for p in found]}
+
+    def _selected(self, observed: dict[str, Any]) -> list[dict[str, Any]]:
+        name = self.args["name"]
+        return [p for p in observed.get("policies", []) if name == "*" or p.get("name") == name]
+
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        selected = self._selected(observed)
+        if not selected and self.args["name"] != "*":
+            return [self.finding("medium", f"no {self.args['type']} policy named {self.args['name']!r}", None,
+                                 {"policies": [p.get("name") for p in observed.get("policies", [])]})]
+        out: list[Change | Finding] = []
+        for policy in selected:
+            before, after = policies.differences(policy, self.args["set"])
+            if after:
+                out.append(self.change("replace_policy", _target(policy), before, after,
+                                       f"{policy.get('type')} policy {policy.get('name')!r}: "
+                                       f"{policies.shown(before, after)}."))
+        return out
+
+    def explain(self, observed: dict[str, Any]) -> list[str]:
+        selected = self._selected(observed)
+        done = [p.get("name") for p in selected if not policies.differences(p, self.args["set"])[1]]
+        if not selected:
+            return [f"no {self.args['type']} policy to check"]
+        return [f"{self.args['type']} policy {n!r} already has the declared values" for n in done]
+
+    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
+        return await policies.current(ctx, ep.POLICY, (change.target.id,), change.before)
+
+    async def apply(self, ctx: TenantContext, change: Change) -> Applied:
+        if change.action != "replace_policy":
+            raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
+        return await policies.replace(ctx, ep.POLICY, ep.REPLACE_POLICY, (change.target.id,), change.after)

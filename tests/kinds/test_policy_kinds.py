@@ -1,0 +1,68 @@
+"""okta.policy and okta.policy_rule: data files, and against the sandbox what Okta keeps read-only.
+
+The three steps of each run from the registry (tests/e2e/test_three_steps_every_kind.py); the paths
+`set` may name are checked against Okta's spec in test_policy_model.py, and refused by `validate`
+(tests/badinput: unknown path, read-only attribute, a system rule's conditions, usePersistentCookie).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from remediator.errors import OktaApiError
+from remediator.sandbox import Sandbox
+from tests.kinds import datafiles, live
+
+KINDS = {"policy": "okta.policy", "policy_rule": "okta.policy_rule"}
+CASES = [(kind, path) for directory, kind in KINDS.items() for path in datafiles.cases(directory)]
+
+
+@pytest.mark.parametrize(("kind", "path"), CASES, ids=[f"{k}:{p.stem}" for k, p in CASES])
+def test_diff_data_files(kind, path):
+    datafiles.run(kind, path)
+
+
+@pytest.fixture(scope="module")
+def lapsus():
+    with Sandbox(scenario="lapsus-2022", users=60, seed=5) as sb:
+        yield sb
+
+
+async def test_every_rule_of_the_global_session_policy_leaving_what_okta_keeps(lapsus):
+    """`rule: "*"` on the Default Policy: the Default Rule keeps usePersistentCookie, and what is planned applies."""
+    args = {"policy": {"type": "OKTA_SIGN_ON", "name": "Default Policy"}, "rule": "*",
+            "set": {"actions.signon.session.maxSessionIdleMinutes": 15,
+                    "actions.signon.session.usePersistentCookie": True}}
+    changes, findings = await live.plan(lapsus, "okta.policy_rule", args)
+    (change,) = changes
+    assert change.after == {"actions.signon.session.maxSessionIdleMinutes": 15}
+    assert [f.evidence["read_only"] for f in findings] == [
+        {"actions.signon.session.usePersistentCookie": "usePersistentCookie is read-only on the default rule of "
+                                                       "the default global session policy"}]
+    await live.apply(lapsus, "okta.policy_rule", args, changes)
+    again, _ = await live.plan(lapsus, "okta.policy_rule", args)
+    assert again == []
+
+
+async def test_the_sandbox_refuses_what_the_spec_says_is_read_only(lapsus):
+    """Okta's spec, `Policy` tag, "Default rules": usePersistentCookie of the default global session rule."""
+    async with live.tenant(lapsus) as ctx:
+        (policy,) = [p for p in await ctx.reads.policies("OKTA_SIGN_ON") if p["name"] == "Default Policy"]
+        (rule,) = [r for r in await ctx.reads.rules(policy["id"]) if r.get("system")]
+        rule["actions"]["signon"]["session"]["usePersistentCookie"] = True
+        rule.pop("_links", None)
+        with pytest.raises(OktaApiError) as caught:
+            await ctx.client.request("PUT", f"/api/v1/policies/{policy['id']}/rules/{rule['id']}", json=rule)
+    assert caught.value.status == 400 and caught.value.error_code == "E0000001"
+
+
+async def test_a_policy_by_name_and_an_item_picked_by_key(lapsus):
+    args = {"type": "MFA_ENROLL", "name": "Default Policy",
+            "set": {"settings.authenticators[key=okta_verify].enroll.self": "REQUIRED"}}
+    changes, _ = await live.plan(lapsus, "okta.policy", args)
+    await live.apply(lapsus, "okta.policy", args, changes)
+    async with live.tenant(lapsus) as ctx:
+        (policy,) = await ctx.reads.policies("MFA_ENROLL")
+    verify = [a for a in policy["settings"]["authenticators"] if a["key"] == "okta_verify"]
+    assert verify == [{"key": "okta_verify", "enroll": {"self": "REQUIRED"}}]
+    assert len(policy["settings"]["authenticators"]) == 7  # the other items untouched
