@@ -79,7 +79,6 @@ POLICIES = Fact("policies", (ep.POLICIES,))
 RULES = Fact("rules", (ep.POLICY_RULES,))
 EVENTS = Fact("events", (ep.LOGS,))
 LOG_PAGES = Fact("log_pages", (ep.LOGS,))
-APPS = Fact("apps", (ep.APPS,))
 ZONES = Fact("zones", (ep.ZONES,))
 AUTHENTICATORS = Fact("authenticators", (ep.AUTHENTICATORS,))
 LOG_STREAMS = Fact("log_streams", (ep.LOG_STREAMS,))
@@ -295,8 +294,12 @@ class TenantReads:
 
         return await self._once("support_cases", read)
 
-    async def apps(self) -> list[dict[str, Any]]:
-        return await self._once("apps", lambda: self._list(ep.APPS, params={"limit": 200}))
+    async def apps(self, *, filter_: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
+        """Every app, or those matching a `filter` (id, status, name: `eq` only) and/or a `q` prefix of name or
+        label (one paged query either way)."""
+        params = {k: v for k, v in (("filter", filter_), ("q", q)) if v}
+        key = ("apps", filter_, q) if params else "apps"
+        return await self._once(key, lambda: self._list(ep.APPS, params={**params, "limit": 200}))
 
     async def api_tokens(self) -> list[dict[str, Any]]:
         return await self._once("api_tokens", lambda: self._list(ep.API_TOKENS))
@@ -313,11 +316,6 @@ class TenantReads:
         return await self._once(("rules", policy_id), lambda: self._list(ep.POLICY_RULES, policy_id))
 
     # configuration ------------------------------------------------------------------------------
-    async def apps(self, *, filter_: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
-        """Apps matching a `filter` (id, status, name: `eq` only) and/or a `q` prefix of name or label (paged)."""
-        params = {k: v for k, v in (("filter", filter_), ("q", q)) if v}
-        return await self._once(("apps", filter_, q), lambda: self._list(ep.APPS, params={**params, "limit": 200}))
-
     async def zones(self) -> list[dict[str, Any]]:
         """Every network zone (paged)."""
         return await self._once("zones", lambda: self._list(ep.ZONES, params={"limit": 1000}))
