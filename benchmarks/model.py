@@ -157,6 +157,35 @@ def apply_calls(s: Scenario) -> dict[str, int]:
     return calls
 
 
+@dataclass(frozen=True)
+class Selection:
+    """What a user selector (`remediator.kinds.selector`) touches on a tenant, for its call count."""
+
+    searches: tuple[int, ...] = ()    # users each server-side `search` query returns (logins: 25 a query)
+    admins: int | None = None         # with `admins`/`roles`: every user holding a role (the admin list)
+    admin_group_members: tuple[int, ...] = ()
+    group_members: int | None = None  # with `group`: the group's members
+
+
+def selector_calls(sel: Selection) -> dict[str, int]:
+    """Fewest reads to resolve a selector: its search's pages, the admin list, a group's members.
+
+    Never a function of the tenant's user count: `created_after` and `status` on 100,000 users cost the
+    pages of what they match (200 a page), not a listing of everyone, and no key reads anyone's roles or
+    factors one by one except the admin list's own (one roles read per admin).
+    """
+    calls: dict[str, int] = {}
+    if sel.admins is not None:
+        _add(calls, "iam", pages(sel.admins, ASSIGNEES_PAGE))
+        _add(calls, "user_by_id", sel.admins)
+        _add(calls, "users", sel.admins)                       # each admin's roles
+        _add(calls, "groups", sum(pages(m, GROUP_MEMBERS_PAGE) for m in sel.admin_group_members))
+    if sel.group_members is not None:
+        _add(calls, "groups", 1 + pages(sel.group_members, GROUP_MEMBERS_PAGE))  # the group by name, its members
+    _add(calls, "users", sum(pages(n, USERS_PAGE) for n in sel.searches))
+    return calls
+
+
 def naive_calls(users: int) -> dict[str, int]:
     """The naive baseline: list every user, then each user's roles and factors (all in `users`)."""
     return {"users": pages(users, USERS_PAGE) + 2 * users}

@@ -92,3 +92,53 @@ def test_quick_gates_with_half_again_the_target() -> None:
     _row(rows, "e", "w", "m", 1.2, "<=", 1.1, False)
     _row(rows, "f", "w", "m", 1, "<=", 0, True)
     assert [r["ok"] for r in rows] == [True, False, True, False, False, False]
+
+
+def test_a_selector_on_100000_users_costs_its_search_not_a_scan() -> None:
+    # created_after + status matching 340 of 100,000 users: one search, 2 pages; a scan would be 500 pages
+    # plus a roles and a factors read per user (naive_calls)
+    by_search = model.selector_calls(model.Selection(searches=(340,)))
+    assert by_search == {"users": 2}
+    assert model.naive_calls(100_000)["users"] == 500 + 200_000
+    # 60 logins: three queries of at most 25, one page each
+    assert model.selector_calls(model.Selection(searches=(25, 25, 10))) == {"users": 3}
+    # roles: [SUPER_ADMIN] reads the admin list (500 admins), whatever the number of users
+    admins = model.selector_calls(model.Selection(admins=500, admin_group_members=(3, 1200)))
+    assert admins == {"iam": 5, "user_by_id": 500, "users": 500, "groups": 3}
+    # a group of 2,500 members: the group by name, then 3 pages of members
+    assert model.selector_calls(model.Selection(group_members=2500)) == {"groups": 4}
+
+
+async def test_the_selector_makes_exactly_the_modelled_calls() -> None:
+    """Resolved against a sandbox tenant through the real client, the selector's requests are the model's."""
+    from aiohttp import web
+
+    from remediator.kinds.selector import search_expressions, select
+    from remediator.sandbox import Sandbox
+    from tests.kinds import live
+
+    log: list[tuple[str, str]] = []
+
+    @web.middleware
+    async def record(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        log.append((request.method, request.path))
+        return await handler(request)
+
+    sel = {"created_after": "2021-06-01T00:00:00Z", "status": ["ACTIVE", "LOCKED_OUT"]}
+    with Sandbox(scenario="lapsus-2022", users=1500, seed=3, middlewares=[record]) as sb:
+        snap = sb.snapshot()
+        matching = sum(1 for u in snap["users"] if u["status"] in sel["status"] and u["created"] >= "2021-06-01")
+        async with live.tenant(sb) as ctx:
+            log.clear()
+            found = await select(ctx, sel)
+            searched = list(log)
+            log.clear()
+            admins = await select(ctx, {"roles": ["SUPER_ADMIN"], "status": ["ACTIVE"]})
+            by_admins = list(log)
+    assert len(found.users) == matching > 200
+    assert len(search_expressions(sel)) == 1
+    expected = model.selector_calls(model.Selection(searches=(matching,)))
+    assert {"users": len(searched)} == expected and all(p == "/api/v1/users" for _, p in searched)
+    assert admins.users and not any(p == "/api/v1/users" for _, p in by_admins)  # no search: the admin list only
+    assert sum(1 for _, p in by_admins if p.startswith("/api/v1/iam/")) == model.pages(
+        len(snap["scenario"]["planted"]["admins"]), model.ASSIGNEES_PAGE)
