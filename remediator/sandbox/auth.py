@@ -3,6 +3,13 @@
 `POST /oauth2/v1/token` checks the client assertion as Okta does (signature against the client's
 registered public JWK, `iss` = `sub` = client_id, `aud` = the token endpoint, `exp`) and grants only
 scopes the client was granted. Routes declare their scope with `app.scope`; SSWS tokens have all.
+
+A client with `dpop_bound_access_tokens: true` (the app setting in Okta's spec) must prove
+possession of a key (RFC 9449), as Okta answers in okta-sdk-python's recorded test_dpop_it cassettes:
+no proof is 400 `invalid_dpop_proof` "The DPoP proof JWT header is missing.", a proof without the
+server's nonce is 400 `use_dpop_nonce` with a `DPoP-Nonce` header, then the token is `token_type:
+DPoP`, bound to the key's thumbprint, and every API call must present it as `Authorization: DPoP`
+with a fresh proof for that method and URL carrying the token's hash (`ath`) (dpop.py).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from typing import Any
 import jwt
 from aiohttp import web
 
+from remediator.sandbox import dpop
 from remediator.sandbox.app import Handler, OktaHTTPError, Tenant, tenant_of
 
 routes = web.RouteTableDef()
@@ -57,7 +65,7 @@ def client_actor(client: dict[str, Any]) -> dict[str, Any]:
             "displayName": client.get("name") or client.get("label") or client_id, "detailEntry": None}
 
 
-def authenticate(tenant: Tenant, header: str | None) -> Principal:
+def authenticate(tenant: Tenant, header: str | None, request: web.Request | None = None) -> Principal:
     """Resolve the Authorization header; raises 401 E0000011 for anything Okta would not accept."""
     if not header:
         raise _unauthorized()
@@ -69,10 +77,13 @@ def authenticate(tenant: Tenant, header: str | None) -> Principal:
         if operator is None or operator.get("status") in _INACTIVE:
             raise _unauthorized()
         return Principal("ssws", user_actor(operator), user_id=operator["id"])
-    if header[:7].lower() == "bearer ":
-        grant = tenant.access_tokens.get(header[7:].strip())
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("bearer", "dpop"):
+        grant = tenant.access_tokens.get(value.strip())
         if grant is None or grant["expires"] < tenant.clock.now().timestamp():
             raise _unauthorized()
+        if grant.get("jkt") or scheme.lower() == "dpop":
+            dpop.check_resource_proof(tenant, request, grant, scheme, value.strip())
         client = grant["client"]
         return Principal("oauth", client_actor(client), client_id=client["client_id"],
                          scopes=frozenset(grant["scopes"]))
@@ -84,7 +95,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if request.path == TOKEN_PATH:
         return await handler(request)
     tenant = tenant_of(request)
-    principal = authenticate(tenant, request.headers.get("Authorization"))
+    principal = authenticate(tenant, request.headers.get("Authorization"), request)
     request[PRINCIPAL] = principal
     needed = getattr(request.match_info.handler, "okta_scope", None)
     if needed and principal.scopes is not None and not _scope_ok(needed, principal.scopes):
@@ -103,9 +114,10 @@ def _scope_ok(needed: str, granted: frozenset[str]) -> bool:
     return needed.endswith(".read") and needed[: -len(".read")] + ".manage" in granted
 
 
-def _oauth_error(status: int, error: str, description: str) -> web.Response:
+def _oauth_error(status: int, error: str, description: str, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(status=status, text=json.dumps({"error": error, "error_description": description}),
-                        content_type="application/json", headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+                        content_type="application/json",
+                        headers={"Cache-Control": "no-store", "Pragma": "no-cache", **(headers or {})})
 
 
 def _verify_assertion(tenant: Tenant, client: dict[str, Any], assertion: str) -> str | None:
@@ -168,9 +180,15 @@ async def token(request: web.Request) -> web.StreamResponse:
         missing = " ".join(s for s in requested if s not in granted)
         return _oauth_error(400, "invalid_scope", f"One or more scopes are not configured for the "
                                                   f"authorization server resource: {missing}")
+    jkt = None
+    if client.get("dpop_bound_access_tokens") or request.headers.get("DPoP"):
+        outcome = dpop.check_token_proof(tenant, request)
+        if isinstance(outcome, dpop.Refusal):
+            return _oauth_error(400, outcome.error, outcome.description, outcome.headers)
+        jkt = outcome
     access = secrets.token_urlsafe(48)
-    tenant.access_tokens[access] = {"client": client, "scopes": requested,
+    tenant.access_tokens[access] = {"client": client, "scopes": requested, "jkt": jkt,
                                     "expires": tenant.clock.now().timestamp() + TOKEN_LIFETIME}
-    return web.Response(text=json.dumps({"token_type": "Bearer", "expires_in": TOKEN_LIFETIME,
+    return web.Response(text=json.dumps({"token_type": "DPoP" if jkt else "Bearer", "expires_in": TOKEN_LIFETIME,
                                          "access_token": access, "scope": " ".join(requested)}),
                         content_type="application/json", headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
