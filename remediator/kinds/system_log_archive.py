@@ -325,8 +325,10 @@ class Poll:
             if boundary >= writer.until:
                 break
         if caught_up:
+            # The poll caught up after the plan read the tenant's clock, and `writer.until` is that clock
+            # less the margin (our estimates of the tenant's clock are never late: `Date` has whole seconds).
             self.manifest.polled_at = format_time(client.server_now())
-            self._release(min(writer.until, _minus(self.manifest.polled_at, self.settle)))
+            self._release(writer.until)
         self._checkpoint(cursor)
         return request_id
 

@@ -15,6 +15,7 @@ from remediator.evidence import iter_archive_events, load_manifest, verify_evide
 from remediator.kinds.base import REGISTRY
 from remediator.kinds.system_log_archive import SystemLogArchive
 from remediator.plan import Change, Finding
+from remediator.timeutil import parse_time
 from tests.evidence.fakes import FakeClient, Interrupted, context, event, spread
 
 DATA = Path(__file__).parent / "data" / "system_log_archive"
@@ -206,3 +207,16 @@ async def test_an_event_later_than_the_margin_is_kept_and_reported(tmp_path: Pat
     verify_evidence(tmp_path)
     again = kind.diff(await kind.read(context(client)))
     assert [(type(i).__name__, i.severity) for i in again] == [("Finding", "medium")]
+
+
+async def test_the_claim_is_the_planned_one_although_the_tenants_clock_reads_earlier_at_apply(tmp_path: Path) -> None:
+    """`Date` has whole seconds: the apply may estimate the tenant's clock below what the plan saw. The poll
+    caught up after the plan, so the planned claim holds (it was applied once, then 'pending' for ever)."""
+    client = FakeClient(spread("2022-03-22T11:00:00.000Z", 50, 60_000), "2022-03-22T12:00:00.900Z")
+    kind = SystemLogArchive("archive", {"since": SINCE, "dir": str(tmp_path)})
+    ctx = context(client)
+    (change,) = kind.diff(await kind.read(ctx))
+    client.now = parse_time("2022-03-22T12:00:00.000Z")
+    await kind.apply(ctx, change)
+    assert kind.verdict(change, await kind.current(ctx, change)) == "done"
+    assert load_manifest(tmp_path / "acme").covered["until"] == "2022-03-22T11:50:00.900Z"
