@@ -149,7 +149,9 @@ class Pacer:
             return max(state.window_end - now, 0.001)
         if state.remaining < self.burst * state.limit:
             # past the burst: spread what is left evenly over the rest of the window
-            due = state.last_sent + (state.window_end - now) / available
+            # `available + 1` gaps: the last request leaves one gap before the window's end, not at it (a
+            # caller that sends one request at a time would otherwise lose that slot every window)
+            due = state.last_sent + (state.window_end - now) / (available + 1)
             if now < due:
                 return max(due - now, 0.001)
         state.remaining -= 1

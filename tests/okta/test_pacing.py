@@ -118,6 +118,20 @@ async def test_past_the_burst_the_rest_is_spread_over_the_window():
     assert starts[-1] < 1000.0 + 40  # and still inside the window
 
 
+async def test_a_caller_one_request_at_a_time_uses_every_slot_of_the_window():
+    """A cursor (System Log polling) sends one request after another: the spread leaves the last allowed
+    request a gap before the window's end, so it is not lost to the next window."""
+    vt = VirtualTime()
+    p = pacer(vt)
+    p.release(await p.acquire("logs"), 200, headers(60, 20, 40))  # 20 left: 18 above the margin of 2
+    starts = []
+    for _ in range(18):
+        ticket = await vt.run(p.acquire("logs"), busy=lambda: False)
+        starts.append(vt.now)
+        p.release(ticket, 200, None)
+    assert starts[-1] <= 1000.0 + 40 - 40 / 19 + 1e-6
+
+
 async def test_responses_without_rate_headers_are_not_paced():
     vt = VirtualTime()
     p = pacer(vt, max_in_flight=20)
