@@ -10,10 +10,14 @@ before/after only the fields it changes, as dotted paths):
 - global session (`OKTA_SIGN_ON`): every ACTIVE rule that allows access requires a factor
   (`actions.signon.requireFactor: true`, `factorPromptMode` ALWAYS when it had none), the Default Rule
   included;
-- Admin Console (`ACCESS_POLICY` named "Okta Admin Console", as Okta names it): every ACTIVE rule that
-  allows access verifies with `factorMode: 2FA`; password-only `constraints`, which would contradict
-  2FA, are removed (Okta then accepts any two factor types). `dashboard_factor_mode` does the same for
-  the "Okta Dashboard" policy (STIG V-273194). Rules using authentication method chains are reported.
+- Admin Console: the app sign-in policy (`ACCESS_POLICY`) that the first-party app `saasure` links in
+  `_links.accessPolicy`, found through `GET /api/v1/apps`, never by its name (a renamed policy would be
+  missed, two swapped names would harden the wrong one): every ACTIVE rule that allows access verifies
+  with `factorMode: 2FA`; password-only `constraints`, which would contradict 2FA, are removed (Okta
+  then accepts any two factor types). `dashboard_factor_mode` does the same for the policy of
+  `okta_enduser`, the Dashboard (STIG V-273194). Rules using authentication method chains are reported.
+  A policy that also governs other apps is reported, naming them, and left alone (hardening it would
+  change their sign-in too) unless `allow_shared_with` lists them (labels or names, `"*"` for any).
 
 Findings: each ACTIVE admin without an ACTIVE factor (critical; other admins who can still sign in
 later, e.g. RECOVERY, high). That reads factors per admin only. `audit_all_users` also lists ACTIVE
@@ -29,16 +33,17 @@ import asyncio
 from typing import Any
 
 from remediator.errors import InputError
-from remediator.facts import ADMINS, FACTORS, ME, POLICIES, RULES, USERS
+from remediator.facts import ADMINS, APPS, FACTORS, ME, POLICIES, RULES, USERS
 from remediator.facts import endpoints as ep
 from remediator.facts.endpoints import Endpoint
+from remediator.kinds.app_policies import FIRST_PARTY, app_ref, apps_by_policy, find_app
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.common import INACTIVE, login, observe_admins, user_target
 from remediator.kinds.paths import get_path, project, set_path
 from remediator.plan import Change, Finding, Target
 
-ADMIN_CONSOLE = "Okta Admin Console"
-DASHBOARD = "Okta Dashboard"
+#: First-party app -> the argument giving the factor mode of its app sign-in policy's rules.
+APP_MODES = (("saasure", "admin_console_factor_mode"), ("okta_enduser", "dashboard_factor_mode"))
 REQUIRE_FACTOR = "actions.signon.requireFactor"
 PROMPT_MODE = "actions.signon.factorPromptMode"
 FACTOR_MODE = "actions.appSignOn.verificationMethod.factorMode"
@@ -93,6 +98,9 @@ class Mfa(Kind):
             "global_session_require_factor": {"type": "boolean", "default": True},
             "admin_console_factor_mode": {"enum": ["2FA"], "description": "factor mode of the Admin Console rules"},
             "dashboard_factor_mode": {"enum": ["2FA"], "description": "factor mode of the Okta Dashboard rules"},
+            "allow_shared_with": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": [],
+                                  "description": "apps (label or name; \"*\": any) that may share the Admin Console "
+                                                 "or Dashboard policy, and so get the same factor mode"},
             "audit_all_users": {"type": "boolean", "default": False,
                                 "description": "also list ACTIVE users without a factor (one request per user)"},
             "audit_max_users": {"type": "integer", "minimum": 1, "default": 2000,
@@ -100,7 +108,7 @@ class Mfa(Kind):
         },
         "additionalProperties": False,
     }
-    facts = (POLICIES, RULES, ADMINS, ME, FACTORS, USERS, ep.POLICY, ep.POLICY_RULE)
+    facts = (POLICIES, RULES, APPS, ADMINS, ME, FACTORS, USERS, ep.POLICY, ep.POLICY_RULE)
     writes = (ep.REPLACE_POLICY, ep.REPLACE_POLICY_RULE)
 
     # read -----------------------------------------------------------------------------------
@@ -111,11 +119,8 @@ class Mfa(Kind):
             observed["enroll_policies"] = [_pick(p, POLICY_FIELDS) for p in await ctx.reads.policies("MFA_ENROLL")]
         if a.get("global_session_require_factor", True):
             observed["signon_policies"] = await self._with_rules(ctx, await ctx.reads.policies("OKTA_SIGN_ON"))
-        wanted = [n for n, arg in ((ADMIN_CONSOLE, "admin_console_factor_mode"), (DASHBOARD, "dashboard_factor_mode"))
-                  if a.get(arg)]
-        if wanted:
-            access = await ctx.reads.policies("ACCESS_POLICY")
-            observed["app_policies"] = await self._with_rules(ctx, [p for p in access if p.get("name") in wanted])
+        if any(a.get(arg) for _, arg in APP_MODES):
+            observed.update(await self._app_policies_read(ctx))
         if a.get("admins_require_factor", True):
             observed.update(await observe_admins(ctx))
             users = [adm["user"] for adm in observed["admins"]]
@@ -125,6 +130,18 @@ class Mfa(Kind):
         if a.get("audit_all_users"):
             observed["audit"] = await self._audit(ctx, int(a.get("audit_max_users", 2000)))
         return observed
+
+    async def _app_policies_read(self, ctx: TenantContext) -> dict[str, Any]:
+        """The first-party apps, and the app sign-in policies they link, with every app each one governs."""
+        apps = await ctx.reads.apps()
+        first = {name: (app_ref(app) if (app := find_app(apps, name)) and app.get("name") == name else None)
+                 for name, arg in APP_MODES if self.args.get(arg)}
+        wanted = list(dict.fromkeys(ref["policy"] for ref in first.values() if ref and ref["policy"]))
+        access = {p["id"]: p for p in await ctx.reads.policies("ACCESS_POLICY")} if wanted else {}
+        governed = apps_by_policy(apps)
+        policies = await self._with_rules(ctx, [access[pid] for pid in wanted if pid in access])
+        return {"first_party_apps": first,
+                "app_policies": [{**p, "apps": governed.get(p["id"], [])} for p in policies]}
 
     async def _with_rules(self, ctx: TenantContext, policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rules = await asyncio.gather(*(ctx.reads.rules(p["id"]) for p in policies))
@@ -192,34 +209,65 @@ class Mfa(Kind):
         return out
 
     def _app_policies(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        modes = {ADMIN_CONSOLE: self.args.get("admin_console_factor_mode"),
-                 DASHBOARD: self.args.get("dashboard_factor_mode")}
+        modes = {name: self.args.get(arg) for name, arg in APP_MODES if self.args.get(arg)}
+        first = observed.get("first_party_apps", {})
         out: list[Change | Finding] = []
         policies = observed.get("app_policies", [])
-        for name, mode in modes.items():
-            if mode and not any(p.get("name") == name for p in policies):
-                out.append(self.finding("medium", f"no {name!r} app sign-in policy found: check its MFA by hand",
-                                        None, {"why": "a Classic Engine org has none; Identity Engine names it so"}))
+        for name in modes:
+            ref = first.get(name)
+            if not ref or not ref.get("policy") or not any(p["id"] == ref["policy"] for p in policies):
+                out.append(self.finding(
+                    "medium", f"no {FIRST_PARTY[name]!r} app sign-in policy found: check its MFA by hand", None,
+                    {"app": ref, "why": "a Classic Engine org has none; on Identity Engine the app "
+                                        f"{name!r} links its policy in _links.accessPolicy"}))
         for policy in policies:
-            mode = modes.get(policy.get("name"))
-            for rule in policy.get("rules", []) if mode and _active(policy) else []:
-                app = get_path(rule, "actions.appSignOn") or {}
-                method = app.get("verificationMethod") or {}
-                if not _active(rule) or app.get("access") != "ALLOW" or method.get("factorMode") == mode:
-                    continue
-                if method.get("type") not in (None, "ASSURANCE"):
-                    out.append(self.finding("low", f"{policy.get('name')} rule {rule.get('name')!r} uses "
-                                            f"{method.get('type')}: check it requires {mode} by hand",
-                                            _rule_target(policy, rule), {"verificationMethod": method}))
-                    continue
-                before, after = {FACTOR_MODE: method.get("factorMode")}, {FACTOR_MODE: mode}
-                if method.get("constraints") and not _has_second_factor(method["constraints"]):
-                    before[CONSTRAINTS], after[CONSTRAINTS] = method["constraints"], None
-                out.append(self.change(
-                    "replace_rule", _rule_target(policy, rule), before, after,
-                    f"{policy.get('name')} rule {rule.get('name')!r} lets people in with "
-                    f"{method.get('factorMode') or 'no factor mode'}; require {mode}.",
-                ))
+            serves = [n for n in modes if (first.get(n) or {}).get("policy") == policy["id"]]
+            if not serves or not _active(policy):
+                continue
+            mode, label = modes[serves[0]], " and ".join(FIRST_PARTY[n] for n in serves)
+            others = [a for a in policy.get("apps", []) if a.get("name") not in serves]
+            if (unallowed := [a for a in others if not self._may_share(a)]):
+                out.append(self._shared_finding(policy, label, unallowed))
+                continue
+            out += self._app_rules(policy, label, mode, others)
+        return out
+
+    def _may_share(self, app: dict[str, Any]) -> bool:
+        allowed = set(self.args.get("allow_shared_with", []))
+        return "*" in allowed or app.get("label") in allowed or app.get("name") in allowed
+
+    def _shared_finding(self, policy: dict[str, Any], label: str, apps: list[dict[str, Any]]) -> Finding:
+        names = ", ".join(str(a.get("label") or a.get("name")) for a in apps)
+        return self.finding(
+            "high", f"the {label} sign-in policy {policy.get('name')!r} also governs {names}: harden it by hand, "
+            "or give those apps their own policy", Target(type="policy", id=policy["id"], label=policy.get("name")),
+            {"apps": apps, "why": "changing a shared policy changes the sign-in of every app it governs; list "
+                                  "the apps in allow_shared_with to harden them together"})
+
+    def _app_rules(self, policy: dict[str, Any], label: str, mode: str,
+                   others: list[dict[str, Any]]) -> list[Change | Finding]:
+        # The usual case reads as before ("Okta Admin Console rule ..."); a renamed policy says whose it is.
+        who = policy.get("name") if policy.get("name") == label else f"{label} policy {policy.get('name')!r}"
+        also = f" (it also governs {', '.join(str(a.get('label')) for a in others)})" if others else ""
+        out: list[Change | Finding] = []
+        for rule in policy.get("rules", []):
+            app = get_path(rule, "actions.appSignOn") or {}
+            method = app.get("verificationMethod") or {}
+            if not _active(rule) or app.get("access") != "ALLOW" or method.get("factorMode") == mode:
+                continue
+            if method.get("type") not in (None, "ASSURANCE"):
+                out.append(self.finding("low", f"{who} rule {rule.get('name')!r} uses "
+                                        f"{method.get('type')}: check it requires {mode} by hand",
+                                        _rule_target(policy, rule), {"verificationMethod": method}))
+                continue
+            before, after = {FACTOR_MODE: method.get("factorMode")}, {FACTOR_MODE: mode}
+            if method.get("constraints") and not _has_second_factor(method["constraints"]):
+                before[CONSTRAINTS], after[CONSTRAINTS] = method["constraints"], None
+            out.append(self.change(
+                "replace_rule", _rule_target(policy, rule), before, after,
+                f"{who} rule {rule.get('name')!r} lets people in with "
+                f"{method.get('factorMode') or 'no factor mode'}; require {mode}{also}.",
+            ))
         return out
 
     def _admin_factors(self, observed: dict[str, Any]) -> list[Finding]:
