@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from rich.console import Console
 
 from remediator.engine import RunSettings, apply_plan, plan_all
 from remediator.engine.planner import PlannedRun, TenantJob
+from remediator.evidence import evidence_dir
 from remediator.journal import Journal, verify
 from remediator.kinds.system_log_archive import SETTLE
 from remediator.plan import PlaybookRef
@@ -43,6 +45,9 @@ def run_demo(console: Console, *, users: int = 2000, workdir: Path = Path(".reme
     workdir.mkdir(parents=True, exist_ok=True)
     journal_path = workdir / "journal.jsonl"
     journal_path.unlink(missing_ok=True)
+    # each demo is a new sandbox org (a new port): its evidence starts afresh, as its journal does,
+    # since an evidence directory made for another org is refused
+    shutil.rmtree(evidence_dir(workdir / "evidence", "sandbox"), ignore_errors=True)
     playbook = load_playbook(shipped_playbook())
     console.print(f"[bold]Starting a sandbox tenant[/bold] (scenario lapsus-2022, {users} users)…")
     with Sandbox(scenario="lapsus-2022", users=users, seed=1) as sandbox:

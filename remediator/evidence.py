@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -34,12 +35,15 @@ from typing import Any, BinaryIO
 from uuid import uuid4
 
 from remediator.errors import InputError, OktaError, VerifyError
+from remediator.locks import AdvisoryLock
+from remediator.org import OrgIdentity
 from remediator.timeutil import format_time, parse_time, utcnow
 
 MANIFEST = "manifest.json"
 FORMAT = "remediator.evidence/1"
 CHUNK_GLOB = re.compile(r"^(events|late|pending)-.*\.jsonl(\.gz)?$")
 TMP_PREFIX = ".tmp-"
+LOCK = ".lock"  # the evidence directory's advisory lock (`evidence_lock`)
 _BLOCK = 1 << 20
 
 
@@ -50,11 +54,51 @@ def time_key(value: str) -> str:
     return format_time(parse_time(value))
 
 
-def tenant_dir(root: str | Path, tenant: str) -> Path:
-    """`<root>/<tenant>`; a tenant name that would escape the root is refused."""
-    if not tenant or tenant in (".", "..") or "/" in tenant or "\\" in tenant:
+def evidence_dir(root: str | Path, tenant: str, *, claimed: str | Path | None = None) -> Path:
+    """The one directory a tenant's evidence may be written to: `<root>/<tenant>` under the state's declared
+    `root`, reached through no symlink. `claimed` (a plan's archive target) must be that directory.
+
+    Evidence is never written, read or deleted elsewhere: a tenant name that would escape the root, a
+    target edited to another directory, a symlinked root or tenant directory are refused (InputError).
+    """
+    if not tenant or tenant in (".", "..") or "/" in tenant or "\\" in tenant or "\0" in tenant:
         raise InputError(f"tenant name {tenant!r} cannot be used as a directory name", where="evidence")
-    return Path(root) / tenant
+    directory = Path(root) / tenant
+    if claimed is not None and os.path.normpath(claimed) != os.path.normpath(directory):
+        raise InputError(f"{claimed} is not the evidence directory {directory} that the state declares "
+                         f"(dir: {root}): refused, nothing written or deleted there", where="evidence")
+    for path in (Path(root), directory):
+        if path.is_symlink():
+            raise InputError(f"{path} is a symlink: evidence is never written or read through a symlink "
+                             "(declare the real directory as `dir`)", where="evidence")
+        if path.exists() and not path.is_dir():
+            raise InputError(f"{path} is not a directory", where="evidence")
+    return directory
+
+
+def tenant_dir(root: str | Path, tenant: str) -> Path:
+    """`<root>/<tenant>`, confined (see `evidence_dir`)."""
+    return evidence_dir(root, tenant)
+
+
+def evidence_lock(directory: str | Path) -> AdvisoryLock:
+    """One writer per evidence directory (across processes), held for a whole archive write."""
+    return AdvisoryLock(Path(directory) / LOCK, f"the evidence directory {directory}")
+
+
+def check_org(directory: str | Path, manifest: Manifest | None, org: OrgIdentity | None) -> None:
+    """Refuse an evidence directory made for another org (a rehearsal next to production): never merged.
+
+    `org` is the session's identity (`ctx.org`, always set by a tenant session; None only in unit tests).
+    """
+    if manifest is None or org is None:
+        return
+    why = org.differs(manifest.org_url, (manifest.org_id or None) if org.id else None)
+    if why:
+        made = f"{manifest.org_url} (org id {manifest.org_id})" if manifest.org_id else manifest.org_url
+        raise InputError(f"{directory} holds the evidence of another org, {made} ({why}): an evidence directory "
+                         "made for another org is refused, never merged (give this tenant another `dir`)",
+                         where="evidence")
 
 
 @dataclass
@@ -92,6 +136,7 @@ class Manifest:
 
     tenant: str
     org_url: str
+    org_id: str = ""  # Okta's id of the org (GET /api/v1/org): with org_url, whose evidence this is
     covered: dict[str, str] | None = None          # {"since", "until"}: every event in [since, until) is here
     retention_lost: list[dict[str, str]] = field(default_factory=list)   # ranges Okta no longer had
     chunks: list[Chunk] = field(default_factory=list)
@@ -118,7 +163,7 @@ class Manifest:
             self.chunks[-1].until = max(self.chunks[-1].until, self.covered["until"])
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": self.format, "tenant": self.tenant, "org_url": self.org_url,
+        return {"format": self.format, "tenant": self.tenant, "org_url": self.org_url, "org_id": self.org_id,
                 "covered": self.covered, "settle_seconds": self.settle_seconds, "polled_at": self.polled_at,
                 "cursor": self.cursor, "pending": asdict(self.pending) if self.pending else None,
                 "retention_lost": self.retention_lost,
@@ -131,8 +176,10 @@ class Manifest:
             raise ValueError("not a JSON object")
         if data.get("format") != FORMAT:
             raise ValueError(f"format is {data.get('format')!r}, expected {FORMAT!r}")
+        _check_shape(data)
         pending = data.get("pending")
-        return cls(tenant=data["tenant"], org_url=data.get("org_url", ""), covered=data.get("covered"),
+        return cls(tenant=data["tenant"], org_url=data.get("org_url", ""), org_id=data.get("org_id") or "",
+                   covered=data.get("covered"),
                    retention_lost=list(data.get("retention_lost") or []),
                    chunks=[Chunk(**c) for c in data.get("chunks", [])],
                    cursor=data.get("cursor"), pending=Pending(**pending) if pending else None,
@@ -140,17 +187,51 @@ class Manifest:
                    settle_seconds=data.get("settle_seconds"), polled_at=data.get("polled_at"))
 
 
+def _check_shape(data: dict[str, Any]) -> None:
+    """Types a manifest's readers rely on (a hand-edited manifest is input: a ValueError, not a traceback)."""
+    def strings(obj: Any, keys: tuple[str, ...], what: str) -> None:
+        if not isinstance(obj, dict) or not all(isinstance(obj.get(k), str) for k in keys):
+            raise ValueError(f"{what} must be an object with string {', '.join(keys)}")
+
+    for key in ("tenant", "org_url", "org_id"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise ValueError(f"{key} must be a string")
+    if data.get("covered") is not None:
+        strings(data["covered"], ("since", "until"), "covered")
+    for key in ("chunks", "late", "retention_lost"):
+        if not isinstance(data.get(key) or [], list):
+            raise ValueError(f"{key} must be a list")
+    for chunk in [*(data.get("chunks") or []), *(data.get("late") or [])]:
+        strings(chunk, ("file", "sha256", "since", "until"), "a chunk")
+        if not isinstance(chunk.get("events"), int) or "/" in chunk["file"] or chunk["file"] in ("", ".", ".."):
+            raise ValueError(f"chunk {chunk.get('file')!r}: events must be an integer, file a plain name")
+    for lost in data.get("retention_lost") or []:
+        strings(lost, ("since", "until"), "a retention_lost range")
+    pending = data.get("pending")
+    if pending is not None and (not isinstance(pending, dict) or not isinstance(pending.get("file"), str)
+                                or "/" in pending["file"]):
+        raise ValueError("pending must be an object with a plain file name")
+
+
 def load_manifest(directory: str | Path) -> Manifest | None:
-    """The manifest of one tenant's evidence directory, or None when there is none yet."""
+    """The manifest of one tenant's evidence directory, or None when there is none yet (never through a symlink)."""
     path = Path(directory) / MANIFEST
+    if path.is_symlink():
+        raise VerifyError(f"{path}: is a symlink: an evidence manifest is never read through a symlink")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     try:
         return Manifest.from_json(json.loads(text))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise VerifyError(f"{path}: not a readable evidence manifest: {exc}") from None
+
+
+def _create(path: Path) -> BinaryIO:
+    """A file to write (created or truncated), never through a symlink planted under its name."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    return os.fdopen(fd, "wb")
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -169,7 +250,7 @@ def save_manifest(directory: str | Path, manifest: Manifest) -> str:
     manifest.tile()
     data = (json.dumps(manifest.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     tmp = directory / f"{TMP_PREFIX}{MANIFEST}.{os.getpid()}"
-    with open(tmp, "wb") as f:
+    with _create(tmp) as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
@@ -183,17 +264,40 @@ def manifest_sha256(directory: str | Path) -> str:
 
 
 def clean_orphans(directory: str | Path, manifest: Manifest | None) -> list[str]:
-    """Delete temp files and chunk files the manifest does not describe (left by an interrupted run)."""
+    """Delete temp files and chunk files the manifest does not describe (left by an interrupted run).
+
+    Only what the archive creates: regular files (never a symlink or a directory) named as it names them;
+    a temp file only when the process that wrote it (its name ends with its pid) is this one or is gone.
+    """
     directory = Path(directory)
-    if not directory.is_dir():
+    if directory.is_symlink() or not directory.is_dir():
         return []
     known = _files(manifest) if manifest else set()
     removed = []
     for path in sorted(directory.iterdir()):
-        if path.name.startswith(TMP_PREFIX) or (CHUNK_GLOB.match(path.name) and path.name not in known):
+        if not stat.S_ISREG(path.lstat().st_mode):
+            continue
+        if (path.name.startswith(TMP_PREFIX) and _writer_gone(path.name)) or (
+                CHUNK_GLOB.match(path.name) and path.name not in known):
             path.unlink()
             removed.append(path.name)
     return removed
+
+
+def _writer_gone(name: str) -> bool:
+    """Is the process that wrote temp file `name` (`.tmp-<file>.<pid>`) this one, or not alive any more?"""
+    pid = name.rsplit(".", 1)[-1]
+    if not pid.isdigit():
+        return True  # not named by a writer of this version: an interrupted run's
+    if int(pid) == os.getpid():
+        return True  # ours: this process holds the directory's lock, so it is a write it abandoned
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        return False
+    return False
 
 
 def _files(manifest: Manifest) -> set[str]:
@@ -203,7 +307,7 @@ def _files(manifest: Manifest) -> set[str]:
 def write_events_file(directory: Path, name: str, events: list[dict[str, Any]], level: int = 6) -> str:
     """Write one gzip JSON Lines file atomically (temp, fsync, rename); returns its SHA-256."""
     tmp = directory / f"{TMP_PREFIX}{name}.{os.getpid()}"
-    with open(tmp, "wb") as raw:
+    with _create(tmp) as raw:
         hashing = _HashingWriter(raw)
         with gzip.GzipFile(filename="", mode="wb", fileobj=hashing, compresslevel=level, mtime=0) as gz:
             for event in events:
@@ -364,7 +468,7 @@ class ChunkWriter:
         if self._open is None:
             name = f"events-{_stamp(self._chunk_since)}.jsonl.gz"
             tmp = self.dir / f"{TMP_PREFIX}{name}.{os.getpid()}"
-            raw = open(tmp, "wb")  # noqa: SIM115 (closed in _flush/abort)
+            raw = _create(tmp)  # closed in _flush/abort
             hashing = _HashingWriter(raw)
             gz = gzip.GzipFile(filename="", mode="wb", fileobj=hashing, compresslevel=self.level, mtime=0)
             self._open = (tmp, gz, hashing, raw)
@@ -464,6 +568,8 @@ def verify_evidence(path: str | Path, journal: str | Path | None = None) -> list
     clock at that write. Raises VerifyError listing every mismatch.
     """
     root = Path(path)
+    if root.is_symlink():
+        raise VerifyError(f"{root}: is a symlink: evidence is never read through a symlink")
     if (root / MANIFEST).is_file():
         dirs = [root]
     elif root.is_dir():
@@ -475,7 +581,7 @@ def verify_evidence(path: str | Path, journal: str | Path | None = None) -> list
     writes = _journalled_writes(journal) if journal is not None else None
     lines, problems = [], []
     for d in dirs:
-        summary, errors = _verify_tenant(d)
+        summary, errors = _verify_tenant(d) if not d.is_symlink() else ("", ["is a symlink: never followed"])
         if writes is not None and not errors:
             errors += _verify_against_journal(d, writes)
         problems += [f"{d}: {e}" for e in errors]
@@ -570,12 +676,16 @@ def _verify_tenant(d: Path) -> tuple[str, list[str]]:
     late = f" ({sum(c.events for c in manifest.late)} arrived late)" if manifest.late else ""
     after = f"; {pending} events read beyond it, pending" if manifest.pending else ""
     settle = f" (settling margin {manifest.settle_seconds} s)" if manifest.settle_seconds is not None else ""
-    return (f"{len(manifest.chunks) + len(manifest.late)} chunks, {total} events{late}, covered {covered}"
+    org = f"{manifest.org_url} (org id {manifest.org_id})" if manifest.org_id else manifest.org_url
+    return (f"org {org}: {len(manifest.chunks) + len(manifest.late)} chunks, {total} events{late}, "
+            f"covered {covered}"
             f"{settle}{after}"), errors
 
 
 def _verify_chunk(path: Path, chunk: Chunk, seen: set[str], prev_last: str, whole: bool = True) -> list[str]:
     """`whole=False`: a file of events in no particular order (pending), only hash, count, range, uniqueness."""
+    if path.is_symlink():
+        return ["is a symlink: never followed"]
     if not path.is_file():
         return ["file is missing"]
     errors: list[str] = []

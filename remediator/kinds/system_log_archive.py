@@ -38,10 +38,12 @@ from remediator.evidence import (
     ChunkWriter,
     Manifest,
     Pending,
+    check_org,
     clean_orphans,
+    evidence_dir,
+    evidence_lock,
     load_manifest,
     read_pending,
-    tenant_dir,
     time_key,
     write_events_file,
 )
@@ -156,9 +158,21 @@ class SystemLogArchive(Kind):
             raise InputError(f"'until' ({until}) is not after 'since' ({since})", where=f"{self.state}: {self.name}")
         return since, max(since, min(until, format_time(parse_time(now) - self.settle)))
 
+    def directory(self, ctx: TenantContext, change: Change | None = None) -> Path:
+        """`<dir>/<tenant>` of the declared `dir`; a change must target exactly it (see `evidence_dir`).
+
+        Without a declared `dir` (a plan that does not carry its states), the target must still be a
+        non-symlinked directory named after the tenant."""
+        claimed = change.target.id if change is not None else None
+        root = self.args.get("dir") or (Path(claimed).parent if claimed else None)
+        if root is None:
+            raise InputError("no evidence directory declared", where=f"{self.state}: {self.name}")
+        return evidence_dir(root, ctx.name, claimed=claimed)
+
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
-        directory = tenant_dir(self.args["dir"], ctx.name)
+        directory = self.directory(ctx)
         manifest = load_manifest(directory)
+        check_org(directory, manifest, ctx.org)
         return {
             "dir": str(directory),
             "now": await tenant_now(ctx),
@@ -193,7 +207,10 @@ class SystemLogArchive(Kind):
         return out
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        return {"covered": covered_range(load_manifest(change.target.id))}
+        directory = self.directory(ctx, change)
+        manifest = load_manifest(directory)
+        check_org(directory, manifest, ctx.org)
+        return {"covered": covered_range(manifest)}
 
     def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
         """Never stale: an interrupted run only moved the archive towards `after`, and apply resumes it."""
@@ -203,9 +220,23 @@ class SystemLogArchive(Kind):
         return "pending"
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
-        directory = Path(change.target.id)
+        """One writer per evidence directory: the lock is held from before the manifest is read to the end."""
+        directory = self.directory(ctx, change)
         directory.mkdir(parents=True, exist_ok=True)
-        manifest = load_manifest(directory) or Manifest(tenant=ctx.name, org_url=ctx.client.org_url)
+        directory = self.directory(ctx, change)  # nothing swapped in for it meanwhile
+        lock = evidence_lock(directory)
+        await lock.acquire()
+        try:
+            return await self._archive(ctx, change, directory)
+        finally:
+            lock.release()
+
+    async def _archive(self, ctx: TenantContext, change: Change, directory: Path) -> Applied:
+        manifest = load_manifest(directory)
+        check_org(directory, manifest, ctx.org)
+        org = ctx.org
+        manifest = manifest or Manifest(tenant=ctx.name, org_url=org.url if org else ctx.client.org_url,
+                                        org_id=org.id if org else "")
         clean_orphans(directory, manifest)
         manifest.settle_seconds = int(self.settle.total_seconds())
         want = (change.after["covered"][0], change.after["covered"][1])

@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from remediator.errors import InputError
-from remediator.evidence import load_manifest, tenant_dir, time_key
+from remediator.evidence import check_org, load_manifest, tenant_dir, time_key
 from remediator.facts import ADMINS, LOG_PAGES
 from remediator.facts import endpoints as ep
 from remediator.hunt import Engine, RuleSet, load_rule_set
@@ -107,6 +107,7 @@ class SystemLogHunt(Kind):
         if self.args.get("dir"):
             directory = tenant_dir(self.args["dir"], ctx.name)
             manifest = load_manifest(directory)
+            check_org(directory, manifest, ctx.org)  # another org's events are not this tenant's evidence
             cov = manifest.covered if manifest else None
             lo, hi = (max(since, cov["since"]), min(until, cov["until"])) if cov else (until, until)
             if manifest and lo < hi:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -139,9 +140,10 @@ def test_verify_catches_a_duplicated_event(tmp_path: Path) -> None:
 def test_an_undescribed_chunk_fails_verify_and_is_cleaned(archive: tuple[Path, list[dict]]) -> None:
     d, _ = archive
     (d / "events-20220114T020000.000Z.jsonl.gz").write_bytes(gzip.compress(b"{}\n"))
-    (d / ".tmp-events-x.jsonl.gz.1").write_bytes(b"half")
+    tmp = f".tmp-events-x.jsonl.gz.{os.getpid()}"  # left by this process (a temp file of a live other is kept)
+    (d / tmp).write_bytes(b"half")
     tamper_fails(d, "not described by the manifest")
-    assert clean_orphans(d, load_manifest(d)) == [".tmp-events-x.jsonl.gz.1", "events-20220114T020000.000Z.jsonl.gz"]
+    assert clean_orphans(d, load_manifest(d)) == [tmp, "events-20220114T020000.000Z.jsonl.gz"]
     verify_evidence(d)
 
 
