@@ -186,6 +186,47 @@ def selector_calls(sel: Selection) -> dict[str, int]:
     return calls
 
 
+# ---- the configuration kinds (okta.apps, okta.network_zone, okta.policy, okta.policy_rule) -----------------
+#: Page sizes the facts ask for (remediator/facts/reads.py).
+APPS_PAGE = 200
+ZONES_PAGE = 1000
+POLICIES_PAGE = 200
+#: Policy types whose rules may name a zone (remediator/kinds/network_zone.py).
+ZONE_POLICY_TYPES = 5
+
+
+def apps_plan_calls(active_apps: int) -> dict[str, int]:
+    """okta.apps: one list of the ACTIVE apps (`filter=status eq "ACTIVE"`), never every app nor one call per app."""
+    return {"catch_all": pages(active_apps, APPS_PAGE)}
+
+
+def zone_plan_calls(zones: int, *, deactivating: bool = False,
+                    policies_by_type: Mapping[str, int] | None = None) -> dict[str, int]:
+    """okta.network_zone: the zone list; to deactivate an ACTIVE zone, also each policy type that may name it
+    (one list each, even an empty one) and the rules of each of those policies (the zone may be in use)."""
+    calls = pages(zones, ZONES_PAGE)
+    if deactivating:
+        counts = dict(policies_by_type or {})
+        calls += ZONE_POLICY_TYPES + sum(pages(n, POLICIES_PAGE) - 1 + n for n in counts.values())
+    return {"catch_all": calls}
+
+
+def policy_plan_calls(policies_of_type: int) -> dict[str, int]:
+    """okta.policy: the policies of one type, whatever `name` selects (their settings are in the list)."""
+    return {"catch_all": pages(policies_of_type, POLICIES_PAGE)}
+
+
+def policy_rule_plan_calls(policies_of_type: int, selected: int, *, by_app: bool = False) -> dict[str, int]:
+    """okta.policy_rule: the policies of the type, then the rules of the selected ones only; by app, first the
+    app (a `filter` or `q` list of one page) and the ACCESS_POLICY list its `accessPolicy` link points into."""
+    return {"catch_all": (1 if by_app else 0) + pages(policies_of_type, POLICIES_PAGE) + selected}
+
+
+def config_apply_calls(changes: int) -> dict[str, int]:
+    """One write per change (the re-read before a PUT is the stale check every saved plan makes)."""
+    return {"catch_all": changes} if changes else {}
+
+
 def naive_calls(users: int) -> dict[str, int]:
     """The naive baseline: list every user, then each user's roles and factors (all in `users`)."""
     return {"users": pages(users, USERS_PAGE) + 2 * users}

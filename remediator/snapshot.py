@@ -17,11 +17,13 @@ from remediator.facts import (
     ADMINS,
     API_TOKENS,
     APPS,
+    AUTHENTICATORS,
     EVENTS,
     FACTORS,
     GROUP_ROLES,
     GROUPS,
     IDPS,
+    LOG_STREAMS,
     ME,
     ORG,
     POLICIES,
@@ -29,19 +31,27 @@ from remediator.facts import (
     SUPPORT,
     SUPPORT_CASES,
     USERS,
+    ZONES,
     Admin,
+    Endpoint,
     Fact,
     TenantReads,
     role_group_id,
 )
+from remediator.facts import endpoints as ep
 from remediator.timeutil import format_time
 
 SNAPSHOT_FORMAT = "remediator.tenant-snapshot/1"
 POLICY_TYPES = ("OKTA_SIGN_ON", "MFA_ENROLL", "ACCESS_POLICY", "PASSWORD")
+#: Okta's singletons the snapshot keeps under `settings`, each keyed by the path that reads it (contract.md).
+SETTINGS: tuple[tuple[Endpoint, tuple[str, ...]], ...] = (
+    (ep.THREAT_INSIGHT, ()), (ep.FIRST_PARTY_APP_SETTINGS, ("admin-console",)), (ep.AUTO_ASSIGN_ADMIN_APP, ()),
+    (ep.CLIENT_PRIVILEGES, ()), (ep.USER_LOCKOUT, ()))
 #: Everything a snapshot reads (the scopes a service app needs for `remediator snapshot`).
 SNAPSHOT = Fact("snapshot", tuple(dict.fromkeys(e for f in (ME, ORG, USERS, GROUPS, ADMINS, FACTORS, GROUP_ROLES,
                                                               POLICIES, RULES, SUPPORT, SUPPORT_CASES, API_TOKENS, APPS,
-                                                              IDPS, EVENTS) for e in f.endpoints)))
+                                                              IDPS, EVENTS, ZONES, AUTHENTICATORS, LOG_STREAMS)
+                                                for e in f.endpoints)) + tuple(e for e, _ in SETTINGS))
 
 
 async def take_snapshot(spec: Any, *, logs_since: str | None = None) -> dict[str, Any]:
@@ -90,10 +100,26 @@ async def read_snapshot(reads: TenantReads, *, org_url: str, logs_since: str | N
         "idps": await reads.idps(),
         # the first-party apps (saasure, okta_enduser) name the Admin Console and Dashboard policies
         "apps": await reads.apps(),
+        "network_zones": await reads.zones(),
+        "authenticators": await reads.authenticators(),
+        "log_streams": await reads.log_streams(),
+        "settings": await _settings(reads),
     }
     if logs_since:
         snapshot["logs"] = await reads.events(None, logs_since, format_time(reads.client.server_now()))
     return snapshot
+
+
+async def _settings(reads: TenantReads) -> dict[str, Any]:
+    """The singletons this org has; one its edition lacks (Okta answers 400, 403 or 404) is left out."""
+    out = {}
+    for endpoint, values in SETTINGS:
+        try:
+            out[endpoint.path(*values)] = await reads.setting(endpoint, *values)
+        except OktaApiError as exc:
+            if exc.status not in (400, 403, 404):
+                raise
+    return out
 
 
 def _stand_in_operator(admins: list[Admin]) -> str:

@@ -96,6 +96,14 @@ class OrgSettings(Kind):
     facts = tuple(s.read for s in SETTINGS)
     writes = tuple(s.write for s in SETTINGS)
 
+    @classmethod
+    def check(cls, args: dict[str, Any]) -> tuple[tuple[Any, ...], str] | None:
+        idle, most = args.get("admin_console_session_idle_minutes"), args.get("admin_console_session_max_minutes")
+        if idle is not None and most is not None and idle > most:
+            return (("admin_console_session_idle_minutes",),
+                    f"an idle time of {idle} minutes is longer than the session lifetime ({most}): Okta refuses it")
+        return None
+
     def _wanted(self) -> list[Setting]:
         return [s for s in SETTINGS if any(a in self.args for a in s.fields)]
 
@@ -118,13 +126,6 @@ class OrgSettings(Kind):
             shown = ", ".join(f"{k} is {json.dumps(before[k])}, not {json.dumps(after[k])}" for k in before)
             out.append(self.change("update_setting", _target(setting), before, after,
                                    f"{setting.label}: {shown}."))
-        idle, most = (self.args.get("admin_console_session_idle_minutes"),
-                      self.args.get("admin_console_session_max_minutes"))
-        if idle is not None and most is not None and idle > most:
-            out = [c for c in out if not (isinstance(c, Change) and c.target.id == SETTINGS[0].path)]
-            out.append(self.finding("medium", "Admin Console idle timeout is longer than the session lifetime: "
-                                    "Okta would refuse it; not changed", _target(SETTINGS[0]),
-                                    {"idle": idle, "max": most}))
         return out
 
     def explain(self, observed: dict[str, Any]) -> list[str]:

@@ -116,6 +116,10 @@ def load_playbook(path: str | Path, _chain: tuple[tuple[Path, str], ...] = ()) -
             "(the inventory names where each tenant's credential is)",
             where=located.where(secret),
         )
+    secret = secret_key_path(data.get("states"), ("states",))
+    if secret is not None:  # e.g. a Splunk HEC token: a kind that needs one reads it from the environment
+        raise PlaybookError(f"{str(secret[-1])!r} holds a secret, and secrets are never written in a playbook "
+                            "(name the environment variable that holds it)", where=located.where(secret))
     outline, state_schema = _structure_schemas()
     problems = [*_structure_problems(located, outline), *_kind_problems(located)]
     if isinstance(data.get("states"), list):

@@ -125,3 +125,23 @@ def test_serve_a_snapshot_file(tmp_path: Path) -> None:
 def test_serve_a_missing_snapshot(tmp_path: Path) -> None:
     result = cli("sandbox", "serve", "--snapshot", tmp_path / "nope.json")
     assert result.exit_code == 1 and "nope.json" in result.output and "Traceback" not in result.output
+
+
+def test_snapshot_round_trips_the_org_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """network_zones, authenticators, log_streams and settings (contract.md): taken, served again, the same."""
+    with Sandbox(scenario="lapsus-2022", users=40) as sb:
+        original = sb.snapshot()
+        inventory = write_inventory(tmp_path / "inv.yml", {"acme": {"org_url": sb.org_url, "token": sb.token}},
+                                    monkeypatch)
+        result = cli("snapshot", "-i", inventory, "--out", tmp_path / "snap.json")
+        assert result.exit_code == 0, result.output
+    taken = json.loads((tmp_path / "snap.json").read_text())
+    for key in ("network_zones", "authenticators", "log_streams"):
+        assert [o["id"] for o in taken[key]] == [o["id"] for o in original.get(key, [])], key
+    assert taken["settings"].keys() == original["settings"].keys()
+    for path, value in original["settings"].items():
+        assert {k: v for k, v in taken["settings"][path].items() if k != "_links"} == value, path
+    with Sandbox(taken) as again:
+        served = again.snapshot()
+    assert served["settings"] == taken["settings"]
+    assert [z["name"] for z in served["network_zones"]] == [z["name"] for z in taken["network_zones"]]
