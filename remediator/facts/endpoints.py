@@ -109,6 +109,7 @@ UNASSIGN_FROM_GROUP = Endpoint("DELETE", "/api/v1/groups/{groupId}/users/{userId
 CLEAR_SESSIONS = Endpoint("DELETE", "/api/v1/users/{userId}/sessions", "okta.users.manage")
 UNASSIGN_USER_ROLE = Endpoint("DELETE", "/api/v1/users/{userId}/roles/{roleAssignmentId}", "okta.roles.manage",
                               lockout=True)
+REPLACE_API_TOKEN = Endpoint("PUT", "/api/v1/api-tokens/{apiTokenId}", "okta.apiTokens.manage")
 REVOKE_API_TOKEN = Endpoint("DELETE", "/api/v1/api-tokens/{apiTokenId}", "okta.apiTokens.manage")
 DEACTIVATE_IDP = Endpoint("POST", "/api/v1/idps/{idpId}/lifecycle/deactivate", "okta.idps.manage")
 REVOKE_SUPPORT = Endpoint("POST", "/api/v1/org/privacy/oktaSupport/revoke", "okta.orgs.manage")

@@ -5,6 +5,14 @@ password reset. Tokens created at or after `created_after` whose name or id is n
 (`DELETE /api/v1/api-tokens/{id}`) or, with `action: report`, reported (high). A token owned by the token
 owner itself (the user remediator acts as) is never revoked automatically: it may be the very token this
 run uses, and cutting it mid-run would leave the tenant half-remediated; it is a finding for a person.
+
+With `network` (DISA STIG V1R2 OKTA-APP-003240 "Okta API tokens must be configured with Network Zones to
+restrict authorization from known networks"), every token that is kept must be usable only from the
+named zones: `{connection: ZONE, include: [zone names]}` (or `{connection: ANYWHERE}`). The zones are
+read by name (`GET /api/v1/zones`), and a token whose network differs is updated with `PUT
+/api/v1/api-tokens/{id}` (Okta's upsertApiToken; the body is the token's name, owner and network, as the
+recordings show). The token owner's own tokens are reported instead: restricting the token this run
+uses to zones it may not be calling from would cut the run off.
 """
 
 from __future__ import annotations
@@ -12,14 +20,32 @@ from __future__ import annotations
 from typing import Any
 
 from remediator.errors import InputError, OktaApiError
-from remediator.facts import API_TOKENS, ME
+from remediator.facts import API_TOKENS, ME, ZONES
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.common import DATE_TIME, at_or_after, login, okta_time
 from remediator.plan import Change, Finding, Target
 from remediator.timeutil import parse_time
 
-TOKEN_FIELDS = ("id", "name", "userId", "clientName", "created", "expiresAt", "lastUpdated")
+TOKEN_FIELDS = ("id", "name", "userId", "clientName", "created", "expiresAt", "lastUpdated", "network")
+_NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
+NETWORK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["connection"],
+    "properties": {"connection": {"enum": ["ZONE", "ANYWHERE"]},
+                   "include": {**_NAMES, "description": "names of the network zones the tokens may be used from"}},
+    "if": {"properties": {"connection": {"const": "ZONE"}}},
+    "then": {"required": ["include"]},
+    "additionalProperties": False,
+    "description": "where every kept token may be used from (STIG: restrict tokens to known zones)",
+}
+
+
+def network_of(token: dict[str, Any]) -> dict[str, Any]:
+    """A token's network condition in one comparable shape (Okta omits empty lists)."""
+    net = token.get("network") or {}
+    return {"connection": net.get("connection") or "ANYWHERE", "include": sorted(net.get("include") or []),
+            "exclude": sorted(net.get("exclude") or [])}
 
 
 def _target(token: dict[str, Any]) -> Target:
@@ -37,38 +63,95 @@ class ApiTokens(Kind):
             created_after: "2022-01-21T00:00:00Z"
             allow: [terraform-prod]
             action: revoke
+        - name: API tokens usable only from the corporate network
+          okta.api_tokens:
+            network: {connection: ZONE, include: [Office egress]}
     """
 
     name = "okta.api_tokens"
     schema = {
         "type": "object",
-        "required": ["created_after"],
+        "anyOf": [{"required": ["created_after"]}, {"required": ["network"]}],
         "properties": {
             "created_after": {**DATE_TIME, "description": "tokens created at or after this are suspect"},
+            "network": NETWORK_SCHEMA,
             "allow": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": [],
                       "description": "token names or ids known to be legitimate"},
             "action": {"enum": ["revoke", "report"], "default": "revoke"},
         },
         "additionalProperties": False,
     }
-    facts = (API_TOKENS, ME, ep.API_TOKEN)
-    writes = (ep.REVOKE_API_TOKEN,)
+    facts = (API_TOKENS, ME, ZONES, ep.API_TOKEN)
+    writes = (ep.REVOKE_API_TOKEN, ep.REPLACE_API_TOKEN)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         tokens = await ctx.reads.api_tokens()
         me = await ctx.reads.me()
-        return {"tokens": [{k: t.get(k) for k in TOKEN_FIELDS} for t in tokens],
-                "token_owner": {"id": me.get("id"), "login": login(me)}}
+        observed = {"tokens": [{k: t.get(k) for k in TOKEN_FIELDS if k in t} for t in tokens],
+                    "token_owner": {"id": me.get("id"), "login": login(me)}}
+        if self.args.get("network"):
+            observed["zones"] = [{k: z.get(k) for k in ("id", "name", "type", "status")}
+                                 for z in await ctx.reads.zones()]
+        return observed
 
     def _allowed(self, token: dict[str, Any]) -> bool:
         allow = {str(x).lower() for x in self.args.get("allow", [])}
         return str(token.get("name", "")).lower() in allow or str(token.get("id", "")).lower() in allow
 
     def _suspects(self, observed: dict[str, Any]) -> list[dict[str, Any]]:
+        if not self.args.get("created_after"):
+            return []
         since = parse_time(self.args["created_after"])
         return [t for t in observed.get("tokens", []) if at_or_after(t.get("created"), since) and not self._allowed(t)]
 
     def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        out = self._revocations(observed)
+        revoked = {c.target.id for c in out if isinstance(c, Change)}
+        return out + self._networks(observed, revoked)
+
+    def _wanted(self, observed: dict[str, Any]) -> dict[str, Any] | None:
+        """The network condition `network` asks for, with zone ids; None when a named zone does not exist."""
+        want = self.args["network"]
+        by_name = {str(z.get("name")).lower(): z for z in observed.get("zones", [])}
+        names = want.get("include") or [] if want["connection"] == "ZONE" else []
+        if any(n.lower() not in by_name for n in names):
+            return None
+        return {"connection": want["connection"], "include": sorted(str(by_name[n.lower()]["id"]) for n in names),
+                "exclude": []}
+
+    def _networks(self, observed: dict[str, Any], revoked: set[str]) -> list[Change | Finding]:
+        want = self.args.get("network")
+        if not want:
+            return []
+        wanted = self._wanted(observed)
+        names = want.get("include") or [] if want["connection"] == "ZONE" else []
+        if wanted is None:
+            zones = {str(z.get("name")).lower() for z in observed.get("zones", [])}
+            missing = [n for n in names if n.lower() not in zones]
+            title = f"network zone(s) not found: {', '.join(missing)}: API tokens left as they are"
+            return [self.finding("medium", title, None, {"missing": missing, "zones": sorted(zones)})]
+        where = f"only from {', '.join(names)}" if names else "from anywhere"
+        owner = (observed.get("token_owner") or {}).get("id")
+        out: list[Change | Finding] = []
+        for token in observed.get("tokens", []):
+            now = network_of(token)
+            if token["id"] in revoked or now == wanted:
+                continue
+            if owner and token.get("userId") == owner:
+                title = f"API token {token.get('name')!r} of the token owner: make it usable {where} by hand"
+                out.append(self.finding("high", title, _target(token),
+                                        {"network": now, "wanted": wanted,
+                                         "why": "it may be the token this run uses, from outside those zones"}))
+                continue
+            out.append(self.change("restrict_network", _target(token), {"network": now}, {"network": wanted},
+                                   f"API token {token.get('name')!r} may be used from {now['connection']}"
+                                   f"{' ' + ', '.join(now['include']) if now['include'] else ''}: "
+                                   f"make it usable {where} (STIG: tokens restricted to known network zones)."))
+        return out
+
+    def _revocations(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        if not self.args.get("created_after"):
+            return []
         since = okta_time(self.args["created_after"])
         owner = observed.get("token_owner") or {}
         out: list[Change | Finding] = []
@@ -90,10 +173,18 @@ class ApiTokens(Kind):
         return out
 
     def explain(self, observed: dict[str, Any]) -> list[str]:
-        since = parse_time(self.args["created_after"])
         tokens = observed.get("tokens", [])
-        notes = [f"API token {t.get('name')!r}: created {t.get('created')} but allowed"
-                 for t in tokens if at_or_after(t.get("created"), since) and self._allowed(t)]
+        notes = []
+        if self.args.get("network"):
+            wanted = self._wanted(observed)
+            done = sum(1 for t in tokens if network_of(t) == wanted)
+            notes.append(f"{done} of {len(tokens)} API token(s) already have the wanted network condition"
+                         if wanted is not None else "a network zone of `network` does not exist")
+        if not self.args.get("created_after"):
+            return notes
+        since = parse_time(self.args["created_after"])
+        notes += [f"API token {t.get('name')!r}: created {t.get('created')} but allowed"
+                  for t in tokens if at_or_after(t.get("created"), since) and self._allowed(t)]
         older = sum(1 for t in tokens if not at_or_after(t.get("created"), since))
         since_text = okta_time(self.args["created_after"])
         notes.append(f"{older} of {len(tokens)} API token(s) were created before {since_text}")
@@ -101,14 +192,18 @@ class ApiTokens(Kind):
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         try:
-            await ctx.reads.fresh(ep.API_TOKEN, change.target.id)
+            token = (await ctx.reads.fresh(ep.API_TOKEN, change.target.id)).body or {}
         except OktaApiError as exc:
             if exc.status == 404:
-                return {"status": "REVOKED"}
+                return {"status": "REVOKED", "network": None}
             raise
+        if change.action == "restrict_network":
+            return {"network": network_of(token)}
         return {"status": "ACTIVE"}
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
+        if change.action == "restrict_network":
+            return await self._restrict(ctx, change)
         if change.action != "revoke":
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
         try:
@@ -118,3 +213,11 @@ class ApiTokens(Kind):
                 raise
             return Applied(request_id=None, detail={"already": "revoked"})  # a retried DELETE that had worked
         return Applied(request_id=resp.request_id)
+
+    async def _restrict(self, ctx: TenantContext, change: Change) -> Applied:
+        """PUT the token back with the planned network (upsertApiToken needs its name; body as recorded)."""
+        token = (await ctx.reads.fresh(ep.API_TOKEN, change.target.id)).body or {}
+        network = {k: v for k, v in change.after["network"].items() if v or k == "connection"}
+        body = {k: token[k] for k in ("name", "userId", "clientName", "created") if k in token}
+        resp = await ep.REPLACE_API_TOKEN.send(ctx.client, change.target.id, json={**body, "network": network})
+        return Applied(request_id=resp.request_id, detail={"network": (resp.body or {}).get("network")})

@@ -87,6 +87,31 @@ async def get_api_token(request: web.Request) -> web.StreamResponse:
     return json_response(request, _token_or_404(request))
 
 
+@routes.put("/api/v1/api-tokens/{apiTokenId}")
+@scope("okta.apiTokens.manage")
+async def upsert_api_token(request: web.Request) -> web.StreamResponse:
+    """Okta's upsertApiToken: a new name and network condition; 200 with the whole token, as recorded
+    (terraform TestAccResourceAPITokenResource_basic: PUT `{name, userId, clientName, created, network}`).
+    `name` is required (spec ApiToken); a ZONE condition names zones that exist."""
+    token = _token_or_404(request)
+    body = await read_json(request)
+    if not isinstance(body, dict) or not body.get("name"):
+        raise validation_error("name", "name: The field cannot be left blank")
+    network = body.get("network") or {"connection": "ANYWHERE"}
+    if network.get("connection") not in ("ANYWHERE", "ZONE"):
+        raise validation_error("network", "connection: must be ANYWHERE or ZONE")
+    zones = {z.get("id") for z in tenant_of(request).store.network_zones}
+    unknown = [z for z in [*(network.get("include") or []), *(network.get("exclude") or [])] if z not in zones]
+    if network["connection"] == "ZONE" and (unknown or not (network.get("include") or network.get("exclude"))):
+        raise validation_error("network", f"network: unknown or missing network zones {unknown}")
+    store = tenant_of(request).store
+    changed = {**token, "name": body["name"], "network": network,
+               "lastUpdated": format_time(tenant_of(request).clock.now())}
+    store.api_tokens = [changed if t is token else t for t in store.api_tokens]
+    syslog.record(request, "system.api_token.update", [syslog.named_target(token["id"], "Token", body["name"])])
+    return json_response(request, changed)
+
+
 @routes.delete("/api/v1/api-tokens/{apiTokenId}")
 @scope("okta.apiTokens.manage")
 async def revoke_api_token(request: web.Request) -> web.StreamResponse:

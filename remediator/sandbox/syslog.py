@@ -56,6 +56,7 @@ EVENTS: dict[str, tuple[str, str | None]] = {
     "user.account.privilege.revoke": ("User privilege revoke", "core.user.admin_privilege.revoked"),
     "group.privilege.revoke": ("Group privilege revoke", "core.group.admin_privilege.revoked"),
     "system.api_token.revoke": ("Revoke API token", "api.token.revoke"),
+    "system.api_token.update": ("Update API token", None),
     "user.session.impersonation.grant": ("Enable impersonation grant", "core.user.impersonation.grant.enabled"),
     "user.session.impersonation.extend": ("Extend impersonation grant", "core.user.impersonation.grant.extended"),
     "user.session.impersonation.revoke": ("Revoke impersonation grant", "core.user.impersonation.grant.revoked"),

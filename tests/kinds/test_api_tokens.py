@@ -76,3 +76,37 @@ async def test_three_steps_on_the_sandbox():
         assert [e["eventType"] for e in sb.logs[events:]] == ["system.api_token.revoke"]
         again, _ = await live.plan(sb, KIND, ARGS)
         assert again == []
+
+
+async def test_network_zones_three_steps_on_the_sandbox():
+    """Tokens restricted to a zone by name with PUT /api/v1/api-tokens/{id} (body as terraform's recording
+    TestAccResourceAPITokenResource_basic sends it), logged as system.api_token.update; the operator's own
+    token is a finding; a second plan is empty."""
+    from remediator.sandbox import Sandbox
+    from tests.kinds import live
+
+    args = {"network": {"connection": "ZONE", "include": ["Office egress"]}}
+    with Sandbox(scenario="lapsus-2022", users=60, seed=5) as sb:
+        snap = sb.snapshot()
+        zone = next(z["id"] for z in snap["network_zones"] if z["name"] == "Office egress")
+        operator = snap["operator"]
+        events = len(sb.logs)
+        changes, findings = await live.plan(sb, KIND, args)
+        assert len(sb.logs) == events
+        assert {c.target.id for c in changes} == {t["id"] for t in snap["api_tokens"] if t["userId"] != operator}
+        assert [f.target.id for f in findings] == [t["id"] for t in snap["api_tokens"] if t["userId"] == operator]
+        await live.apply(sb, KIND, args, changes)
+        assert {e["eventType"] for e in sb.logs[events:]} == {"system.api_token.update"}
+        kept = {t["id"]: t["network"] for t in sb.snapshot()["api_tokens"]}
+        assert all(kept[c.target.id] == {"connection": "ZONE", "include": [zone]} for c in changes)
+        again, _ = await live.plan(sb, KIND, args)
+        assert again == []
+
+
+def test_a_zone_network_without_zones_is_refused():
+    from remediator.playbook.validation import validator
+
+    schema = REGISTRY[KIND].schema
+    assert list(validator(schema).iter_errors({"network": {"connection": "ZONE"}}))
+    assert list(validator(schema).iter_errors({"allow": ["x"]}))  # neither created_after nor network
+    assert not list(validator(schema).iter_errors({"network": {"connection": "ANYWHERE"}}))

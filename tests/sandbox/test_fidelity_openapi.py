@@ -488,6 +488,10 @@ def call_plan(ids: dict[str, Any], get: Callable[[str], Any]) -> Iterator[tuple[
     yield "/api/v1/users/{id}/roles/{roleAssignmentId}", Call("DELETE", f"/api/v1/users/{u}/roles/{ids['user_role']}")
     yield "/api/v1/groups/{groupId}/roles/{roleAssignmentId}", Call(
         "DELETE", f"/api/v1/groups/{g}/roles/{ids['group_role']}")
+    token = get(f"/api/v1/api-tokens/{ids['token']}")
+    upsert = {k: token[k] for k in ("name", "userId", "clientName", "created")}  # as terraform's recording sends
+    yield "/api/v1/api-tokens/{apiTokenId}", Call("PUT", f"/api/v1/api-tokens/{ids['token']}", None,
+                                                  {**upsert, "network": {"connection": "ANYWHERE"}})
     yield "/api/v1/api-tokens/{apiTokenId}", Call("DELETE", f"/api/v1/api-tokens/{ids['token']}")
     yield "/api/v1/org/privacy/oktaSupport/grant", Call("POST", "/api/v1/org/privacy/oktaSupport/grant")
     yield "/api/v1/org/privacy/oktaSupport/extend", Call("POST", "/api/v1/org/privacy/oktaSupport/extend")
@@ -614,6 +618,7 @@ EXERCISED = [
     "GET /api/v1/groups/{groupId}/roles/{roleAssignmentId}",
     "DELETE /api/v1/groups/{groupId}/roles/{roleAssignmentId}", "GET /api/v1/iam/assignees/users",
     "GET /api/v1/api-tokens", "GET /api/v1/api-tokens/{apiTokenId}", "DELETE /api/v1/api-tokens/{apiTokenId}",
+    "PUT /api/v1/api-tokens/{apiTokenId}",
     "GET /api/v1/org", "GET /api/v1/org/privacy/oktaSupport", "POST /api/v1/org/privacy/oktaSupport/grant",
     "POST /api/v1/org/privacy/oktaSupport/extend", "POST /api/v1/org/privacy/oktaSupport/revoke",
     "GET /api/v1/org/privacy/oktaSupport/cases", "PATCH /api/v1/org/privacy/oktaSupport/cases/{caseNumber}",
