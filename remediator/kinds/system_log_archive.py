@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import uuid4
 
-from remediator.errors import InputError
+from remediator.errors import InputError, VerifyError
 from remediator.evidence import (
     ChunkWriter,
     Manifest,
@@ -301,6 +301,10 @@ class Poll:
     def __init__(self, ctx: TenantContext, writer: ChunkWriter, since: str) -> None:
         self.ctx, self.writer, self.since = ctx, writer, since
         self.manifest = writer.manifest
+        cursor = self.manifest.cursor
+        if cursor is not None and not (isinstance(cursor, str) and cursor.startswith(ep.LOGS.path() + "?")):
+            raise VerifyError(f"{writer.dir / 'manifest.json'}: its cursor is not a System Log link: "
+                              f"{str(cursor)[:80]!r}")
         self.settle = timedelta(seconds=self.manifest.settle_seconds or 0)
         self.heap: list[tuple[str, str, dict[str, Any]]] = []
         self.uuids: set[str] = set()

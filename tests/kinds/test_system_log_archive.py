@@ -220,3 +220,16 @@ async def test_the_claim_is_the_planned_one_although_the_tenants_clock_reads_ear
     await kind.apply(ctx, change)
     assert kind.verdict(change, await kind.current(ctx, change)) == "done"
     assert load_manifest(tmp_path / "acme").covered["until"] == "2022-03-22T11:50:00.900Z"
+
+
+async def test_a_manifest_cursor_elsewhere_is_refused_in_one_line(tmp_path: Path) -> None:
+    client = FakeClient(spread(SINCE, 3, 1000), NOW)
+    args = {"since": SINCE, "dir": str(tmp_path)}
+    await plan_apply(args, client)
+    path = tmp_path / "acme" / "manifest.json"
+    data = json.loads(path.read_text())
+    data["cursor"] = "/api/v1/users?after=x"
+    path.write_text(json.dumps(data))
+    client.now = client.now.replace(minute=30)
+    with pytest.raises(evidence.VerifyError, match="not a System Log link"):
+        await plan_apply(args, client)

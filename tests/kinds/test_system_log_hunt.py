@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from remediator.evidence import ChunkWriter, Manifest
+from remediator.evidence import ChunkWriter, Manifest, load_manifest
 from remediator.facts import TenantReads
 from remediator.kinds.base import REGISTRY
 from remediator.kinds.system_log_hunt import SystemLogHunt
@@ -180,3 +180,22 @@ def test_unknown_rule_set_is_an_input_error() -> None:
     with pytest.raises(InputError, match="neither a built-in rule set"):
         SystemLogHunt("hunt", {"since": SINCE, "rules": ["lapsus-2023"]}).diff(
             {"since": SINCE, "until": NOW, "events": []})
+
+
+async def test_an_event_the_archive_got_late_is_hunted_from_the_archive(tmp_path: Path) -> None:
+    """An event Okta persisted after its range was claimed is archived in a `late` chunk: the hunt reads it."""
+    from remediator.kinds.system_log_archive import SystemLogArchive
+
+    events = traces()
+    client = FakeClient(events[:4], NOW)
+    archive_kind = SystemLogArchive("archive", {"since": SINCE, "dir": str(tmp_path)})
+    for late in ([events[4]], []):
+        ctx = context(client)
+        for change in archive_kind.diff(await archive_kind.read(ctx)):
+            await archive_kind.apply(ctx, change)  # type: ignore[arg-type]
+        client.events += late  # the token created on 03-10 persists only after the first run
+        client.now = client.now.replace(minute=30)
+    assert [c.events for c in load_manifest(tmp_path / "acme").late] == [1]
+    client.events = []  # the API has nothing: what the hunt finds comes from the archive
+    _, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
+    assert hits == ["at-since", "mfa", "token"]
