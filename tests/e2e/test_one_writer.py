@@ -171,3 +171,34 @@ def _apply_playbook_in_process(tmp_path: Path, common: list[Any], arm: Callable[
     return asyncio.run(apply_plan(run.plan, {spec.name: spec}, settings, Journal(Path(common[3])), saved=False,
                                   args=run.args, max_changes=run.max_changes,
                                   variables={spec.name: jobs[0].rendered.variables}))
+
+
+def test_wait_lock_waits_with_a_message_then_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`apply --wait-lock SECONDS`: a second writer says it waits, and gives up in one line when the
+    first still holds the tenant after that long; nothing is written meanwhile."""
+    from remediator.journal import tenant_lock
+    from tests.e2e.harness import write_playbook
+    from tests.sandbox.fixtures import small_tenant
+
+    with Sandbox(small_tenant()) as sb:
+        inventory = write_inventory(tmp_path / "inv.yml", {"acme": {"org_url": sb.org_url, "token": sb.token}},
+                                    monkeypatch)
+        playbook = write_playbook(tmp_path / "pb.yml", [{"name": "support off",
+                                                         "okta.support_access": {"enabled": False}}])
+        journal = tmp_path / "j.jsonl"
+        assert cli("plan", playbook, "-i", inventory, "--journal", journal, "--out", tmp_path / "plan.json"
+                   ).exit_code == 0
+        holder = tenant_lock(journal, sb.org_url)
+        asyncio.run(holder.acquire())
+        try:
+            before = len(sb.logs)
+            result = cli("apply", tmp_path / "plan.json", "-i", inventory, "--journal", journal,
+                         "--wait-lock", "0.2")
+            assert len(sb.logs) == before
+        finally:
+            holder.release()
+        assert result.exit_code == 1
+        assert "waiting up to 0.2 s" in result.stderr and "still held after 0.2 s" in result.stdout + result.stderr
+        assert "Traceback" not in result.output
+        again = cli("apply", tmp_path / "plan.json", "-i", inventory, "--journal", journal)
+        assert again.exit_code == 0, again.output
