@@ -26,7 +26,7 @@ import re
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,6 +187,13 @@ def _same_org(have: tuple[str, str], want: tuple[str, str]) -> bool:
 
 def _describe(org: tuple[str, str]) -> str:
     return f"{org[0]} (org id {org[1]})" if org[1] else org[0]
+
+
+def of_tenant(records: Iterable[dict[str, Any]], tenant: str, org_url: str) -> list[dict[str, Any]]:
+    """The records of one tenant of a plan, for its report: those of its org (or, without an org, its name)."""
+    want = normalize_org_url(org_url)
+    return [r for r in records
+            if (_org_of(r) or (None,))[0] == want or (_org_of(r) is None and r.get("tenant") == tenant)]
 
 
 def tenant_records(path: str | Path, tenant: str, *, org_url: str | None = None,

@@ -20,6 +20,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from remediator.journal import of_tenant
 from remediator.plan import Plan, TenantPlan
 from remediator.report.common import (
     acknowledgements,
@@ -82,7 +83,7 @@ def html_report(
         f"<p>{escape(summary_line(plan))}</p>",
     ]
     for tenant in plan.tenants:
-        records = [r for r in journal_records if r.get("tenant") == tenant.name]
+        records = of_tenant(journal_records, tenant.name, tenant.org_url)  # keyed by org, not name
         body += _tenant(tenant, records, recap_by_name.get(tenant.name), (evidence_dirs or {}).get(tenant.name))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from remediator.journal import of_tenant
 from remediator.plan import Plan
 from remediator.report.common import (
     acknowledgements,
@@ -45,7 +46,7 @@ def markdown_report(
         if tenant.status != "ok":
             lines += [f"**Could not be planned:** {_cell(tenant.error)}", ""]
             continue
-        records = [r for r in journal_records if r.get("tenant") == tenant.name]
+        records = of_tenant(journal_records, tenant.name, tenant.org_url)  # keyed by org, not name
         lines += _timeline_section(tenant, records)
         lines += _changes_section(tenant.changes, records, recap_by_name.get(tenant.name))
         lines += _findings_section(tenant.findings)

@@ -199,3 +199,14 @@ async def test_a_second_writer_waits_and_goes_on(tmp_path: Path) -> None:
 
     async with tenant_lock(path, ACME, "00o1", wait=30, notify=release):
         assert released.is_set()
+
+
+def test_a_report_shows_the_records_of_its_org(tmp_path: Path) -> None:
+    from remediator.journal import of_tenant
+
+    path = _journal(tmp_path, 2)
+    Journal(path).append({"type": "change", "tenant": "acme", "org_url": "http://127.0.0.1:9", "result": "applied",
+                          "request_id": "rehearsal"})
+    Journal(path).append({"type": "ack", "tenant": "acme", "step": "s", "by": "kim"})
+    shown = of_tenant(read_records(path), "acme", ACME + "/")
+    assert [r.get("request_id", r["type"]) for r in shown] == ["req0", "req1", "ack"]
