@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from remediator.errors import OktaApiError
+from remediator.kinds import REGISTRY
 from remediator.sandbox import Sandbox
 from tests.kinds import datafiles, live
 
@@ -66,3 +67,19 @@ async def test_a_policy_by_name_and_an_item_picked_by_key(lapsus):
     verify = [a for a in policy["settings"]["authenticators"] if a["key"] == "okta_verify"]
     assert verify == [{"key": "okta_verify", "enroll": {"self": "REQUIRED"}}]
     assert len(policy["settings"]["authenticators"]) == 7  # the other items untouched
+
+
+@pytest.mark.parametrize(("app", "policy"), [("saasure", "Okta Admin Console"), ("okta_enduser", "Okta Dashboard"),
+                                             ("okta ADMIN console", "Okta Admin Console"), ("Slack", "Default Policy")])
+async def test_an_app_s_policy_is_the_one_its_access_policy_link_names(lapsus, app, policy):
+    """By first-party name or by label (without case): the policy Okta links from the app, never one by its name."""
+    args = {"policy": {"app": app}, "rule": "*", "set": {"actions.appSignOn.access": "ALLOW"}}
+    async with live.tenant(lapsus) as ctx:
+        observed = await REGISTRY["okta.policy_rule"]("live", args).read(ctx)
+    assert [p["name"] for p in observed["policies"]] == [policy]
+
+
+async def test_an_app_without_a_policy_is_a_finding(lapsus):
+    _, findings = await live.plan(lapsus, "okta.policy_rule", {"policy": {"app": "No such app"}, "rule": "*",
+                                                               "set": {"actions.appSignOn.access": "ALLOW"}})
+    assert [f.title for f in findings] == ["no policy for app 'No such app'"]
