@@ -1,10 +1,20 @@
 """`okta.support_access`: Okta Support cannot reach the tenant.
 
-Two models coexist at Okta: the org-level grant (`/org/privacy/oktaSupport`, 8 h, extendable; its
-revoke is deprecated since 2025.01 but still what a tenant on that model needs) and per-case
-impersonation (`/oktaSupport/cases`). Both are closed: the org grant revoked, every case whose
-impersonation is ENABLED set to DISABLED. A case whose impersonation is REQUESTED is not a grant yet;
-declining it is a decision for a person, so it is reported (high), not changed.
+Okta's current model is per case: `PATCH /org/privacy/oktaSupport/cases/{caseNumber}` with
+`{"impersonation": {"status": "DISABLED"}}` closes a case, and `GET /org/privacy/oktaSupport` reports
+`ENABLED` with that `caseNumber` while a case grants impersonation (the spec's example
+orgSupportSettingsWithCaseNumberResponse), so closing the case closes the org-level state too.
+
+The org-level grant/extend/revoke were retired in 2025.01: the spec documents only a 301 for them. An
+org still on that model advertises `_links.revoke` in its `GET`; only then is `revoke` planned. Where
+the org-level state is ENABLED without a case and the org offers no revoke (or an earlier run's revoke
+was answered with a redirect, from the journal), nothing can change it through the API: that is a
+finding for a person (the Admin Console), never a call that would only be answered 301.
+
+A case whose impersonation is REQUESTED is not a grant yet; declining it is a decision for a person
+(high finding). A case APPROVED for self-assigned access (`selfAssigned.status`: the Okta Support
+engineer who created the case may reach the tenant) is reported (high): the spec's SelfAssignedStatus
+(APPROVED, NOT_REQUIRED, REQUESTED) has no value that withdraws an approval, so no PATCH can undo it.
 """
 
 from __future__ import annotations
@@ -19,6 +29,16 @@ from remediator.plan import Change, Finding, Target
 
 ORG_TARGET = Target(type="okta_support", id="org", label="Okta Support access (org level)")
 IMPERSONATION = "impersonation.status"
+CASE_FIELDS = ("caseNumber", "subject", "impersonation")
+RETIRED = ("the org-level grant/extend/revoke were retired in 2025.01 (the spec documents only a 301 for "
+           "POST /api/v1/org/privacy/oktaSupport/revoke)")
+
+
+def revoke_answered_redirect(records: Any) -> bool:
+    """Whether an earlier run's org-level revoke was answered with a redirect (the retired endpoint)."""
+    return any(((r.get("change") or {}).get("kind"), (r.get("change") or {}).get("action"), r.get("result"))
+               == ("okta.support_access", "revoke", "failed") and " -> HTTP 3" in str(r.get("error") or "")
+               for r in records)
 
 
 def _case_target(case: dict[str, Any]) -> Target:
@@ -62,24 +82,19 @@ class SupportAccess(Kind):
                 raise
             support = None  # a tenant without the org-level model: only cases remain
         cases = await ctx.reads.support_cases()
-        return {
-            "support": None if support is None else {k: support.get(k) for k in ("support", "expiration")},
-            "cases": [
-                {"caseNumber": c.get("caseNumber"), "subject": c.get("subject"), "impersonation": _impersonation(c)}
-                for c in cases
-            ],
+        observed: dict[str, Any] = {
+            "support": None if support is None else {
+                **{k: support.get(k) for k in ("support", "expiration", "caseNumber")},
+                "revocable": "revoke" in (support.get("_links") or {})},
+            "cases": [{**{k: c.get(k) for k in ("caseNumber", "subject")}, "impersonation": _impersonation(c),
+                       **({"selfAssigned": c["selfAssigned"]} if c.get("selfAssigned") else {})} for c in cases],
         }
+        if revoke_answered_redirect(ctx.journal_events):
+            observed["revoke_retired"] = True
+        return observed
 
     def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        out: list[Change | Finding] = []
-        support = observed.get("support")
-        if support is not None and support.get("support") != "DISABLED":
-            until = f" until {support['expiration']}" if support.get("expiration") else ""
-            out.append(self.change(
-                "revoke", ORG_TARGET, {"support": support.get("support")}, {"support": "DISABLED"},
-                f"Okta Support access is {support.get('support')}{until}: Okta Support staff can sign in to the "
-                "tenant as an admin; revoke it.",
-            ))
+        out: list[Change | Finding] = list(self._org_level(observed))
         for case in observed.get("cases", []):
             status = _impersonation(case).get("status")
             if status == "ENABLED":
@@ -93,9 +108,53 @@ class SupportAccess(Kind):
             elif status == "REQUESTED":
                 out.append(self.finding(
                     "high", f"Okta Support requests impersonation on case {case.get('caseNumber')}: decline it",
-                    _case_target(case), {"case": case},
+                    _case_target(case), {"case": {k: case.get(k) for k in CASE_FIELDS}},
                 ))
+            out += self._self_assigned(case)
         return out
+
+    def _org_level(self, observed: dict[str, Any]) -> list[Change | Finding]:
+        support = observed.get("support")
+        if support is None or support.get("support") == "DISABLED":
+            return []
+        until = f" until {support['expiration']}" if support.get("expiration") else ""
+        number = support.get("caseNumber")
+        if number:
+            case = next((c for c in observed.get("cases", []) if str(c.get("caseNumber")) == str(number)), None)
+            if case is not None and _impersonation(case).get("status") == "ENABLED":
+                return []  # closing the case (its own change) closes the org-level state
+            return [self.finding(
+                "high", f"Okta Support access is {support.get('support')}{until} through case {number}, which is "
+                "not among the cases this token can read: close it in the Admin Console", ORG_TARGET,
+                {"support": {k: support.get(k) for k in ("support", "expiration", "caseNumber")}})]
+        if support.get("revocable") and not observed.get("revoke_retired"):
+            return [self.change(
+                "revoke", ORG_TARGET, {"support": support.get("support")}, {"support": "DISABLED"},
+                f"Okta Support access is {support.get('support')}{until}: Okta Support staff can sign in to the "
+                "tenant as an admin; revoke it.",
+            )]
+        why = ("an earlier run's revoke was answered with a redirect: " if observed.get("revoke_retired")
+               else "this org's Okta Support settings offer no revoke link: ") + RETIRED
+        return [self.finding(
+            "high", f"org-level Okta Support access is {support.get('support')}{until} and cannot be revoked "
+            "through the API: revoke it in the Admin Console (Settings > Account > Okta Support access)", ORG_TARGET,
+            {"support": {k: support.get(k) for k in ("support", "expiration")}, "why": why})]
+
+    def _self_assigned(self, case: dict[str, Any]) -> list[Finding]:
+        status = (case.get("selfAssigned") or {}).get("status")
+        number = case.get("caseNumber")
+        if status == "APPROVED":
+            return [self.finding(
+                "high", f"case {number} is APPROVED for self-assigned Okta Support access: withdraw the approval "
+                "in the Admin Console", _case_target(case),
+                {"case": case, "why": "the Okta Support engineer who created and assigned the case may reach the "
+                                      "tenant; the spec's SelfAssignedStatus (APPROVED, NOT_REQUIRED, REQUESTED) has "
+                                      "no value that withdraws an approval, so no PATCH can undo it"})]
+        if status == "REQUESTED":
+            return [self.finding(
+                "medium", f"Okta Support asks approval of self-assigned case {number}: do not approve it",
+                _case_target(case), {"case": case})]
+        return []
 
     def explain(self, observed: dict[str, Any]) -> list[str]:
         """Why nothing needs doing, for what is already in the desired state (pure, like `diff`)."""
@@ -105,6 +164,9 @@ class SupportAccess(Kind):
             notes.append("the org-level Okta Support setting does not exist on this tenant (per-case access only)")
         elif support.get("support") == "DISABLED":
             notes.append("org-level Okta Support access is already DISABLED")
+        elif support.get("caseNumber"):
+            notes.append(f"org-level Okta Support access comes from case {support['caseNumber']}: closing the case "
+                         "closes it")
         cases = observed.get("cases", [])
         if not any(_impersonation(c).get("status") in ("ENABLED", "REQUESTED") for c in cases):
             notes.append(f"no support case has impersonation ENABLED or REQUESTED ({len(cases)} cases)")

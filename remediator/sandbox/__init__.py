@@ -93,10 +93,15 @@ class Sandbox:
     def __init__(self, snapshot: dict[str, Any] | None = None, *, scenario: str | None = None, users: int = 200,
                  seed: int = 1, clock: str | None = None, token: str | None = None, rate_limits: str = "off",
                  time_scale: float = 1.0, faults: str | None = None, port: int = 0,
-                 middlewares: list[Middleware] | None = None, log_delay: float | None = None) -> None:
+                 middlewares: list[Middleware] | None = None, log_delay: float | None = None,
+                 okta_support_api: str | None = None) -> None:
         self.store, self.clock, self.config = prepare(
             snapshot=snapshot, scenario=scenario, users=users, seed=seed, clock=clock, token=token,
             rate_limits=rate_limits, time_scale=time_scale, faults=faults, log_delay=log_delay)
+        if okta_support_api is not None:  # "current" (Okta today) or "2021" (older recordings)
+            if okta_support_api not in snapshot_format.OKTA_SUPPORT_APIS:
+                raise InputError(f"unknown Okta Support API {okta_support_api!r}", "okta_support_api")
+            self.store.okta_support_api = okta_support_api
         self._server = ThreadedServer(self.store, self.clock, self.config, port=port, middlewares=middlewares)
         self.org_url = ""
 

@@ -1,7 +1,12 @@
 """Org-level objects: API tokens, Okta Support access (org and per case), policies with rules, IdPs.
 
-Okta Support grant/extend/revoke answer 200 with the settings, as the recordings show (the current
-spec documents a 301 for these deprecated operations): grant gives 8 hours, extend adds 24.
+Okta Support, as Okta answers today (`store.okta_support_api == "current"`, the default): access is
+granted per support case (`PATCH /oktaSupport/cases/{caseNumber}`); `GET /oktaSupport` reports ENABLED
+with the `caseNumber` while a case grants impersonation (the spec's example
+orgSupportSettingsWithCaseNumberResponse); the retired org-level grant/extend/revoke answer 301 Moved
+Permanently, the only response the spec documents for them (deprecated in 2025.01), and change nothing.
+With "2021" (older recordings, okta-sdk-python test_org_it) they answer 200 with the settings: grant
+gives 8 hours, extend adds 24, revoke disables.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ POLICY_TYPES = frozenset({"OKTA_SIGN_ON", "PASSWORD", "MFA_ENROLL", "IDP_DISCOVE
                           "PROFILE_ENROLLMENT", "POST_AUTH_SESSION", "ENTITY_RISK", "DEVICE_SIGNAL_COLLECTION",
                           "CONTINUOUS_ACCESS", "USER_LIFECYCLE"})
 IMPERSONATION_STATUSES = frozenset({"ENABLED", "DISABLED", "REQUESTED", "NOT_REQUESTED"})
+SELF_ASSIGNED_STATUSES = frozenset({"APPROVED", "NOT_REQUIRED", "REQUESTED"})  # the spec's SelfAssignedStatus
 
 
 def _now(request: web.Request) -> str:
@@ -49,7 +55,8 @@ def _second(moment: Any) -> str:
 async def get_org(request: web.Request) -> web.StreamResponse:
     """The org's settings, shaped as Okta returns them (okta-sdk-python cassette
     tests/integration/cassettes/test_org_it/TestOrgResource.test_get_org_settings.yaml); a snapshot's
-    `org` object (beyond its `clock`) overrides the defaults, its `id` is the org id."""
+    `org` object (beyond its `clock` and `okta_support_api`, the sandbox's own) overrides the defaults, its
+    `id` is the org id."""
     store = tenant_of(request).store
     given = store.extra.get("org") if isinstance(store.extra.get("org"), dict) else {}
     created = (store.users.get(store.operator) or {}).get("created")
@@ -61,7 +68,7 @@ async def get_org(request: web.Request) -> web.StreamResponse:
         "endUserSupportHelpURL": "", "supportPhoneNumber": "", "address1": None, "address2": None, "city": None,
         "state": None, "country": None, "postalCode": None,
     }
-    view.update({k: v for k, v in given.items() if k not in ("clock", "id", "_links")})
+    view.update({k: v for k, v in given.items() if k not in ("clock", "id", "_links", "okta_support_api")})
     view["_links"] = {"preferences": {"href": f"{base}/api/v1/org/preferences"},
                       "oktaCommunication": {"href": f"{base}/api/v1/org/privacy/oktaCommunication"},
                       "oktaSupport": {"href": f"{base}/api/v1/org/privacy/oktaSupport"},
@@ -125,19 +132,48 @@ async def revoke_api_token(request: web.Request) -> web.StreamResponse:
 
 # ---- Okta Support ----------------------------------------------------------------------------------
 
+def _legacy(request: web.Request) -> bool:
+    return tenant_of(request).store.okta_support_api == "2021"
+
+
 def _support_view(request: web.Request) -> dict[str, Any]:
     tenant = tenant_of(request)
     base = f"{tenant.store.org_url}/api/v1/org/privacy/oktaSupport"
     view = {k: v for k, v in tenant.store.okta_support.items() if k != "_links"}
     view.setdefault("support", "DISABLED")
     view.setdefault("expiration", None)
+    now = format_time(tenant.clock.now())
     enabled = view["support"] == "ENABLED"
-    if enabled and view["expiration"] and view["expiration"] <= format_time(tenant.clock.now()):
+    if enabled and view["expiration"] and view["expiration"] <= now:
         view.update(support="DISABLED", expiration=None)  # lapsed grants read as disabled, as on Okta
         enabled = False
-    actions = ("extend", "revoke") if enabled else ("grant",)
-    view["_links"] = {a: {"href": f"{base}/{a}", "hints": {"allow": ["POST"]}} for a in actions}
+    if _legacy(request):
+        actions = ("extend", "revoke") if enabled else ("grant",)
+        view["_links"] = {a: {"href": f"{base}/{a}", "hints": {"allow": ["POST"]}} for a in actions}
+        return view
+    case = next((c for c in tenant.store.support_cases if _impersonating(c, now)), None)
+    if case is not None:
+        view.update(support="ENABLED", expiration=(case.get("impersonation") or {}).get("expiration"),
+                    caseNumber=str(case.get("caseNumber")))
+    view.setdefault("caseNumber", None)
+    if view["support"] != "ENABLED":
+        view["caseNumber"] = None
+    links: dict[str, Any] = {"cases": {"href": f"{base}/cases", "hints": {"allow": ["GET"]}}}
+    if view["caseNumber"]:
+        links["case"] = {"href": f"{base}/cases/{view['caseNumber']}", "hints": {"allow": ["PATCH"]}}
+    view["_links"] = links
     return view
+
+
+def _impersonating(case: dict[str, Any], now: str) -> bool:
+    impersonation = case.get("impersonation") or {}
+    expiration = impersonation.get("expiration")
+    return impersonation.get("status") == "ENABLED" and (not expiration or expiration > now)
+
+
+def _retired() -> web.Response:
+    """What Okta answers today for the org-level grant, extend and revoke (the spec's only response)."""
+    return web.Response(status=301)
 
 
 def _org_target(request: web.Request) -> dict[str, Any]:
@@ -163,6 +199,8 @@ async def get_support(request: web.Request) -> web.StreamResponse:
 @routes.post("/api/v1/org/privacy/oktaSupport/grant")
 @scope("okta.orgs.manage")
 async def grant_support(request: web.Request) -> web.StreamResponse:
+    if not _legacy(request):
+        return _retired()
     expiration = _second(tenant_of(request).clock.now() + timedelta(hours=8))
     view = _set_support(request, "ENABLED", expiration)
     syslog.record(request, "user.session.impersonation.grant", [_org_target(request)], {"expiration": expiration})
@@ -172,6 +210,8 @@ async def grant_support(request: web.Request) -> web.StreamResponse:
 @routes.post("/api/v1/org/privacy/oktaSupport/extend")
 @scope("okta.orgs.manage")
 async def extend_support(request: web.Request) -> web.StreamResponse:
+    if not _legacy(request):
+        return _retired()
     current = _support_view(request)
     if current["support"] != "ENABLED":
         raise validation_error("support", "Okta Support access is not enabled: grant it before extending it.")
@@ -184,6 +224,8 @@ async def extend_support(request: web.Request) -> web.StreamResponse:
 @routes.post("/api/v1/org/privacy/oktaSupport/revoke")
 @scope("okta.orgs.manage")
 async def revoke_support(request: web.Request) -> web.StreamResponse:
+    if not _legacy(request):
+        return _retired()
     view = _set_support(request, "DISABLED", None)
     syslog.record(request, "user.session.impersonation.revoke", [_org_target(request)])
     return json_response(request, view)
@@ -208,6 +250,9 @@ async def update_case(request: web.Request) -> web.StreamResponse:
     status = (body.get("impersonation") or {}).get("status")
     if status is not None and status not in IMPERSONATION_STATUSES:
         raise validation_error("impersonation.status", f"impersonation.status: unknown value {status!r}.")
+    assigned = (body.get("selfAssigned") or {}).get("status") if isinstance(body.get("selfAssigned"), dict) else None
+    if assigned is not None and assigned not in SELF_ASSIGNED_STATUSES:
+        raise validation_error("selfAssigned.status", f"selfAssigned.status: unknown value {assigned!r}.")
     store = tenant_of(request).store
     original, case = case, dict(case)  # copy-on-write: snapshot objects may be shared
     store.support_cases = [case if c is original else c for c in store.support_cases]

@@ -25,6 +25,7 @@ _LIST_KEYS = ("support_cases", "users", "groups", "policies", "api_tokens", "idp
 _MAP_KEYS = ("group_members", "user_roles", "group_roles", "factors", "policy_rules", "settings")
 _HEADER_KEYS = ("format", "taken_at", "org_url", "operator", "okta_support")
 FREEZE_ABOVE = 20_000
+OKTA_SUPPORT_APIS = ("current", "2021")
 KNOWN = frozenset(_LIST_KEYS + _MAP_KEYS + _HEADER_KEYS)
 
 
@@ -65,6 +66,10 @@ def _load(data: dict[str, Any], copy_data: bool) -> Store:
     org = data.get("org") if isinstance(data.get("org"), dict) else {}
     store.org_id = org.get("id") or new_id("00o", random.Random(store.org_url))
     store.okta_support = dict(data.get("okta_support") or {"support": "DISABLED", "expiration": None})
+    store.okta_support_api = org.get("okta_support_api") or "current"
+    if store.okta_support_api not in OKTA_SUPPORT_APIS:
+        raise SnapshotError(f"org.okta_support_api must be one of {', '.join(OKTA_SUPPORT_APIS)}: "
+                            f"{store.okta_support_api!r}")
     store.support_cases = list(data.get("support_cases") or [])
     for user in data.get("users") or []:
         if not isinstance(user, dict) or not isinstance(user.get("id"), str):

@@ -68,6 +68,9 @@ class Store:
         self.extra: dict[str, Any] = {}       # unknown top-level keys, kept as they were
         self.header: dict[str, Any] = {}
         self.okta_support: dict[str, Any] = {}
+        #: "current": Okta Support access is per case, grant/extend/revoke answer 301 (retired in 2025.01);
+        #: "2021": the org-level grant/extend/revoke of the older recordings (snapshot `org.okta_support_api`).
+        self.okta_support_api = "current"
         self.support_cases: list[dict[str, Any]] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.user_ids: list[str] = []

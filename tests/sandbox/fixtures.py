@@ -65,6 +65,7 @@ def small_tenant() -> dict[str, Any]:
     ]
     return copy.deepcopy({
         "format": "remediator.tenant-snapshot/1", "taken_at": CLOCK, "org_url": ORG, "operator": OPERATOR,
+        "org": {"okta_support_api": "2021"},  # the org-level grant of the older recordings (test_org_it)
         "okta_support": {"support": "ENABLED", "expiration": "2022-03-22T20:00:00.000Z"},
         "support_cases": [{"caseNumber": "00012345", "subject": "Login issue",
                            "impersonation": {"status": "ENABLED", "expiration": "2022-03-23T12:00:00.000Z"},

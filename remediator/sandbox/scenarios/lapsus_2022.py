@@ -382,7 +382,9 @@ class _Tenant:
         apps_json = make_apps(self, apps, org_id)
         snapshot: dict[str, Any] = {
             "format": "remediator.tenant-snapshot/1", "taken_at": iso_s(self.now), "org_url": self.org,
-            "operator": self.special["operator"].uid, "org": {"id": org_id, "clock": iso_s(self.now)},
+            "operator": self.special["operator"].uid,
+            # a 2022 org: Okta Support access still had the org-level grant/revoke (retired in 2025.01)
+            "org": {"id": org_id, "clock": iso_s(self.now), "okta_support_api": "2021"},
             "okta_support": support, "support_cases": cases, "users": users_json, "groups": self.groups,
             "group_members": self.members, "user_roles": self.user_roles, "group_roles": self.group_roles,
             "factors": factors, "policies": policies, "policy_rules": rules, "api_tokens": tokens, "idps": idps,
