@@ -29,6 +29,7 @@ class Endpoint:
     template: str
     scope: str
     lockout: bool = False
+    ok: tuple[int, ...] | None = None  # the documented success when not the method's usual one (okta.retry.SUCCESS)
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
@@ -52,7 +53,9 @@ class Endpoint:
     async def send(self, client: OktaClient, *values: str, params: dict[str, Any] | None = None,
                    json: Any = None, recheck: Recheck | None = None) -> OktaResponse:
         """Make this request (a write): the client paces, retries and raises typed errors."""
-        return await client.request(self.method, self.path(*values), params=params, json=json, recheck=recheck)
+        extra = {"ok": self.ok} if self.ok else {}
+        return await client.request(self.method, self.path(*values), params=params, json=json, recheck=recheck,
+                                    **extra)
 
 
 def _get(template: str, scope: str) -> Endpoint:
@@ -104,7 +107,7 @@ ACTIVATE_USER = Endpoint("POST", "/api/v1/users/{id}/lifecycle/activate", "okta.
 UNSUSPEND_USER = Endpoint("POST", "/api/v1/users/{id}/lifecycle/unsuspend", "okta.users.manage")
 UNLOCK_USER = Endpoint("POST", "/api/v1/users/{id}/lifecycle/unlock", "okta.users.manage")
 UNENROLL_FACTOR = Endpoint("DELETE", "/api/v1/users/{userId}/factors/{factorId}", "okta.users.manage", lockout=True)
-ASSIGN_TO_GROUP = Endpoint("PUT", "/api/v1/groups/{groupId}/users/{userId}", "okta.groups.manage")
+ASSIGN_TO_GROUP = Endpoint("PUT", "/api/v1/groups/{groupId}/users/{userId}", "okta.groups.manage", ok=(204,))
 UNASSIGN_FROM_GROUP = Endpoint("DELETE", "/api/v1/groups/{groupId}/users/{userId}", "okta.groups.manage")
 CLEAR_SESSIONS = Endpoint("DELETE", "/api/v1/users/{userId}/sessions", "okta.users.manage")
 UNASSIGN_USER_ROLE = Endpoint("DELETE", "/api/v1/users/{userId}/roles/{roleAssignmentId}", "okta.roles.manage",
