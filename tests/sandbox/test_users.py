@@ -166,3 +166,50 @@ def test_login_and_id_lookups_through_search_and_filter(sb: Sandbox) -> None:
     assert ids(call(sb, "GET", "/api/v1/users?search=" + quote('id eq "00unobody"'))) == []
     mixed = 'profile.login eq "nobody@acme.com" or profile.lastName eq "grohl"'
     assert ids(call(sb, "GET", "/api/v1/users?search=" + quote(mixed))) == [DAVE]
+
+
+def test_deactivate_from_any_status_but_deprovisioned_then_activate(sb: Sandbox) -> None:
+    """Spec deactivateUser: "only on users that do not have a DEPROVISIONED status"; activateUser: "only on
+    users with a STAGED or DEPROVISIONED status". The okta-sdk-python cassettes deactivate a STAGED and a
+    SUSPENDED user (test_users_it/test_activate_user.yaml, test_suspend_user.yaml) and activate with
+    `sendEmail=false`, answered `{"activationUrl", "activationToken"}` (test_activate_user.yaml)."""
+    assert call(sb, "POST", f"/api/v1/users/{DAVE}/lifecycle/deactivate").status == 200  # from SUSPENDED
+    assert call(sb, "GET", f"/api/v1/users/{DAVE}").body["status"] == "DEPROVISIONED"
+    again = call(sb, "POST", f"/api/v1/users/{DAVE}/lifecycle/deactivate")
+    assert (again.status, again.body["errorCode"]) == (403, "E0000038")
+    assert call(sb, "POST", f"/api/v1/users/{BOB}/lifecycle/activate").status == 403  # ACTIVE: not allowed
+    link = call(sb, "POST", f"/api/v1/users/{DAVE}/lifecycle/activate?sendEmail=false")
+    assert link.status == 200 and set(link.body) == {"activationUrl", "activationToken"}
+    assert link.body["activationUrl"].startswith(sb.org_url + "/welcome/")
+    assert call(sb, "GET", f"/api/v1/users/{DAVE}").body["status"] == "ACTIVE"  # it has a password
+    assert call(sb, "POST", f"/api/v1/users/{GONE}/lifecycle/activate").body == {}  # sendEmail defaults to true
+    events = [e["eventType"] for e in sb.logs[-3:]]
+    assert events == ["user.lifecycle.deactivate", "user.lifecycle.activate", "user.lifecycle.activate"]
+
+
+def test_unlock_only_a_locked_out_user(sb: Sandbox) -> None:
+    """The recorded refusal for a user who is not locked out (okta-sdk-python test_unlock_user.yaml):
+    403 E0000032 "Unlock is not allowed for this user." with the cause "The user is not locked out."."""
+    reply = call(sb, "POST", f"/api/v1/users/{BOB}/lifecycle/unlock")
+    assert (reply.status, reply.body["errorCode"], reply.body["errorSummary"]) == (
+        403, "E0000032", "Unlock is not allowed for this user.")
+    assert reply.body["errorCauses"] == [{"errorSummary": "The user is not locked out."}]
+
+
+def test_group_membership_put_and_delete_answer_204(sb: Sandbox) -> None:
+    """okta-sdk-python test_groups_it/test_group_users_operations.yaml: PUT and DELETE
+    /groups/{groupId}/users/{userId} answer 204 with an empty body; the member list follows; each write
+    is a group.user_membership.add / remove event (Okta's event-types.json)."""
+    from tests.sandbox.fixtures import ADMINS
+
+    def members() -> list[str]:
+        return [u["id"] for u in call(sb, "GET", f"/api/v1/groups/{ADMINS}/users").body]
+
+    put = call(sb, "PUT", f"/api/v1/groups/{ADMINS}/users/{BOB}")
+    assert (put.status, put.raw) == (204, b"")
+    assert BOB in members() and ADMINS in [g["id"] for g in call(sb, "GET", f"/api/v1/users/{BOB}/groups").body]
+    delete = call(sb, "DELETE", f"/api/v1/groups/{ADMINS}/users/{BOB}")
+    assert (delete.status, delete.raw) == (204, b"")
+    assert BOB not in members()
+    assert [e["eventType"] for e in sb.logs[-2:]] == ["group.user_membership.add", "group.user_membership.remove"]
+    assert call(sb, "PUT", f"/api/v1/groups/{ADMINS}/users/00uNOPEnopeNOPEnope1").status == 404
