@@ -233,3 +233,31 @@ async def test_a_manifest_cursor_elsewhere_is_refused_in_one_line(tmp_path: Path
     client.now = client.now.replace(minute=30)
     with pytest.raises(evidence.VerifyError, match="not a System Log link"):
         await plan_apply(args, client)
+
+
+async def test_killed_between_a_checkpoints_files_and_its_manifest(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A poll's checkpoint writes its chunk and pending file, then the manifest: killed in between, the next
+    run deletes what the manifest does not name, resumes from the last cursor, and ends exact."""
+    events = spread(SINCE, 5000, 30_000)
+    args = {"since": SINCE, "dir": str(tmp_path), "chunk_events": 1500}
+    real_save, saves = evidence.save_manifest, []
+
+    def dying_save(directory: Any, manifest: Any) -> str:
+        saves.append(1)
+        if len(saves) == 2:
+            raise Interrupted
+        return real_save(directory, manifest)
+
+    monkeypatch.setattr(evidence, "save_manifest", dying_save)
+    with pytest.raises(Interrupted):
+        await plan_apply(args, FakeClient(events, NOW))
+    monkeypatch.setattr(evidence, "save_manifest", real_save)
+    d = tmp_path / "acme"
+    assert len(load_manifest(d).chunks) == 1 and len(list(d.glob("pending-*"))) == 2  # one orphan of each
+    with pytest.raises(evidence.VerifyError, match="not described"):
+        verify_evidence(tmp_path)
+    await plan_apply(args, FakeClient(events, NOW))
+    assert archived(tmp_path) == [e["uuid"] for e in events]
+    assert len(list(d.glob("pending-*"))) == 0
+    verify_evidence(tmp_path)
