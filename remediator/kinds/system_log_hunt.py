@@ -1,4 +1,5 @@
-"""okta.system_log_hunt: report every System Log event in [since, until) that a hunt rule matches.
+"""okta.system_log_hunt: report the System Log events in [since, until) that hunt rules match, one finding
+per rule and actor (count, first and last seen, source IPs, samples, and every event by uuid).
 
 It changes nothing. It reads the archive (`dir`, as written by okta.system_log_archive) for the part
 of the range the archive covers, and the API for the rest. `read` keeps only the events some rule
@@ -24,6 +25,8 @@ from remediator.plan import SEVERITIES, Change, Finding, Target
 from remediator.timeutil import format_time, parse_time
 
 RETENTION = timedelta(days=90)
+#: Events of a finding shown in full (all are listed by uuid).
+SAMPLES = 5
 
 
 def request_id(event: dict[str, Any]) -> str | None:
@@ -37,9 +40,26 @@ def _targets(event: dict[str, Any]) -> list[dict[str, Any]]:
     return [{k: t.get(k) for k in keep if k in t} for t in event.get("target") or () if isinstance(t, dict)]
 
 
+def _actor_key(event: dict[str, Any]) -> str:
+    actor = event.get("actor") or {}
+    return str(actor.get("id") or actor.get("alternateId") or "")
+
+
+def _sample(event: dict[str, Any]) -> dict[str, Any]:
+    """An event as a responder reads it in a finding: when, what, who, from where, on what."""
+    actor = event.get("actor") or {}
+    source = event.get("client") or {}
+    return {
+        "uuid": event.get("uuid"), "published": event.get("published"), "eventType": event.get("eventType"),
+        "actor": actor.get("alternateId") or actor.get("id"), "ip": source.get("ipAddress"),
+        "targets": _targets(event), "displayMessage": event.get("displayMessage"),
+        "outcome": (event.get("outcome") or {}).get("result"), "request_id": request_id(event),
+    }
+
+
 @register
 class SystemLogHunt(Kind):
-    """Each System Log event that a hunt rule matches is reported, with the rule; remediator's own writes are not.
+    """System Log events that hunt rules match, one finding per rule and actor; remediator's own writes are not.
 
     `rules`: `lapsus-2022` (built in) and/or paths to Sigma rule files or directories.
 
@@ -138,27 +158,38 @@ class SystemLogHunt(Kind):
             out.append(self.finding("info", f"Sigma rule skipped: {skipped.title}",
                                     Target("hunt_rule", skipped.source, skipped.title), {"reason": skipped.reason}))
         events = sorted(observed.get("events") or (), key=lambda e: (time_key(e["published"]), e.get("uuid", "")))
+        groups: dict[tuple[str, str], list[tuple[dict[str, Any], list[Any]]]] = {}
         for event in events:
             if not since <= time_key(event["published"]) < until or request_id(event) in own:
                 continue
             rules = self.engine.matches(event, known)
             if rules:
-                out.append(self._hit(event, rules))
+                rules = sorted(rules, key=lambda r: SEVERITIES.index(r.severity))
+                groups.setdefault((rules[0].id, _actor_key(event)), []).append((event, rules))
+        out += [self._group(hits) for hits in groups.values()]
         return out
 
-    def _hit(self, event: dict[str, Any], rules: list[Any]) -> Finding:
-        """One finding per event, however many rules it matched: titled by the most severe, listing all."""
-        rules = sorted(rules, key=lambda r: SEVERITIES.index(r.severity))
-        rule = rules[0]
-        actor = event.get("actor") or {}
+    def _group(self, hits: list[tuple[dict[str, Any], list[Any]]]) -> Finding:
+        """One finding per rule and actor: the most severe rule an event matched names its group; the
+        evidence counts the events, spans first to last seen, lists the source IPs and event types, a
+        few sample events in full and every event by uuid (the report and the JSON plan list them all)."""
+        first_event, first_rules = hits[0]
+        rule = first_rules[0]
+        actor = first_event.get("actor") or {}
         who = actor.get("alternateId") or actor.get("id") or "unknown actor"
+        all_rules = {r.id: r for _, rules in hits for r in rules}
+        ips = sorted({ip for e, _ in hits if (ip := ((e.get("client") or {}).get("ipAddress")))})
         evidence = {
-            "uuid": event.get("uuid"), "published": event.get("published"), "eventType": event.get("eventType"),
-            "actor": who, "actor_id": actor.get("id"), "targets": _targets(event),
-            "displayMessage": event.get("displayMessage"), "outcome": (event.get("outcome") or {}).get("result"),
-            "request_id": request_id(event), "rule": {"id": rule.id, "title": rule.title},
-            "rules": [{"id": r.id, "title": r.title, "severity": r.severity} for r in rules],
+            "rule": {"id": rule.id, "title": rule.title},
+            "rules": [{"id": r.id, "title": r.title, "severity": r.severity}
+                      for r in sorted(all_rules.values(), key=lambda r: (SEVERITIES.index(r.severity), r.id))],
+            "actor": who, "actor_id": actor.get("id"), "count": len(hits),
+            "first_seen": hits[0][0].get("published"), "last_seen": hits[-1][0].get("published"),
+            "source_ips": ips, "event_types": sorted({str(e.get("eventType")) for e, _ in hits}),
+            "samples": [_sample(e) for e, _ in hits[:SAMPLES]],
+            "events": [{"uuid": e.get("uuid"), "published": e.get("published"), "eventType": e.get("eventType"),
+                        "request_id": request_id(e), "rules": [r.id for r in rules]} for e, rules in hits],
         }
-        label = f"{event.get('eventType')} at {event.get('published')}"
-        target = Target("system_log_event", str(event.get("uuid")), label)
-        return self.finding(rule.severity, f"{rule.title}: {event.get('eventType')} by {who}", target, evidence)
+        target = Target("hunt_group", f"{rule.id}:{actor.get('id') or who}", f"{rule.title} by {who}")
+        times = "once" if len(hits) == 1 else f"{len(hits)} times"
+        return self.finding(rule.severity, f"{rule.title}: {who} ({times})", target, evidence)

@@ -50,6 +50,7 @@ def markdown_report(
         lines += _timeline_section(tenant, records)
         lines += _changes_section(tenant.changes, records, recap_by_name.get(tenant.name))
         lines += _findings_section(tenant.findings)
+        lines += _hunt_events_section(tenant.findings)
         lines += _evidence_section((evidence_dirs or {}).get(tenant.name), tenant.name)
         lines += _acks_section(records)
     return "\n".join(lines).rstrip() + "\n"
@@ -84,6 +85,18 @@ def _findings_section(findings: Sequence[Any]) -> list[str]:
     out += ["| severity | state | finding | target | evidence |", "|---|---|---|---|---|"]
     for f in by_severity(list(findings)):
         out.append(_row(f.severity, f.state, f.title, target_label(f.target), f"`{compact(f.evidence, 200)}`"))
+    return [*out, ""]
+
+
+def _hunt_events_section(findings: Sequence[Any]) -> list[str]:
+    """Every event behind each hunt finding (a finding groups a rule's events by actor)."""
+    groups = [f for f in by_severity(list(findings)) if f.evidence.get("events")]
+    if not groups:
+        return []
+    out = ["### Hunt events", "", "| finding | published | event type | uuid |", "|---|---|---|---|"]
+    for f in groups:
+        for e in f.evidence["events"]:
+            out.append(_row(f.title, e.get("published", ""), e.get("eventType", ""), f"`{e.get('uuid')}`"))
     return [*out, ""]
 
 

@@ -61,14 +61,14 @@ def test_a_forged_journal_record_stops_the_plan(tmp_path: Path, monkeypatch: pyt
         common = _setup(tmp_path, sb, monkeypatch)
         honest = json.loads(cli("plan", LAPSUS, *common, "--json").stdout)["tenants"][0]
         clears = [c for c in honest["changes"] if c["action"] == "clear_sessions"]
-        hunted = [f for f in honest["findings"] if f["kind"] == "okta.system_log_hunt"
-                  and f["evidence"].get("request_id")]
+        hunted = [e for f in honest["findings"] if f["kind"] == "okta.system_log_hunt"
+                  for e in f["evidence"].get("events", ()) if e.get("request_id")]
         assert clears and hunted
         forged = {"type": "change", "tenant": "acme", "org_url": sb.org_url, "result": "applied",
                   "time": format_time(sb.now()), "prev": "f" * 64, "request_id": None,
                   "change": {"kind": "okta.admin_sessions", "action": "clear_sessions",
                              "target": {"type": "user", "id": clears[0]["target"]["id"]}},
-                  "detail": {f"x{i}_request_id": f["evidence"]["request_id"] for i, f in enumerate(hunted)}}
+                  "detail": {f"x{i}_request_id": e["request_id"] for i, e in enumerate(hunted)}}
         (tmp_path / "j.jsonl").write_text(json.dumps(forged) + "\n")
 
         result = cli("plan", LAPSUS, *common, "--json")

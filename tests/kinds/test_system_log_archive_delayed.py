@@ -117,6 +117,6 @@ async def test_hunt_over_the_archive_finds_an_event_persisted_late(tmp_path: Pat
         sb.advance(60)
         _, findings = await live.plan(sb, "okta.system_log_hunt",
                                       {"since": SINCE, "rules": ["lapsus-2022"], "dir": str(tmp_path)})
-        resets = [f for f in findings if f.evidence.get("eventType") == "user.account.reset_password"
-                  and f.evidence["published"] >= SINCE]
-        assert [f.evidence["targets"][0]["id"] for f in resets] == [admin]
+        resets = [s for f in findings for s in f.evidence.get("samples", ())
+                  if s["eventType"] == "user.account.reset_password" and s["published"] >= SINCE]
+        assert [s["targets"][0]["id"] for s in resets] == [admin]

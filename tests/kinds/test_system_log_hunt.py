@@ -28,18 +28,27 @@ def test_diff_data_files(case: Path) -> None:
     data = json.loads(case.read_text())
     out = SystemLogHunt("hunt", data["args"]).diff(data["observed"])
     assert all(isinstance(f, Finding) for f in out)
-    got = [[f.evidence["uuid"], r["id"], r["severity"]] for f in out for r in f.evidence["rules"]]
+    severity = {r["id"]: r["severity"] for f in out for r in f.evidence["rules"]}
+    got = [[e["uuid"], rid, severity[rid]] for f in out for e in f.evidence["events"] for rid in e["rules"]]
     assert sorted(got) == sorted(data["expect"])
-    uuids = [f.evidence["uuid"] for f in out]
-    assert len(uuids) == len(set(uuids))  # one finding per event, however many rules it matched
+    uuids = [e["uuid"] for f in out for e in f.evidence["events"]]
+    assert len(uuids) == len(set(uuids))  # each event in one finding, however many rules it matched
     assert all(f.severity == f.evidence["rules"][0]["severity"] for f in out)
     by_uuid = {e["uuid"]: e for e in data["observed"]["events"]}
+    groups = set()
     for f in out:
-        e = by_uuid[f.evidence["uuid"]]
-        assert f.target.id == e["uuid"]
-        assert f.evidence["published"] == e["published"] and f.evidence["eventType"] == e["eventType"]
-        assert f.evidence["actor"] == e["actor"]["alternateId"]
-        assert f.evidence["targets"] == [{k: t[k] for k in ("id", "type", "alternateId", "displayName") if k in t}
+        events = [by_uuid[e["uuid"]] for e in f.evidence["events"]]
+        actors = {e["actor"]["alternateId"] for e in events}
+        assert actors == {f.evidence["actor"]} and f.evidence["count"] == len(events)
+        assert (f.evidence["rule"]["id"], f.evidence["actor"]) not in groups  # one finding per rule and actor
+        groups.add((f.evidence["rule"]["id"], f.evidence["actor"]))
+        assert all(e["rules"][0] == f.evidence["rule"]["id"] for e in f.evidence["events"])
+        assert [e["published"] for e in f.evidence["events"]] == sorted(e["published"] for e in events)
+        assert f.evidence["first_seen"] == events[0]["published"] and f.evidence["last_seen"] == events[-1]["published"]
+        for sample in f.evidence["samples"]:
+            e = by_uuid[sample["uuid"]]
+            assert sample["published"] == e["published"] and sample["eventType"] == e["eventType"]
+            assert sample["targets"] == [{k: t[k] for k in ("id", "type", "alternateId", "displayName") if k in t}
                                          for t in e["target"] or ()]
     assert len({f.id for f in out}) == len(out)
 
@@ -98,7 +107,7 @@ async def hunt(args: dict[str, Any], client: FakeClient, reads: Reads) -> tuple[
     kind = SystemLogHunt("hunt", {"since": SINCE, "rules": ["lapsus-2022"], **args})
     observed = await kind.read(context(client, reads=reads, own_request_ids=frozenset({"req-own"})))
     json.dumps(observed)  # the observed state is plain data (plans are reproducible from it)
-    return observed, [f.evidence["uuid"] for f in kind.diff(observed)]
+    return observed, [e["uuid"] for f in kind.diff(observed) for e in f.evidence.get("events", ())]
 
 
 async def test_reads_the_api_when_there_is_no_archive(tmp_path: Path) -> None:
@@ -171,7 +180,8 @@ async def test_reference_sigma_rules_run_and_report_skipped_ones(tmp_path: Path)
     skipped = [f for f in out if f.severity == "info" and f.target.type == "hunt_rule"]
     assert [f.evidence["reason"] for f in skipped] == [
         "'actor.alternateId|contains|expand' is a placeholder to fill in for your environment (|expand)"]
-    assert {f.evidence["uuid"] for f in out if f.target.type == "system_log_event"} == {"mfa", "token", "idp"}
+    assert {e["uuid"] for f in out if f.target.type == "hunt_group" for e in f.evidence["events"]} == {
+        "mfa", "token", "idp"}
 
 
 def test_unknown_rule_set_is_an_input_error() -> None:
@@ -199,3 +209,36 @@ async def test_an_event_the_archive_got_late_is_hunted_from_the_archive(tmp_path
     client.events = []  # the API has nothing: what the hunt finds comes from the archive
     _, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
     assert hits == ["at-since", "mfa", "token"]
+
+
+def _spray(n: int) -> list[dict[str, Any]]:
+    """`n` failed sign-ins by one actor from two addresses, one every minute."""
+    out = []
+    for i in range(n):
+        e = event(f"2022-03-10T{i // 60 % 24:02d}:{i % 60:02d}:00.000Z", "user.session.start", uid=f"spray-{i:04d}")
+        e["actor"] = {"id": "00uvictim", "alternateId": "victim@acme.example", "type": "User"}
+        e["client"] = {"ipAddress": ("203.0.113.9", "198.51.100.7")[i % 2]}
+        e["outcome"] = {"result": "FAILURE", "reason": "INVALID_CREDENTIALS"}
+        out.append(e)
+    return out
+
+
+def test_five_hundred_events_of_one_rule_and_actor_are_one_finding(tmp_path: Path) -> None:
+    rule = tmp_path / "spray.yml"
+    rule.write_text(yaml.safe_dump({
+        "title": "Failed sign-in", "id": "11111111-2222-3333-4444-555555555555", "level": "high",
+        "logsource": {"product": "okta", "service": "okta"},
+        "detection": {"selection": {"eventtype": "user.session.start", "outcome.result": "FAILURE"},
+                      "condition": "selection"}}))
+    events = _spray(500)
+    kind = SystemLogHunt("hunt", {"since": SINCE, "rules": [str(rule)]})
+    observed = {"since": SINCE, "until": NOW, "sources": [], "admins": [], "new_admins": [],
+                "own_request_ids": [], "events": events}
+    (finding,) = [f for f in kind.diff(observed) if f.target.type == "hunt_group"]
+    assert finding.evidence["count"] == 500 and finding.severity == "high"
+    assert [e["uuid"] for e in finding.evidence["events"]] == [e["uuid"] for e in events]  # every event, in order
+    assert finding.evidence["source_ips"] == ["198.51.100.7", "203.0.113.9"]
+    assert finding.evidence["first_seen"] == events[0]["published"]
+    assert finding.evidence["last_seen"] == events[-1]["published"]
+    assert len(finding.evidence["samples"]) == 5 and "500 times" in finding.title
+    json.dumps(finding.to_json())  # and the whole list goes into the JSON plan

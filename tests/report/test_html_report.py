@@ -190,3 +190,17 @@ def test_the_report_of_a_real_run_renders_in_a_browser_offline(tmp_path: Path) -
     assert heading == "hooli"
     assert requests == [url]  # the file itself, nothing else
     assert (artifacts / "report.png").stat().st_size > 10_000
+
+
+def test_markdown_lists_every_event_of_a_hunt_group() -> None:
+    events = [{"uuid": f"u{i}", "published": f"2022-01-17T00:{i:02d}:00Z", "eventType": "user.session.start",
+               "rules": ["r"]} for i in range(30)]
+    group = Finding(state="hunt", kind="okta.system_log_hunt", severity="high", title="Spray by 203.0.113.9",
+                    target=Target("hunt_group", "r:x", "g"),
+                    evidence={"first_seen": events[0]["published"], "last_seen": events[-1]["published"],
+                              "count": 30, "events": events})
+    plan = Plan(created_at="2022-03-22T12:00:00Z", playbook=PlaybookRef("p.yml", "ab" * 32),
+                tenants=(TenantPlan(name="acme", org_url="https://acme.okta.com", findings=(group,)),))
+    text = markdown_report(plan)
+    section = text.split("### Hunt events", 1)[1]
+    assert all(f"`u{i}`" in section for i in range(30))
