@@ -101,7 +101,8 @@ class OrgSettings(Kind):
         idle, most = args.get("admin_console_session_idle_minutes"), args.get("admin_console_session_max_minutes")
         if idle is not None and most is not None and idle > most:
             return (("admin_console_session_idle_minutes",),
-                    f"an idle time of {idle} minutes is longer than the session lifetime ({most}): Okta refuses it")
+                    f"'admin_console_session_idle_minutes': an idle time of {idle} minutes is longer than the "
+                    f"session lifetime ({most}): Okta refuses it")
         return None
 
     def _wanted(self) -> list[Setting]:

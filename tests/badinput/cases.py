@@ -102,13 +102,17 @@ FULL_CASES: list[Case] = [
         "rule's conditions are read-only"),
     _pb("policy_rule_persistent_cookie", 9, "okta.policy_rule: 'set.actions.signon.session.usePersistentCookie': "
         "usePersistentCookie is read-only on the default rule of the default global session policy"),
+    _pb("policy_read_only_type", 5, "okta.policy: IDP_DISCOVERY policies are read-only (Okta's spec)"),
     _pb("zone_bad_address", 9, "okta.network_zone: 'gateways[1]' does not match"),
-    _pb("org_settings_idle_over_lifetime", 6, "okta.org_settings: an idle time of 120 minutes is longer than the "
+    _pb("org_settings_idle_over_lifetime", 6, "okta.org_settings: 'admin_console_session_idle_minutes': an idle "
+        "time of 120 minutes is longer than the "
         "session lifetime (60): Okta refuses it"),
     _pb("org_settings_empty", 4, "okta.org_settings: the value must not be empty"),
     _pb("threat_insight_bad_action", 5, "okta.threat_insight: 'action' must be one of \"none\", \"audit\", "
         "\"block\", got \"enforce\""),
     _pb("log_streams_token_in_playbook", 11, "'token' holds a secret, and secrets are never written in a playbook"),
+    _pb("authenticator_password_off", 6, "okta.authenticator: 'status': the password authenticator has no "
+        "lifecycle"),
     _pb("apps_empty_selector", 4, 'okta.apps: needs one of "created_after", "sign_on_modes", "names"'),
     # -e
     _extra("no_equals", ["breach_date"], "-e breach_date", "expected KEY=VALUE"),
