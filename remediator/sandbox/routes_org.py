@@ -19,6 +19,7 @@ from aiohttp import web
 
 from remediator.sandbox import syslog
 from remediator.sandbox.app import (
+    OktaHTTPError,
     by_id,
     id_cursor_page,
     int_param,
@@ -351,17 +352,31 @@ def _cookie(rule: dict[str, Any]) -> Any:
     return (((rule.get("actions") or {}).get("signon") or {}).get("session") or {}).get("usePersistentCookie")
 
 
+def _read_only(attribute: str) -> OktaHTTPError:
+    """Okta's refusal to change a read-only attribute: its message (error-codes.json, "Read only attribute
+    exception": "Cannot modify the {0} attribute because it is read-only.") under the policy API's E0000001."""
+    return validation_error(attribute, f"Cannot modify the {attribute} attribute because it is read-only.")
+
+
 def _keep_default_rule(policy: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> None:
-    """What the spec's "Default rules" section keeps read-only on the default policies' default rules."""
-    if not (old.get("system") and policy.get("system")):
+    """What Okta keeps read-only on system rules.
+
+    - an app sign-in policy's Catch-all Rule (`system`, conditions null: terraform-provider-okta
+      TestAccResourceOktaAppSignOnPolicyRule_AUTH_METHOD_CHAIN recording): its conditions;
+    - the spec's `Policy` tag, "Default rules": usePersistentCookie of the default global session policy's
+      default rule, and the whole default rule of the default authenticator enrollment policy.
+    """
+    if not old.get("system"):
+        return
+    if old.get("type") == "ACCESS_POLICY" and new.get("conditions") != old.get("conditions"):
+        raise _read_only("conditions")
+    if not policy.get("system"):
         return
     if policy.get("type") == "MFA_ENROLL" and {k: v for k, v in new.items() if k != "lastUpdated"} != \
             {k: v for k, v in old.items() if k != "lastUpdated"}:
         raise validation_error("rule", "The default rule of the default authenticator enrollment policy is read-only.")
     if policy.get("type") == "OKTA_SIGN_ON" and _cookie(new) != _cookie(old):
-        raise validation_error("actions.signon.session.usePersistentCookie",
-                               "usePersistentCookie: read-only for the default rule of the default global session "
-                               "policy.")
+        raise _read_only("usePersistentCookie")
 
 
 @routes.put("/api/v1/policies/{policyId}/rules/{ruleId}")

@@ -104,3 +104,35 @@ async def test_the_playbook_may_allow_the_sharing(tenant) -> None:
     assert mine and all(c.reason.endswith("(it also governs Slack).") for c in mine)
     assert not [f for f in findings if f.target and f.target.id == dashboard]
     assert {c.target.id for c in anyone} == {c.target.id for c in changes}
+
+
+async def test_put_bodies_leave_read_only_attributes_alone(tenant) -> None:
+    """Hardening the Catch-all Rules (conditions read-only, null as recorded) and the default global session
+    rule (usePersistentCookie read-only, spec `Policy` tag "Default rules") sends them back untouched, so Okta
+    accepts every PUT (tests/sandbox/test_system_rules.py: the sandbox refuses any change to them)."""
+    import json
+
+    from aiohttp import web
+
+    puts: list[tuple[str, dict[str, Any]]] = []
+
+    @web.middleware
+    async def capture(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.method == "PUT":
+            puts.append((request.path, json.loads(await request.text())))
+        return await handler(request)
+
+    args = {**BOTH, "global_session_require_factor": True}
+    with Sandbox(copy.deepcopy(tenant), middlewares=[capture]) as sb:
+        before = sb.snapshot()
+        changes, _ = await live.plan(sb, KIND, args)
+        await live.apply(sb, KIND, args, changes)
+    rules = {r["id"]: r for rs in before["policy_rules"].values() for r in rs}
+    system = [(path, body) for path, body in puts if rules[path.rsplit("/", 1)[1]].get("system")]
+    assert {rules[p.rsplit("/", 1)[1]]["name"] for p, _ in system} == {"Catch-all Rule", "Default Rule"}
+    for path, body in system:
+        old = rules[path.rsplit("/", 1)[1]]
+        assert body["conditions"] == old["conditions"]
+        if old["type"] == "SIGN_ON":
+            assert body["actions"]["signon"]["session"]["usePersistentCookie"] == \
+                old["actions"]["signon"]["session"]["usePersistentCookie"]
