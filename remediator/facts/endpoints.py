@@ -30,6 +30,8 @@ class Endpoint:
     scope: str
     lockout: bool = False
     ok: tuple[int, ...] | None = None  # the documented success when not the method's usual one (okta.retry.SUCCESS)
+    logged: str | None = None  # the System Log event a write leaves on its first placeholder's object
+    gone: bool = False  # a DELETE whose path can be read: a 404 there means the write took effect
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
@@ -52,10 +54,24 @@ class Endpoint:
 
     async def send(self, client: OktaClient, *values: str, params: dict[str, Any] | None = None,
                    json: Any = None, recheck: Recheck | None = None) -> OktaResponse:
-        """Make this request (a write): the client paces, retries and raises typed errors."""
+        """Make this request (a write): the client paces, retries and raises typed errors.
+
+        Without a `recheck` of the caller's, a write that may have reached Okta on a dropped connection is
+        re-checked by its System Log event (`logged`) or by reading its path (`gone`) before any resend.
+        """
+        if recheck is None:
+            recheck = self._recheck(client, self.path(*values), values)
         extra = {"ok": self.ok} if self.ok else {}
         return await client.request(self.method, self.path(*values), params=params, json=json, recheck=recheck,
                                     **extra)
+
+
+    def _recheck(self, client: OktaClient, path: str, values: tuple[str, ...]) -> Recheck | None:
+        if self.logged and values and hasattr(client, "recheck_logged"):
+            return client.recheck_logged(self.logged, str(values[0]))
+        if self.gone and hasattr(client, "recheck_gone"):
+            return client.recheck_gone(path)
+        return None
 
 
 def _get(template: str, scope: str) -> Endpoint:
@@ -106,14 +122,16 @@ DEACTIVATE_USER = Endpoint("POST", "/api/v1/users/{id}/lifecycle/deactivate", "o
 ACTIVATE_USER = Endpoint("POST", "/api/v1/users/{id}/lifecycle/activate", "okta.users.manage")
 UNSUSPEND_USER = Endpoint("POST", "/api/v1/users/{id}/lifecycle/unsuspend", "okta.users.manage")
 UNLOCK_USER = Endpoint("POST", "/api/v1/users/{id}/lifecycle/unlock", "okta.users.manage")
-UNENROLL_FACTOR = Endpoint("DELETE", "/api/v1/users/{userId}/factors/{factorId}", "okta.users.manage", lockout=True)
+UNENROLL_FACTOR = Endpoint("DELETE", "/api/v1/users/{userId}/factors/{factorId}", "okta.users.manage", lockout=True,
+                           gone=True)
 ASSIGN_TO_GROUP = Endpoint("PUT", "/api/v1/groups/{groupId}/users/{userId}", "okta.groups.manage", ok=(204,))
 UNASSIGN_FROM_GROUP = Endpoint("DELETE", "/api/v1/groups/{groupId}/users/{userId}", "okta.groups.manage")
-CLEAR_SESSIONS = Endpoint("DELETE", "/api/v1/users/{userId}/sessions", "okta.users.manage")
+CLEAR_SESSIONS = Endpoint("DELETE", "/api/v1/users/{userId}/sessions", "okta.users.manage",
+                          logged="user.session.clear")
 UNASSIGN_USER_ROLE = Endpoint("DELETE", "/api/v1/users/{userId}/roles/{roleAssignmentId}", "okta.roles.manage",
-                              lockout=True)
+                              lockout=True, gone=True)
 REPLACE_API_TOKEN = Endpoint("PUT", "/api/v1/api-tokens/{apiTokenId}", "okta.apiTokens.manage")
-REVOKE_API_TOKEN = Endpoint("DELETE", "/api/v1/api-tokens/{apiTokenId}", "okta.apiTokens.manage")
+REVOKE_API_TOKEN = Endpoint("DELETE", "/api/v1/api-tokens/{apiTokenId}", "okta.apiTokens.manage", gone=True)
 DEACTIVATE_IDP = Endpoint("POST", "/api/v1/idps/{idpId}/lifecycle/deactivate", "okta.idps.manage")
 REVOKE_SUPPORT = Endpoint("POST", "/api/v1/org/privacy/oktaSupport/revoke", "okta.orgs.manage")
 UPDATE_SUPPORT_CASE = Endpoint("PATCH", "/api/v1/org/privacy/oktaSupport/cases/{caseNumber}", "okta.orgs.manage")

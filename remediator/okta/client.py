@@ -40,7 +40,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -61,6 +61,7 @@ from remediator.okta.retry import (
     reset_wait,
     success_statuses,
 )
+from remediator.timeutil import format_time
 
 if TYPE_CHECKING:
     from remediator.okta.auth import Auth
@@ -82,6 +83,8 @@ DEFAULT_DEADLINE = 4 * 3600.0
 #: Attempts of one request that may time out before the tenant is given up: two timeouts of 20 s and
 #: a backoff fail a tenant that never answers in about 40 s (the whole run used to take 228 s).
 MAX_TIMEOUTS = 2
+#: How far before a write its System Log re-check looks (clock skew and `Date`'s whole seconds).
+LOG_RECHECK_MARGIN = 60.0
 #: Okta's own domains, whose orgs have an Admin host `{org}-admin.<domain>` (links from /api/v1/iam/*).
 OKTA_DOMAINS = ("okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com", "okta.mil", "okta-miltest.com")
 #: The shapes an operation returns: "page" is a list, or `/iam/*`'s object with a `value` list.
@@ -640,6 +643,46 @@ class OktaClient:
                 await asyncio.wait({pending})  # let it unwind; our own cancellation still propagates
                 if not pending.cancelled():
                     pending.exception()  # retrieved: an error of a page nobody asked for is not news
+
+    # -- re-checks for writes that may have taken effect ------------------------------------
+
+    def recheck_logged(self, event_type: str, target_id: str) -> Recheck:
+        """A re-check for a write whose only trace is its System Log event (a session clear).
+
+        Made before the write is sent: it looks for `event_type` on `target_id` published since then
+        (less a margin for clock skew); when found, the write took effect and is not sent again, and the
+        answer carries the event's request id (`debugData.requestId`, the write's `x-okta-request-id`).
+        An event that Okta has not published yet reads as "not in effect": the write is then repeated
+        once more, which for a session clear ends the same sessions again.
+        """
+        since = format_time(self.server_now() - timedelta(seconds=LOG_RECHECK_MARGIN))
+        query = {"since": since, "filter": f'eventType eq "{event_type}" and target.id eq "{target_id}"',
+                 "limit": 20}
+
+        async def recheck() -> OktaResponse | None:
+            resp = await self.get("/api/v1/logs", query, expect=list)
+            events = [e for e in resp.body if isinstance(e, dict)]
+            if not events:
+                return None
+            debug = (events[-1].get("debugContext") or {}).get("debugData") or {}
+            request_id = debug.get("requestId") if isinstance(debug, dict) else None
+            return OktaResponse(204, resp.headers, None, request_id if isinstance(request_id, str) else None, None)
+
+        return recheck
+
+    def recheck_gone(self, path: str) -> Recheck:
+        """A re-check for a DELETE of a resource that can be read: a 404 on GET means it took effect."""
+
+        async def recheck() -> OktaResponse | None:
+            try:
+                await self.get(path)
+            except OktaApiError as exc:
+                if exc.status == 404:
+                    return OktaResponse(204, CIMultiDictProxy(CIMultiDict()), None, exc.request_id, None)
+                raise
+            return None
+
+        return recheck
 
     async def paginate(self, path: str, params: dict[str, Any] | None = None) -> AsyncIterator[Any]:
         """Every item of every page: list bodies, or `value` for `/iam/assignees/*`."""
