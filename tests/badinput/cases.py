@@ -93,6 +93,12 @@ FULL_CASES: list[Case] = [
     _pb("unknown_role_type", 7, "okta.admin_roles: key \"SUPER_ADMINS\" in 'allowed' must be one of"),
     _pb("user_status_bad_status", 6, "okta.user_status: 'status' must be one of \"SUSPENDED\", \"DEPROVISIONED\", "
         "\"ACTIVE\", got \"LOCKED_OUT\""),
+    _pb("user_passwords_selector_typo", 7, "okta.user_passwords: unknown key \"login\" in 'users' "
+        "(did you mean 'logins'?)"),
+    _pb("user_factors_bad_action", 7, "okta.user_factors: 'action' must be one of \"delete\", \"report\", "
+        "got \"remove\""),
+    _pb("user_sessions_no_selector", 4, "okta.user_sessions: missing \"users\""),
+    _pb("api_tokens_zone_without_zones", 5, "okta.api_tokens: missing \"include\" in 'network'"),
     _pb("group_members_nothing", 4, "okta.group_members: needs one of \"absent\", \"only\", \"present\""),
     # `set` paths of okta.policy and okta.policy_rule (kinds/policy_model.py)
     _pb("policy_unknown_path", 9, "okta.policy_rule: 'set.actions.signon.requireFactr': unknown attribute "

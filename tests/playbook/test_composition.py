@@ -67,3 +67,16 @@ def test_plans_of_the_composed_and_the_written_out_playbook_are_equal(tmp_path, 
             plans.append({"changes": tenant["changes"], "findings": tenant["findings"]})
     assert plans[0] == plans[1]
     assert plans[0]["changes"], "the scenario gives the composed states something to do"
+
+
+def test_when_is_evaluated_per_item_and_imports_nest_relative_to_each_file(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "leaf.yml").write_text(
+        "name: leaf\nvars: {who: [x@acme.com, y@acme.com]}\nstates:\n"
+        "  - name: Suspended\n    loop: '{{ who }}'\n    when: item != 'y@acme.com'\n"
+        "    okta.user_status: {users: {logins: ['{{ item }}']}, status: SUSPENDED}\n")
+    (tmp_path / "a" / "mid.yml").write_text("name: mid\nstates:\n  - import: b/leaf.yml\n")
+    (tmp_path / "top.yml").write_text("name: top\nstates:\n  - import: a/mid.yml\n")
+    states = render_states(load_playbook(tmp_path / "top.yml"), {}, {}).states
+    assert [(s.name, s.when) for s in states] == [("Suspended (x@acme.com)", True), ("Suspended (y@acme.com)", False)]
+    assert states[0].where == f"{tmp_path / 'a' / 'b' / 'leaf.yml'}:4"
