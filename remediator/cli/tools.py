@@ -142,11 +142,24 @@ def ack(
     by: Annotated[str, typer.Option("--by", help="Who did it.")],
     note: Annotated[str, typer.Option("--note", help="What was done, where the record is.")] = "",
     journal: Annotated[Path, typer.Option("--journal", help="Journal file.")] = DEFAULT_PATH,
+    inventory: Annotated[Path | None, typer.Option(
+        "-i", "--inventory", help="Inventory: records the tenant's org, so the acknowledgement is its org's.",
+    )] = None,
 ) -> int:
     """Acknowledge a manual step of a playbook for a tenant (recorded in the journal)."""
     if not by.strip():
         raise InputError("must name who did the step", where="--by")
-    Journal(journal).append({"type": "ack", "tenant": tenant, "step": step, "by": by, "note": note})
+    record = {"type": "ack", "tenant": tenant, "step": step, "by": by, "note": note}
+    if inventory is not None:
+        from remediator.inventory import load_inventory
+
+        specs = {t.name: t for t in load_inventory(inventory)}
+        if tenant not in specs:
+            raise InputError(f"no tenant {tenant!r} in the inventory", where=str(inventory))
+        record["org_url"] = specs[tenant].org_url
+    if journal.exists():
+        verify(journal)  # never extend a journal that does not verify
+    Journal(journal).append(record)
     typer.echo(f"{tenant}: step {step!r} acknowledged by {by}")
     return 0
 

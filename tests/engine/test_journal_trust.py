@@ -210,3 +210,23 @@ def test_a_report_shows_the_records_of_its_org(tmp_path: Path) -> None:
     Journal(path).append({"type": "ack", "tenant": "acme", "step": "s", "by": "kim"})
     shown = of_tenant(read_records(path), "acme", ACME + "/")
     assert [r.get("request_id", r["type"]) for r in shown] == ["req0", "req1", "ack"]
+
+
+def test_ack_records_the_org_and_never_extends_a_broken_journal(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.e2e.harness import write_inventory
+
+    inventory = write_inventory(tmp_path / "inv.yml", {"acme": {"org_url": ACME, "token": "t"}}, monkeypatch)
+    path = tmp_path / "journal.jsonl"
+    assert cli("ack", "acme", "s1", "--by", "kim", "--journal", path, "-i", inventory).exit_code == 0
+    (record,) = read_records(path)
+    assert record["org_url"] == ACME
+    assert tenant_records(path, "acme", org_url=ACME, org_id="00o1") == (record,)
+    with pytest.raises(VerifyError, match="another org"):
+        tenant_records(path, "acme", org_url="http://127.0.0.1:9")
+    assert cli("ack", "beta", "s1", "--by", "kim", "--journal", path, "-i", inventory).exit_code == 1
+    assert cli("ack", "acme", "s1b", "--by", "kim", "--journal", path).exit_code == 0
+    path.write_text(path.read_text().replace('"by":"kim"', '"by":"eve"', 1))  # the first line: chain broken
+    before = path.read_text()
+    result = cli("ack", "acme", "s2", "--by", "kim", "--journal", path)
+    assert result.exit_code == 1 and path.read_text() == before
