@@ -29,12 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from remediator.engine import RunSettings, apply_plan, plan_all  # noqa: E402
-from remediator.engine.planner import TenantJob  # noqa: E402
+from remediator.engine import ApplySettings, PlanSettings, TenantJob, apply, jobs_for, plan, playbook_ref  # noqa: E402
 from remediator.inventory import TenantSpec  # noqa: E402
 from remediator.journal import Journal  # noqa: E402
 from remediator.okta.client import OktaClient, is_loopback  # noqa: E402
-from remediator.plan import PlaybookRef  # noqa: E402
 from remediator.playbook import load_playbook, parse_extra_vars, render_states  # noqa: E402
 
 PLAYBOOK = ROOT / "playbooks" / "okta-lapsus-2022.yml"
@@ -142,32 +140,32 @@ async def run_plan(args: argparse.Namespace) -> dict[str, Any]:
     ready = json.loads(Path(args.ready).read_text())
     picked = ready["tenants"][args.tenant: args.tenant + args.count]
     playbook = load_playbook(PLAYBOOK)
-    ref = PlaybookRef(str(playbook.path), playbook.sha256, playbook.git_info())
     work = Path(tempfile.mkdtemp(prefix="bench-plan-"))
-    settings = RunSettings(journal_path=work / "journal.jsonl", forks=max(10, len(picked)))
+    rec = Recorder()
+    common = {"journal_path": work / "journal.jsonl", "forks": max(10, len(picked)), "client_factory": rec.factory}
+    settings = PlanSettings(**common, playbook=playbook_ref(playbook))
     specs = [spec_for(t, i) for i, t in enumerate(picked)]
     extra = parse_extra_vars([])
-    rec = Recorder()
     result: dict[str, Any] = {"tenants": len(specs)}
 
     if args.single_first and len(specs) > 1:
         # one tenant alone first (a different tenant of the same shape, so no read is warm)
-        jobs = [TenantJob(specs[0], render_states(playbook, specs[0].vars, extra, tags=PLAN_TAGS))]
+        jobs = jobs_for(playbook, specs[:1], extra, PLAN_TAGS)
         t0 = time.perf_counter()
-        await plan_all(ref, jobs, settings, client_factory=rec.factory)
+        await plan(jobs, settings)
         result["single_wall_s"] = round(time.perf_counter() - t0, 3)
         result["single_stats"] = {k: v for k, v in rec.stats().items() if k != "windows"}
         rec.reset()
         specs = specs[1:]
 
-    jobs = [TenantJob(s, render_states(playbook, s.vars, extra, tags=PLAN_TAGS)) for s in specs]
+    jobs = jobs_for(playbook, specs, extra, PLAN_TAGS)
     cpu0 = usage()["cpu_s"]
     t0 = time.perf_counter()
-    planned = await plan_all(ref, jobs, settings, client_factory=rec.factory)
+    planned = await plan(jobs, settings)
     result["plan_wall_s"] = round(time.perf_counter() - t0, 3)
     result["plan_cpu_s"] = round(usage()["cpu_s"] - cpu0, 3)
     result["plan_stats"] = rec.stats()
-    result["plan"] = summarize_plan(planned.plan)
+    result["plan"] = summarize_plan(planned)
     result["plan_tenants"] = len(specs)
     if args.apply:
         rec.reset()
@@ -178,21 +176,18 @@ async def run_plan(args: argparse.Namespace) -> dict[str, Any]:
             start_now = await tenant_now(specs[0])
         cpu0 = usage()["cpu_s"]
         t0 = time.perf_counter()
-        outcome = await apply_plan(planned.plan, {s.name: s for s in specs}, settings, Journal(settings.journal_path),
-                                   saved=False, args=planned.args, max_changes=planned.max_changes,
-                                   variables={j.spec.name: j.rendered.variables for j in jobs},
-                                   client_factory=rec.factory)
+        outcome = await apply(planned, specs, Journal(settings.journal_path), ApplySettings(**common))
         result["apply_wall_s"] = round(time.perf_counter() - t0, 3)
         result["apply_cpu_s"] = round(usage()["cpu_s"] - cpu0, 3)
         result["apply_stats"] = rec.stats()
         result["apply_recap"] = [{"name": r.name, "changed": r.changed, "failed": r.failed, "error": r.error}
-                                 for r in outcome.recaps]
+                                 for r in outcome.tenants]
         if args.dup_check and start_now is not None:
             result["writes"] = await write_events(specs[0], start_now, ready["time_scale"])
         if args.repeat_check:
             rec.reset()
-            again = await plan_all(ref, jobs, settings, client_factory=rec.factory)
-            result["second_plan"] = summarize_plan(again.plan)
+            again = await plan(jobs, settings)
+            result["second_plan"] = summarize_plan(again)
     result.update({k: round(v, 1) for k, v in usage().items()})
     return result
 
@@ -236,7 +231,6 @@ async def run_archive(args: argparse.Namespace) -> dict[str, Any]:
     os.environ["BENCH_EVIDENCE"] = args.dir
     spec = spec_for(tenant, 0)
     playbook = load_playbook(PLAYBOOK)
-    ref = PlaybookRef(str(playbook.path), playbook.sha256, playbook.git_info())
     async with OktaClient(spec.org_url, resolve_auth(spec), tenant=spec.name) as probe:
         first = await probe.get_json("/api/v1/logs", {"since": "2021-12-23T00:00:00.000Z", "limit": 1,
                                                        "sortOrder": "ASCENDING",
@@ -248,17 +242,15 @@ async def run_archive(args: argparse.Namespace) -> dict[str, Any]:
     states = tuple(s for s in rendered.states if s.kind == "okta.system_log_archive")
     rendered = type(rendered)(states, rendered.variables, rendered.max_changes)
     work = Path(tempfile.mkdtemp(prefix="bench-archive-"))
-    settings = RunSettings(journal_path=work / "journal.jsonl")
     rec = Recorder()
+    common = {"journal_path": work / "journal.jsonl", "client_factory": rec.factory}
     jobs = [TenantJob(spec, rendered)]
     t0 = time.perf_counter()
     cpu0 = usage()["cpu_s"]
-    planned = await plan_all(ref, jobs, settings, client_factory=rec.factory)
-    outcome = await apply_plan(planned.plan, {spec.name: spec}, settings, Journal(settings.journal_path),
-                               saved=False, args=planned.args, max_changes=planned.max_changes,
-                               variables={spec.name: rendered.variables}, client_factory=rec.factory)
+    planned = await plan(jobs, PlanSettings(**common, playbook=playbook_ref(playbook)))
+    outcome = await apply(planned, [spec], Journal(work / "journal.jsonl"), ApplySettings(**common))
     wall = time.perf_counter() - t0
-    recap = outcome.recaps[0]
+    recap = outcome.tenants[0]
     detail = next((r for r in recap.results if r.get("result") == "applied"), {})
     from remediator.evidence import load_manifest, tenant_dir
 
@@ -267,7 +259,7 @@ async def run_archive(args: argparse.Namespace) -> dict[str, Any]:
     events = manifest.events if manifest else 0
     measured = usage()  # before the ground-truth check, which loads every event's time
     return {"wall_s": round(wall, 3), "cpu_s": round(measured["cpu_s"] - cpu0, 3), "events": events,
-            "since": since, "stats": rec.stats(), "plan": summarize_plan(planned.plan),
+            "since": since, "stats": rec.stats(), "plan": summarize_plan(planned),
             "exact": exactly_once(directory, Path(args.ready + ".published")),
             "recap": {"changed": recap.changed, "failed": recap.failed, "error": recap.error,
                       "request_id": detail.get("request_id")},

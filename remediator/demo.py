@@ -17,12 +17,10 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from remediator.engine import RunSettings, apply_plan, plan_all
-from remediator.engine.planner import PlannedRun, TenantJob
+from remediator.engine import ApplySettings, PlanSettings, apply, jobs_for, plan, playbook_ref
 from remediator.evidence import evidence_dir
 from remediator.journal import Journal, verify
 from remediator.kinds.system_log_archive import SETTLE
-from remediator.plan import PlaybookRef
 from remediator.report import render_plan, render_recap
 from remediator.timeutil import format_time
 
@@ -39,7 +37,7 @@ def shipped_playbook(name: str = PLAYBOOK) -> Path:
 
 def run_demo(console: Console, *, users: int = 2000, workdir: Path = Path(".remediator/demo")) -> int:
     from remediator.inventory import load_inventory
-    from remediator.playbook import load_playbook, parse_extra_vars, render_states
+    from remediator.playbook import load_playbook, parse_extra_vars
     from remediator.sandbox import Sandbox
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -58,34 +56,26 @@ def run_demo(console: Console, *, users: int = 2000, workdir: Path = Path(".reme
         # a fixed end the archive can claim at once: Okta may still persist events of the last `SETTLE` seconds
         settled = format_time(sandbox.now() - timedelta(seconds=SETTLE + 5))  # + `Date`'s whole seconds
         extra = parse_extra_vars([f"evidence_until={settled}"])
-        jobs = [TenantJob(spec, render_states(playbook, spec.vars, extra))]
-        ref = PlaybookRef(str(playbook.path), playbook.sha256, playbook.git_info())
-        settings = RunSettings(journal_path=journal_path)
+        jobs = jobs_for(playbook, [spec], extra)
+        planning = PlanSettings(journal_path=journal_path, playbook=playbook_ref(playbook))
 
         console.rule("[bold]1. plan[/bold]")
-        first = asyncio.run(plan_all(ref, jobs, settings))
-        order = [s.name for s in jobs[0].rendered.states]
-        render_plan(first.plan, console, state_order=order)
+        first = asyncio.run(plan(jobs, planning))
+        render_plan(first, console)
         console.rule("[bold]2. apply --yes[/bold]")
-        outcome = asyncio.run(apply_plan(first.plan, {spec.name: spec}, settings, Journal(journal_path),
-                                         **_apply_args(first, jobs)))
-        render_recap(outcome.recaps, console)
+        outcome = asyncio.run(apply(first, [spec], Journal(journal_path), ApplySettings(journal_path=journal_path)))
+        render_recap(outcome.tenants, console)
         console.rule("[bold]3. plan again[/bold]")
-        second = asyncio.run(plan_all(ref, jobs, settings))
-        render_plan(second.plan, console, state_order=order)
+        second = asyncio.run(plan(jobs, planning))
+        render_plan(second, console)
     report = verify(journal_path)
     console.print(f"journal {journal_path}: chain verified, {report.records} records, {report.applied} writes")
     console.print(f"evidence under {workdir / 'evidence'}; `remediator evidence verify {workdir / 'evidence'}`")
-    if first.plan.has_errors or second.plan.has_errors or outcome.exit_code or second.plan.has_changes:
+    if first.has_errors or second.has_errors or outcome.exit_code or second.has_changes:
         console.print("[bold red]the demo did not converge[/bold red]")
         return 1
     console.print("[bold green]converged: the second plan has nothing to change[/bold green]")
     return 0
-
-
-def _apply_args(run: PlannedRun, jobs: list[TenantJob]) -> dict[str, Any]:
-    return {"saved": False, "args": run.args, "max_changes": run.max_changes,
-            "variables": {j.spec.name: j.rendered.variables for j in jobs}}
 
 
 def _write_inventory(workdir: Path, org_url: str, planted: dict[str, Any]) -> Path:

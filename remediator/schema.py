@@ -1,4 +1,4 @@
-"""The JSON Schemas of playbooks and inventories, generated from the kinds' registry.
+"""The JSON Schemas of playbooks, inventories and plans, generated from the code that reads them.
 
 `schemas/playbook.schema.json` is for editors and CI: every registered kind's arguments are
 included, and any argument may instead be a Jinja2 template (its type is only known after
@@ -142,12 +142,19 @@ def inventory_schema() -> dict[str, Any]:
     return {"$schema": SCHEMA_DIALECT, "title": "remediator inventory", **INVENTORY_SCHEMA}
 
 
+def plan_schema() -> dict[str, Any]:
+    from remediator.plan import PLAN_SCHEMA
+
+    return PLAN_SCHEMA
+
+
 def rendered(root: Path | None = None) -> dict[Path, str]:
     """The files `schemas/` should hold, with their exact text."""
     root = root or ROOT
     return {
         root / "schemas" / "playbook.schema.json": _dump(playbook_schema()),
         root / "schemas" / "inventory.schema.json": _dump(inventory_schema()),
+        root / "schemas" / "plan.schema.json": _dump(plan_schema()),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,13 +13,14 @@ import typer
 from rich.console import Console
 
 from remediator.cli.app import app
-from remediator.engine import RunSettings, apply_plan, plan_all
-from remediator.engine.planner import TenantJob
+from remediator.engine import ApplySettings, PlanSettings, jobs_for, playbook_ref
+from remediator.engine import apply as engine_apply
+from remediator.engine import plan as engine_plan
 from remediator.errors import InputError, PlaybookError
 from remediator.journal import DEFAULT_PATH, Journal, read_records
 from remediator.okta.client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
-from remediator.plan import Plan, PlaybookRef
-from remediator.report import render_plan, render_recap, render_report
+from remediator.plan import Plan
+from remediator.report import evidence_dirs, render_plan, render_recap, render_report
 
 InventoryOpt = Annotated[Path | None, typer.Option("-i", "--inventory", help="Inventory YAML (tenants).")]
 LimitOpt = Annotated[str | None, typer.Option("--limit", help="Tenants by name, tag or glob, comma-separated.")]
@@ -60,17 +62,11 @@ def _tenants(inventory: Path | None, limit: str | None, shard: str | None = None
     return in_shard(tenants, k, n)
 
 
-def _jobs(playbook: Any, tenants: list[Any], extra: list[str] | None, tags: str | None) -> list[TenantJob]:
-    """Render the playbook for every tenant first, so bad input fails before any request."""
-    from remediator.playbook import parse_extra_vars, render_states
+def _jobs(playbook: Any, tenants: list[Any], extra: list[str] | None, tags: str | None) -> list[Any]:
+    from remediator.playbook import parse_extra_vars
 
-    extra_vars = parse_extra_vars(extra or [])
     tag_set = {t.strip() for t in tags.split(",") if t.strip()} if tags else None
-    return [TenantJob(spec, render_states(playbook, spec.vars, extra_vars, tags=tag_set)) for spec in tenants]
-
-
-def _playbook_ref(playbook: Any) -> PlaybookRef:
-    return PlaybookRef(path=str(playbook.path), sha256=playbook.sha256, git=playbook.git_info())
+    return jobs_for(playbook, tenants, parse_extra_vars(extra or []), tag_set)
 
 
 def _write(path: Path, text: str, what: str) -> None:
@@ -127,18 +123,17 @@ def plan(
     notify_url = _notify_url(notify, notify_format)
     pb = load_playbook(playbook)
     jobs = _jobs(pb, _tenants(inventory, limit, shard), extra_vars, tags)
-    settings = RunSettings(forks=forks, journal_path=journal, client_options=_time_limits(timeout, deadline),
-                           ignore_journal=ignore_journal)
-    run = asyncio.run(plan_all(_playbook_ref(pb), jobs, settings))
-    _emit_plan(run.plan, as_json=as_json, out=out, report=report, verbose=verbose, order=_state_order(jobs),
-               notes=run.notes)
+    settings = PlanSettings(forks=forks, journal_path=journal, client_options=_time_limits(timeout, deadline),
+                            ignore_journal=ignore_journal, playbook=playbook_ref(pb))
+    plan_doc = asyncio.run(engine_plan(jobs, settings))
+    _emit_plan(plan_doc, as_json=as_json, out=out, report=report, verbose=verbose)
     if notify_url is not None:
         from remediator.notify import send
 
-        send(notify_url, notify_format, run.plan, command="plan")
-    if run.plan.has_errors:
+        send(notify_url, notify_format, plan_doc, command="plan")
+    if plan_doc.has_errors:
         return 1
-    return 2 if detailed_exitcode and run.plan.has_changes else 0
+    return 2 if detailed_exitcode and plan_doc.has_changes else 0  # local-only changes do not count
 
 
 def _time_limits(timeout: float, deadline: float) -> dict[str, Any]:
@@ -164,17 +159,6 @@ def _notify_url(notify: str | None, fmt: str) -> str | None:
     return check_url(notify)
 
 
-def _state_order(jobs: list[TenantJob]) -> list[str]:
-    """The playbook's state names in order, for rendering."""
-    return list(dict.fromkeys(s.name for job in jobs for s in job.rendered.states))
-
-
-def _evidence_dirs(jobs: list[TenantJob]) -> dict[str, Path]:
-    """Where each tenant's System Log archive goes, for the report's evidence manifest."""
-    return {job.spec.name: Path(s.args["dir"]) for job in jobs for s in job.rendered.states
-            if s.kind == "okta.system_log_archive" and s.when and s.args.get("dir")}
-
-
 def _emit_plan(
     plan_doc: Plan,
     *,
@@ -182,8 +166,6 @@ def _emit_plan(
     out: Path | None,
     report: Path | None,
     verbose: bool,
-    order: list[str],
-    notes: dict[str, dict[str, list[str]]],
 ) -> None:
     if out is not None:
         _write(out, plan_doc.dumps(), "plan")
@@ -192,7 +174,7 @@ def _emit_plan(
     if as_json:
         sys.stdout.write(plan_doc.dumps())
     else:
-        render_plan(plan_doc, _console(), verbose=verbose, state_order=order, notes=notes)
+        render_plan(plan_doc, _console(), verbose=verbose)
 
 
 def _load_saved_plan(path: Path) -> Plan:
@@ -238,59 +220,50 @@ def apply(
 ) -> int:
     """Apply a playbook (plan, show, confirm, apply) or exactly a saved plan (reviewed already: no question)."""
     notify_url = _notify_url(notify, notify_format)
-    settings = RunSettings(forks=forks, journal_path=journal, max_changes=max_changes,
-                           client_options=_time_limits(timeout, deadline), lock_wait=wait_lock, on_lock_wait=_say)
+    settings = ApplySettings(forks=forks, journal_path=journal, max_changes=max_changes,
+                             client_options=_time_limits(timeout, deadline), lock_wait=wait_lock, on_lock_wait=_say)
     tenants = _tenants(inventory, limit, shard)
-    specs = {t.name: t for t in tenants}
-    if _is_saved_plan(source):
+    saved = _is_saved_plan(source)
+    if saved:
         if extra_vars:
             raise InputError("-e applies to playbooks; a saved plan is applied exactly as planned", where="-e")
-        saved = _load_saved_plan(source)
-        plan_doc = Plan(saved.created_at, saved.playbook, tuple(t for t in saved.tenants if t.name in specs))
+        full = _load_saved_plan(source)
+        names = {t.name for t in tenants}
+        plan_doc = replace(full, tenants=tuple(t for t in full.tenants if t.name in names))
         if not plan_doc.tenants:
             raise InputError("no tenant of the plan is selected by the inventory/--limit", where=str(source))
-        run_args: dict[str, Any] = {"saved": True}
-        order: list[str] = []
-        evidence_dirs: dict[str, Path] = {}
     else:
         from remediator.playbook import load_playbook
 
         pb = load_playbook(source)
         jobs = _jobs(pb, tenants, extra_vars, tags)
-        run = asyncio.run(plan_all(_playbook_ref(pb), jobs, settings))
-        plan_doc = run.plan
-        order = _state_order(jobs)
-        evidence_dirs = _evidence_dirs(jobs)
-        run_args = {
-            "saved": False,
-            "args": run.args,
-            "max_changes": run.max_changes,
-            "variables": {j.spec.name: j.rendered.variables for j in jobs},
-        }
+        plan_doc = asyncio.run(engine_plan(jobs, PlanSettings(forks=forks, journal_path=journal,
+                                                              client_options=settings.client_options,
+                                                              playbook=playbook_ref(pb))))
     if not as_json:
-        render_plan(plan_doc, _console(), state_order=order)
-    if plan_doc.has_changes and not yes and not run_args["saved"]:  # a saved plan was reviewed already
+        render_plan(plan_doc, _console())
+    if plan_doc.has_changes and not yes and not saved:  # a saved plan was reviewed already
         if not sys.stdin.isatty():
             raise InputError("there is no terminal to confirm on: review the plan, then run again with --yes",
                              where="apply")
         if not typer.confirm("Apply these changes?", default=False):
             typer.echo("nothing applied")
             return 1 if plan_doc.has_errors else 0
-    outcome = asyncio.run(apply_plan(plan_doc, specs, settings, Journal(journal), **run_args))
+    recap = asyncio.run(engine_apply(plan_doc, tenants, Journal(journal), settings))
     if report is not None:
         records = list(read_records(journal))
-        _write(report, render_report(report, plan_doc, title="remediator apply", recaps=outcome.recaps,
-                                       journal_records=records, evidence_dirs=evidence_dirs), "report")
+        _write(report, render_report(report, plan_doc, title="remediator apply", recaps=recap.tenants,
+                                     journal_records=records, evidence_dirs=evidence_dirs(plan_doc)), "report")
     if as_json:
-        doc = {"plan": plan_doc.to_json(), "recap": [_recap_json(r) for r in outcome.recaps]}
+        doc = {"plan": plan_doc.to_json(), "recap": [_recap_json(r) for r in recap.tenants]}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
-        render_recap(outcome.recaps, _console())
+        render_recap(recap.tenants, _console())
     if notify_url is not None:
         from remediator.notify import send
 
-        send(notify_url, notify_format, plan_doc, outcome.recaps, command="apply")
-    return 1 if plan_doc.has_errors else outcome.exit_code
+        send(notify_url, notify_format, plan_doc, recap.tenants, command="apply")
+    return 1 if plan_doc.has_errors else recap.exit_code
 
 
 def _recap_json(recap: Any) -> dict[str, Any]:

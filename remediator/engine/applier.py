@@ -1,8 +1,18 @@
-"""Applying: guardrails first, then each change journalled before and after its one write.
+"""Applying a plan (a saved file, or one just made from a playbook: the same path), tenant by tenant.
 
-From a saved plan every change is re-read first: if any target moved since it was planned the
-tenant's plan is refused as stale and nothing is written; a change already in effect (an earlier,
-interrupted run made it) is skipped, so a rerun never repeats a write.
+1. The plan is untrusted input: every state's kind is known and its arguments valid, every change
+   belongs to a declared state of its kind, no change twice, ids match their content; `max_changes`
+   (the plan's, or the operator's `--max-changes`) holds.
+2. The org: the inventory tenant's URL and the org id Okta reports are those the plan was made for.
+   Protected logins are the plan's and, in case they grew since, the inventory's `break_glass`.
+3. Re-decide: the states with planned changes are read and diffed again with their planned arguments
+   and guarded again (token owner, `break_glass`, last active super admin). A planned change is
+   written only if the fresh decision holds it unchanged (same action, target, before and after).
+   One missing from it is skipped when already in effect (an earlier, interrupted run made it) and
+   otherwise stale: then the tenant's plan is refused whole and nothing is written.
+4. Write: states in plan order, each change journalled `pending` before its writes and with its
+   result after; a change that makes several writes journals each (`type: step`), so a rerun
+   completes the ones an interrupted run did not make.
 """
 
 from __future__ import annotations
@@ -10,17 +20,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from remediator.engine.session import RunSettings, TenantSession, scopes_of
-from remediator.errors import RemediatorError
-from remediator.guardrails import check_max_changes
+from remediator.engine.planner import Decision, decide, protected_logins, protection
+from remediator.engine.session import ApplySettings, TenantSession, scopes_of
+from remediator.errors import PlaybookError, RemediatorError
+from remediator.guardrails import DEFAULT_MAX_CHANGES, Protected, check_max_changes, is_lockout
 from remediator.journal import Journal, tenant_lock
 from remediator.kinds import REGISTRY
 from remediator.kinds.base import Kind
 from remediator.plan import Change, Plan, TenantPlan
+from remediator.playbook.validation import describe, validator
 
 log = logging.getLogger(__name__)
 
@@ -43,196 +55,267 @@ class TenantRecap:
 
 
 @dataclass
-class ApplyOutcome:
-    recaps: list[TenantRecap]
+class Recap:
+    """What `apply` did, per tenant of the plan."""
+
+    tenants: list[TenantRecap]
 
     @property
     def exit_code(self) -> int:
-        return 0 if all(r.success for r in self.recaps) else 1
+        return 0 if all(r.success for r in self.tenants) else 1
 
 
-async def apply_plan(
-    plan: Plan,
-    specs: Mapping[str, Any],
-    settings: RunSettings,
-    journal: Journal,
-    *,
-    saved: bool,
-    args: Mapping[str, Mapping[str, tuple[str, dict[str, Any]]]] | None = None,
-    max_changes: Mapping[str, int | None] | None = None,
-    variables: Mapping[str, dict[str, Any]] | None = None,
-    client_factory: Callable[..., Any] | None = None,
-) -> ApplyOutcome:
-    """Apply every tenant's changes, tenants concurrently (at most `settings.forks`)."""
+@dataclass(frozen=True)
+class _Todo:
+    change: Change
+    resume: tuple[str, ...] | None = None  # the further writes still to make of a change already in effect
+
+
+async def apply(plan: Plan, tenants: Sequence[Any], journal: Journal, settings: ApplySettings) -> Recap:
+    """Apply every tenant's changes, tenants concurrently (at most `settings.forks`); `tenants` are the
+    inventory's, matched to the plan's by name and then checked by org."""
+    specs = {t.name: t for t in tenants}
     gate = asyncio.Semaphore(max(1, settings.forks))
 
     async def one(tenant: TenantPlan) -> TenantRecap:
         async with gate:
-            limit = settings.max_changes
-            if limit is None and max_changes:
-                limit = max_changes.get(tenant.name)
-            return await _apply_tenant(
-                tenant,
-                specs.get(tenant.name),
-                settings,
-                journal,
-                plan=plan,
-                saved=saved,
-                args=(args or {}).get(tenant.name, {}),
-                limit=limit,
-                variables=(variables or {}).get(tenant.name, {}),
-                client_factory=client_factory,
-            )
+            return await _apply_tenant(tenant, specs.get(tenant.name), plan, journal, settings)
 
-    recaps = await asyncio.gather(*(one(t) for t in plan.tenants))
-    return ApplyOutcome(recaps=list(recaps))
+    return Recap(tenants=list(await asyncio.gather(*(one(t) for t in plan.tenants))))
+
+
+class _Run:
+    """One tenant's apply: its journal records and its recap, kept together."""
+
+    def __init__(self, tenant: TenantPlan, plan: Plan, journal: Journal) -> None:
+        self.journal = journal
+        self.recap = TenantRecap(name=tenant.name)
+        self.base = {"type": "change", "tenant": tenant.name, "org_url": tenant.org_url, "org_id": tenant.org_id,
+                     "playbook": plan.playbook.to_json()}
+        self.history: tuple[dict[str, Any], ...] = ()
+
+    def record(self, change: Change, result: str, **extra: Any) -> None:
+        """A change's outcome, in the journal (with everything said about it) and in the recap."""
+        self.journal.append({**self.base, "change": change.to_json(), "result": result, "error": None, **extra})
+        summary = {"change": change.id, "result": result}
+        summary.update({k: extra[k] for k in ("request_id", "error") if extra.get(k)})
+        self.recap.results.append(summary)
+
+    def step(self, change: Change, step: str, result: str, **extra: Any) -> None:
+        """One write of a change that makes several. No `change` and no `result` key: it is not the change's
+        outcome (readers that count changes by `result` never see it); `step_result` says how it went."""
+        self.journal.append({**self.base, "type": "step", "change_id": change.id, "step": step,
+                             "step_result": result, "request_id": None, "error": None, **extra})
+
+    def steps_to_resume(self, kind: Kind, change: Change) -> tuple[str, ...]:
+        """The further writes of a change in effect that an earlier run began and did not finish."""
+        ours = [r for r in self.history if (r.get("change") or {}).get("id") == change.id
+                or r.get("change_id") == change.id]
+        if not ours or any(r.get("change") and r.get("result") == "applied" for r in ours):
+            return ()
+        done = {r.get("step") for r in ours if r.get("type") == "step" and r.get("step_result") == "applied"}
+        return tuple(s for s in kind.follow_ups(change) if s not in done)
 
 
 async def _apply_tenant(
-    tenant: TenantPlan,
-    spec: Any,
-    settings: RunSettings,
-    journal: Journal,
-    *,
-    plan: Plan,
-    saved: bool,
-    args: Mapping[str, tuple[str, dict[str, Any]]],
-    limit: int | None,
-    variables: dict[str, Any],
-    client_factory: Callable[..., Any] | None,
+    tenant: TenantPlan, spec: Any, plan: Plan, journal: Journal, settings: ApplySettings
 ) -> TenantRecap:
-    recap = TenantRecap(name=tenant.name)
+    run = _Run(tenant, plan, journal)
+    recap = run.recap
     if tenant.status != "ok":
         recap.error = tenant.error or "tenant could not be planned"
         return recap
     if spec is None:
         recap.error = f"tenant {tenant.name!r} of the plan is not in the inventory"
         return recap
-    states = {c.state for c in tenant.changes}
-    recap.ok = len({s for s in args} - states) if args else 0
+    recap.ok = len({s.name for s in tenant.states} - {c.state for c in tenant.changes})
     if not tenant.changes:
         return recap
-    base = {"type": "change", "tenant": tenant.name, "org_url": tenant.org_url, "playbook": plan.playbook.to_json()}
     try:
-        check_max_changes(tenant.name, tenant.changes, limit)
-        scopes = scopes_of({c.kind for c in tenant.changes})
-        async with TenantSession(spec, settings, variables=variables, client_factory=client_factory,
-                                 scopes=scopes) as session:
-            kinds = _kinds_for(tenant.changes, args)
-            changes = list(tenant.changes)
-            base["org_id"] = session.org_id
+        kinds = checked_kinds(tenant)
+        _check_org_url(tenant, spec)
+        limit = settings.max_changes if settings.max_changes is not None else tenant.max_changes
+        check_max_changes(tenant.name, tenant.changes, DEFAULT_MAX_CHANGES if limit is None else limit)
+        protected = {*tenant.protected_logins, *protected_logins(getattr(spec, "vars", None) or {})}
+        async with TenantSession(spec, settings, variables=tenant.vars, protected_logins=protected,
+                                 scopes=scopes_of(k.name for k in kinds.values())) as session:
+            assert session.org is not None and session.ctx is not None
+            why = session.org.differs(tenant.org_url, tenant.org_id)
+            if why:
+                raise PlaybookError(f"the plan is not for this org: {why}; nothing was written", where=tenant.name)
             # one writer per tenant: held from before the re-reads to the last write, so that a second
             # apply of the same plan re-reads after the first one's writes and finds them in effect
             async with tenant_lock(journal.path, spec.org_url, session.org_id, wait=settings.lock_wait,
                                    notify=settings.on_lock_wait):
-                if saved:
-                    changes = await _recheck(changes, kinds, session, journal, base, recap)
-                await _write_all(changes, kinds, session, journal, base, recap, settings.writes_per_tenant)
+                session.reload_journal()
+                run.history = session.ctx.journal_events
+                todo = await _redecide(tenant, kinds, session, run)
+                await _write_all(tenant, todo, kinds, session, run, settings.writes_per_tenant)
     except RemediatorError as exc:
         recap.error = str(exc)
-        journal.append({**base, "type": "tenant_error", "result": "failed", "error": str(exc)})
+        journal.append({**run.base, "type": "tenant_error", "result": "failed", "error": str(exc)})
     except Exception as exc:  # isolation boundary: one tenant's bug must not stop the others
         log.exception("tenant %s failed", tenant.name)
         recap.error = f"internal error: {type(exc).__name__}: {exc}"
-        journal.append({**base, "type": "tenant_error", "result": "failed", "error": recap.error})
+        journal.append({**run.base, "type": "tenant_error", "result": "failed", "error": recap.error})
     return recap
 
 
-def _kinds_for(changes: tuple[Change, ...], args: Mapping[str, tuple[str, dict[str, Any]]]) -> dict[str, Kind]:
-    kinds: dict[str, Kind] = {}
-    for change in changes:
-        if change.state in kinds:
-            continue
-        kind_name, kind_args = args.get(change.state, (change.kind, {}))
-        if kind_name != change.kind or change.kind not in REGISTRY:
-            kind_name, kind_args = change.kind, {}
-        cls = REGISTRY.get(kind_name)
+def checked_kinds(tenant: TenantPlan) -> dict[str, Kind]:
+    """The kinds of the states that have planned changes, built from the plan's own arguments, after
+    checking everything the plan claims about them (a plan document is untrusted input)."""
+    where = f"plan: tenant {tenant.name}"
+    declared: dict[str, Any] = {}
+    for state in tenant.states:
+        if state.name in declared:
+            raise PlaybookError(f"state {state.name!r} is declared twice", where=where)
+        cls = REGISTRY.get(state.kind)
         if cls is None:
-            raise RemediatorError(f"the plan names a kind this remediator does not know: {change.kind!r}")
-        kinds[change.state] = cls(change.state, kind_args)
-    return kinds
+            raise PlaybookError(f"state {state.name!r}: unknown kind {state.kind!r}", where=where)
+        error = next(iter(validator(cls.schema).iter_errors(state.args)), None)
+        if error is not None:
+            raise PlaybookError(f"state {state.name!r}: {state.kind}: {describe(error)}", where=where)
+        declared[state.name] = state
+    seen: set[tuple[str, ...]] = set()
+    for change in tenant.changes:
+        state = declared.get(change.state)
+        if state is None or state.kind != change.kind:
+            raise PlaybookError(f"change {change.id}: no state {change.state!r} of kind {change.kind!r} in the plan",
+                                where=where)
+        if change.id != replace(change, id="").id:
+            raise PlaybookError(f"change {change.id}: its id does not match its state, action and target "
+                                "(edited?)", where=where)
+        if change.key in seen:
+            raise PlaybookError(f"change {change.id} is planned twice", where=where)
+        seen.add(change.key)
+        if change.local != REGISTRY[change.kind].local:
+            raise PlaybookError(f"change {change.id}: 'local' is wrong for {change.kind}", where=where)
+    names = {c.state for c in tenant.changes}
+    return {s.name: REGISTRY[s.kind](s.name, s.args) for s in tenant.states if s.name in names}
 
 
-async def _recheck(
-    changes: list[Change],
-    kinds: dict[str, Kind],
-    session: TenantSession,
-    journal: Journal,
-    base: dict[str, Any],
-    recap: TenantRecap,
-) -> list[Change]:
-    """Re-read every target; refuse the whole tenant if any moved; drop those already in effect."""
-    verdicts = await asyncio.gather(*(_verdict(kinds[c.state], c, session) for c in changes))
-    stale = [(c, cur) for c, (v, cur) in zip(changes, verdicts, strict=True) if v == "stale"]
-    if stale:
-        for change, current in stale:
-            _record(journal, base, recap, change, "stale", current=current,
-                    error="target changed since the plan was made")
-        recap.failed += len(stale)
-        recap.skipped += len(changes) - len(stale)
-        recap.error = (
-            f"{len(stale)} change(s) stale: the tenant moved since the plan was made; nothing was written "
-            "(plan again)"
-        )
-        return []
-    pending = []
-    for change, (verdict, _current) in zip(changes, verdicts, strict=True):
-        if verdict == "done":
-            _record(journal, base, recap, change, "skipped", note="already in effect")
-            recap.skipped += 1
+def _check_org_url(tenant: TenantPlan, spec: Any) -> None:
+    if tenant.org_url.rstrip("/").lower() != str(spec.org_url).rstrip("/").lower():
+        raise PlaybookError(f"the plan is not for this org: it was made for {tenant.org_url}, the inventory's "
+                            f"tenant is {spec.org_url}; nothing was written", where=tenant.name)
+    if tenant.org_id is None:
+        raise PlaybookError("the plan does not say which org it was made for (org_id); nothing was written",
+                            where=tenant.name)
+
+
+async def _redecide(tenant: TenantPlan, kinds: Mapping[str, Kind], session: TenantSession, run: _Run) -> list[_Todo]:
+    """Decide again now; keep the planned changes the decision still holds, refuse the tenant on any other."""
+    ordered = [kinds[s.name] for s in tenant.states if s.name in kinds]
+    decision = await decide(ordered, session)
+    fresh = {c.key: c for c in decision.changes}
+    todo: list[_Todo] = []
+    doubtful: list[Change] = []
+    for change in tenant.changes:
+        now = fresh.get(change.key)
+        if now is not None and kinds[change.state].same_change(change, now):
+            todo.append(_Todo(change))
         else:
-            pending.append(change)
-    return pending
+            doubtful.append(change)
+    verdicts = await asyncio.gather(*(_verdict(kinds[c.state], c, session) for c in doubtful))
+    guard = await protection(session) if any(is_lockout(c) for c in doubtful) else None
+    stale: list[tuple[Change, dict[str, Any], str]] = []
+    done: list[Change] = []
+    for change, (verdict, current) in zip(doubtful, verdicts, strict=True):
+        if verdict == "done":
+            resume = run.steps_to_resume(kinds[change.state], change)
+            if resume:
+                todo.append(_Todo(change, resume))
+            else:
+                done.append(change)
+        else:
+            stale.append((change, current, _why_stale(change, fresh.get(change.key), decision, guard)))
+    if stale:
+        for change, current, why in stale:
+            run.record(change, "stale", current=current, error=why)
+        run.recap.failed += len(stale)
+        run.recap.skipped += len(tenant.changes) - len(stale)
+        run.recap.error = (f"{len(stale)} change(s) stale: {stale[0][2]}; nothing was written (plan again)")
+        return []
+    for change in done:
+        run.record(change, "skipped", note="already in effect")
+        run.recap.skipped += 1
+    return todo
+
+
+def _why_stale(change: Change, fresh: Change | None, decision: Decision, guard: Protected | None) -> str:
+    what = f"{change.action} {change.target.label or change.target.id}"
+    if change.key in decision.guarded or (guard is not None and is_lockout(change) and _guarded(change, guard)):
+        return (f"{what}: a guardrail protects this account (the token owner, a break_glass login or the last "
+                "active super admin)")
+    if fresh is not None:
+        return f"{what}: the tenant now calls for another change"
+    found = next((f for f in decision.findings if f.state == change.state and f.target is not None
+                  and f.target.type == change.target.type and f.target.id == change.target.id), None)
+    if found is not None:
+        return f"{what}: the state now finds, instead of a change: {found.title}"
+    return f"{what}: the target changed since the plan was made"
+
+
+def _guarded(change: Change, guard: Protected) -> bool:
+    supers = guard.active_super_admins or frozenset()
+    return bool(guard.covers(change) or guard.user_ids & {change.target.id}
+                or (change.target.id in supers and len(supers) == 1))
 
 
 async def _verdict(kind: Kind, change: Change, session: TenantSession) -> tuple[str, dict[str, Any]]:
-    current = await kind.current(session.ctx, change)  # type: ignore[arg-type]
+    try:
+        current = await kind.current(session.ctx, change)  # type: ignore[arg-type]
+    except NotImplementedError:
+        return "stale", {}
     return kind.verdict(change, current), current
 
 
 async def _write_all(
-    changes: list[Change],
-    kinds: dict[str, Kind],
-    session: TenantSession,
-    journal: Journal,
-    base: dict[str, Any],
-    recap: TenantRecap,
-    width: int,
+    tenant: TenantPlan, todo: list[_Todo], kinds: Mapping[str, Kind], session: TenantSession, run: _Run, width: int
 ) -> None:
-    """States in playbook order; the changes of one state concurrently (the client paces them)."""
-    by_state: dict[str, list[Change]] = {}
-    for change in changes:
-        by_state.setdefault(change.state, []).append(change)
+    """States in plan order; the changes of one state concurrently (the client paces them)."""
+    by_state: dict[str, list[_Todo]] = {s.name: [] for s in tenant.states}
+    for item in todo:
+        by_state[item.change.state].append(item)
     gate = asyncio.Semaphore(max(1, width))
 
-    async def write(change: Change) -> str:
+    async def write(item: _Todo) -> str:
         async with gate:
-            return await _write_one(change, kinds[change.state], session, journal, base, recap)
+            return await _write_one(item, kinds[item.change.state], session, run)
 
     for group in by_state.values():
-        outcomes = Counter(await asyncio.gather(*(write(c) for c in group)))
-        recap.changed += outcomes["applied"]
-        recap.failed += outcomes["failed"]
+        outcomes = Counter(await asyncio.gather(*(write(item) for item in group)))
+        run.recap.changed += outcomes["applied"]
+        run.recap.failed += outcomes["failed"]
 
 
-async def _write_one(
-    change: Change, kind: Kind, session: TenantSession, journal: Journal, base: dict[str, Any], recap: TenantRecap
-) -> str:
-    journal.append({**base, "change": change.to_json(), "result": "pending", "request_id": None, "error": None})
-    try:
-        applied = await kind.apply(session.ctx, change)  # type: ignore[arg-type]
-    except RemediatorError as exc:
-        _record(journal, base, recap, change, "failed", request_id=getattr(exc, "request_id", None), error=str(exc))
-        return "failed"
-    _record(journal, base, recap, change, "applied", request_id=applied.request_id, detail=applied.detail)
+async def _write_one(item: _Todo, kind: Kind, session: TenantSession, run: _Run) -> str:
+    change, ctx = item.change, session.ctx
+    request_id, detail = None, {}
+    if item.resume is None:
+        run.journal.append({**run.base, "change": change.to_json(), "result": "pending", "request_id": None,
+                            "error": None})
+        try:
+            applied = await kind.apply(ctx, change)  # type: ignore[arg-type]
+        except RemediatorError as exc:
+            run.record(change, "failed", request_id=getattr(exc, "request_id", None), error=str(exc))
+            return "failed"
+        request_id, detail = applied.request_id, dict(applied.detail)
+        steps = () if detail.get("not_needed") else kind.follow_ups(change)
+        if steps:
+            run.step(change, change.action, "applied", request_id=request_id)
+    else:
+        steps = item.resume
+        detail["resumed"] = list(steps)
+    for step in steps:
+        run.step(change, step, "pending")
+        try:
+            done = await kind.follow_up(ctx, change, step)  # type: ignore[arg-type]
+        except RemediatorError as exc:
+            run.step(change, step, "failed", request_id=getattr(exc, "request_id", None), error=str(exc))
+            run.record(change, "failed", request_id=request_id, detail=detail, error=f"{step}: {exc}")
+            return "failed"
+        run.step(change, step, "applied", request_id=done.request_id)
+        detail[f"{step}_request_id"] = done.request_id
+    run.record(change, "applied", request_id=request_id, detail=detail)
     return "applied"
-
-
-def _record(
-    journal: Journal, base: dict[str, Any], recap: TenantRecap, change: Change, result: str, **extra: Any
-) -> None:
-    """A change's outcome, in the journal (with everything said about it) and in the tenant's recap."""
-    journal.append({**base, "change": change.to_json(), "result": result, "error": None, **extra})
-    summary = {"change": change.id, "result": result}
-    summary.update({k: extra[k] for k in ("request_id", "error") if extra.get(k)})
-    recap.results.append(summary)

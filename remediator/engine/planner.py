@@ -1,18 +1,25 @@
-"""Planning: read each tenant, diff every state, apply the guardrails. Never writes to a tenant."""
+"""Planning: read each tenant, decide every state, apply the guardrails. Never writes to a tenant.
+
+`decide` is the one derivation of what a tenant needs: planning records it in the plan, and applying
+calls it again, with the plan's own states, just before writing (see `applier`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from remediator.engine.session import RunSettings, TenantSession, scopes_of
+from remediator.engine.session import PlanSettings, TenantSession, scopes_of
 from remediator.errors import RemediatorError
-from remediator.guardrails import Protected, is_lockout, protect
+from remediator.guardrails import DEFAULT_MAX_CHANGES, Protected, is_lockout, protect
 from remediator.kinds import REGISTRY
-from remediator.plan import Change, Finding, Plan, PlaybookRef, TenantPlan
+from remediator.kinds.base import Kind
+from remediator.plan import Change, Finding, Plan, PlannedState, PlaybookRef, TenantPlan
+from remediator.playbook.validation import SECRET_KEYS
 from remediator.timeutil import format_time, utcnow
 
 log = logging.getLogger(__name__)
@@ -27,78 +34,118 @@ class TenantJob:
 
 
 @dataclass
-class PlannedRun:
-    """A plan plus what applying it from the playbook needs: each state's arguments per tenant."""
+class Decision:
+    """What one tenant needs now: guarded changes, findings, and why the rest needs nothing."""
 
-    plan: Plan
-    args: dict[str, dict[str, tuple[str, dict[str, Any]]]] = field(default_factory=dict)
-    #: per tenant, per state: why what is already right needs nothing (shown with --verbose)
-    notes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    max_changes: dict[str, int | None] = field(default_factory=dict)
+    changes: list[Change]
+    findings: list[Finding]
+    notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: keys of changes a guardrail turned into findings (protected accounts, last super admin)
+    guarded: frozenset[tuple[str, ...]] = frozenset()
 
 
-async def plan_all(
-    playbook_ref: PlaybookRef,
-    jobs: Sequence[TenantJob],
-    settings: RunSettings,
-    *,
-    client_factory: Callable[..., Any] | None = None,
-) -> PlannedRun:
+def jobs_for(playbook: Any, tenants: Iterable[Any], extra_vars: dict[str, Any],
+             tags: set[str] | None = None) -> list[TenantJob]:
+    """Render the playbook for every tenant first, so that bad input fails before any request."""
+    from remediator.playbook import render_states
+
+    return [TenantJob(spec, render_states(playbook, spec.vars, extra_vars, tags=tags)) for spec in tenants]
+
+
+def playbook_ref(playbook: Any) -> PlaybookRef:
+    """Which playbook a plan comes from: path, SHA-256, git commit when there is one."""
+    return PlaybookRef(path=str(playbook.path), sha256=playbook.sha256, git=playbook.git_info())
+
+
+async def plan(jobs: Sequence[TenantJob], settings: PlanSettings) -> Plan:
     """Plan every tenant concurrently (at most `settings.forks` at once)."""
     gate = asyncio.Semaphore(max(1, settings.forks))
 
-    async def one(job: TenantJob) -> tuple[TenantPlan, dict[str, list[str]]]:
+    async def one(job: TenantJob) -> TenantPlan:
         async with gate:
-            notes: dict[str, list[str]] = {}
-            return await plan_tenant(job, settings, client_factory=client_factory, notes=notes), notes
+            return await plan_tenant(job, settings)
 
-    results = await asyncio.gather(*(one(job) for job in jobs))
-    plan = Plan(created_at=format_time(utcnow()), playbook=playbook_ref, tenants=tuple(t for t, _ in results))
-    run = PlannedRun(plan=plan, notes={t.name: notes for t, notes in results})
-    for job in jobs:
-        run.args[job.spec.name] = {s.name: (s.kind, s.args) for s in job.rendered.states}
-        run.max_changes[job.spec.name] = job.rendered.max_changes
-    return run
+    tenants = await asyncio.gather(*(one(job) for job in jobs))
+    return Plan(created_at=format_time(utcnow()), playbook=settings.playbook, tenants=tuple(tenants))
 
 
-async def plan_tenant(
-    job: TenantJob,
-    settings: RunSettings,
-    *,
-    client_factory: Callable[..., Any] | None = None,
-    notes: dict[str, list[str]] | None = None,
-) -> TenantPlan:
-    """Read, diff and guard one tenant; `notes` (if given) receives each state's "nothing to do" reasons."""
-    spec = job.spec
+def planned_states(job: TenantJob) -> tuple[PlannedState, ...]:
+    """The states that apply to this tenant (`when` true), with their rendered arguments."""
+    return tuple(PlannedState(s.name, s.kind, _plain(s.args), tuple(s.tags)) for s in job.rendered.states if s.when)
+
+
+async def plan_tenant(job: TenantJob, settings: PlanSettings) -> TenantPlan:
+    """Read, decide and guard one tenant; its failure is recorded in its plan, never raised."""
+    spec, variables = job.spec, job.rendered.variables
+    states = planned_states(job)
+    limit = job.rendered.max_changes
+    empty = TenantPlan(
+        name=spec.name, org_url=spec.org_url, states=states,
+        max_changes=DEFAULT_MAX_CHANGES if limit is None else limit,
+        protected_logins=protected_logins(variables), vars=public_vars(variables),
+    )
     try:
-        kinds_used = {s.kind for s in job.rendered.states if s.when}
-        async with TenantSession(
-            spec, settings, variables=job.rendered.variables, client_factory=client_factory,
-            scopes=scopes_of(kinds_used),
-        ) as session:
-            assert session.ctx is not None
-            kinds = [REGISTRY[s.kind](s.name, s.args) for s in job.rendered.states if s.when]
-            outcomes = await asyncio.gather(*(_read_and_diff(kind, session) for kind in kinds))
-            results = [items for items, _ in outcomes]
-            if notes is not None:
-                notes.update({kind.state: why for kind, (_, why) in zip(kinds, outcomes, strict=True) if why})
-            changes = [item for items in results for item in items if isinstance(item, Change)]
-            findings = [item for items in results for item in items if isinstance(item, Finding)]
-            changes = drop_covered_session_clears(changes)
-            changes, guarded = await _guard(changes, session)
-            return TenantPlan(
-                name=spec.name,
-                org_url=spec.org_url,
-                changes=tuple(changes),
-                findings=tuple(findings + guarded),
-            )
+        async with TenantSession(spec, settings, variables=variables, protected_logins=empty.protected_logins,
+                                 scopes=scopes_of(s.kind for s in states)) as session:
+            assert session.org is not None
+            decision = await decide(kinds_of(states), session)
+            return _replace(empty, org_id=session.org.id, changes=tuple(decision.changes),
+                            findings=tuple(decision.findings), notes=decision.notes)
     except RemediatorError as exc:
-        return TenantPlan(name=spec.name, org_url=spec.org_url, status="error", error=str(exc))
+        return _replace(empty, status="error", error=str(exc))
     except Exception as exc:  # isolation boundary: one tenant's bug must not stop the others
         log.exception("tenant %s failed", spec.name)
-        return TenantPlan(
-            name=spec.name, org_url=spec.org_url, status="error", error=f"internal error: {type(exc).__name__}: {exc}"
-        )
+        return _replace(empty, status="error", error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _replace(tenant: TenantPlan, **changes: Any) -> TenantPlan:
+    return replace(tenant, **changes)
+
+
+def kinds_of(states: Iterable[PlannedState]) -> list[Kind]:
+    return [REGISTRY[s.kind](s.name, s.args) for s in states]
+
+
+async def decide(kinds: Sequence[Kind], session: TenantSession) -> Decision:
+    """Read and diff every kind, make a user's session-ending write once, then apply the guardrails."""
+    outcomes = await asyncio.gather(*(_read_and_diff(kind, session) for kind in kinds))
+    items = [item for found, _ in outcomes for item in found]
+    notes = {kind.state: tuple(why) for kind, (_, why) in zip(kinds, outcomes, strict=True) if why}
+    changes = drop_covered_session_clears([i for i in items if isinstance(i, Change)])
+    findings = [i for i in items if isinstance(i, Finding)]
+    kept, guarded = await _guard(changes, session)
+    kept_ids = {c.id for c in kept}
+    return Decision(changes=kept, findings=findings + guarded, notes=notes,
+                    guarded=frozenset(c.key for c in changes if c.id not in kept_ids))
+
+
+def protected_logins(variables: dict[str, Any]) -> tuple[str, ...]:
+    """The `break_glass` logins, lower case, sorted: automation never suspends, resets or strips them."""
+    value = variables.get("break_glass") or []
+    items = [value] if isinstance(value, str) else value
+    return tuple(sorted({str(x).lower() for x in items}))
+
+
+def public_vars(variables: dict[str, Any]) -> dict[str, Any]:
+    """The tenant's variables without any whose name (or a key inside it) names a secret."""
+    return {k: _plain(v) for k, v in variables.items() if not _names_secret(k) and not _holds_secret(v)}
+
+
+def _names_secret(key: Any) -> bool:
+    return str(key).lower().replace("_", "").replace("-", "").replace(" ", "") in SECRET_KEYS
+
+
+def _holds_secret(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_names_secret(k) or _holds_secret(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_secret(v) for v in value)
+    return False
+
+
+def _plain(value: Any) -> Any:
+    """JSON values only (YAML may give dates): what the plan document can carry exactly."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def ends_sessions(change: Change) -> bool:
@@ -116,8 +163,8 @@ def drop_covered_session_clears(changes: list[Change]) -> list[Change]:
     return [c for c in changes if not (c.action == "clear_sessions" and c.target.id in covered)]
 
 
-async def _read_and_diff(kind: Any, session: TenantSession) -> tuple[list[Change | Finding], list[str]]:
-    observed = await kind.read(session.ctx)
+async def _read_and_diff(kind: Kind, session: TenantSession) -> tuple[list[Change | Finding], list[str]]:
+    observed = await kind.read(session.ctx)  # type: ignore[arg-type]
     return list(kind.diff(observed)), list(kind.explain(observed))
 
 
@@ -125,6 +172,11 @@ async def _guard(changes: list[Change], session: TenantSession) -> tuple[list[Ch
     """Second line of defence against locking out the operator, break-glass or the last super admin."""
     if not any(is_lockout(c) for c in changes):
         return changes, []
+    return protect(changes, await protection(session))
+
+
+async def protection(session: TenantSession) -> Protected:
+    """Who must not be locked out now: the token owner, `break_glass` logins, the active super admins."""
     assert session.ctx is not None
     reads = session.ctx.reads
     me = await reads.me()
@@ -136,9 +188,8 @@ async def _guard(changes: list[Change], session: TenantSession) -> tuple[list[Ch
         and any(r.get("type") == "SUPER_ADMIN" and r.get("status", "ACTIVE") == "ACTIVE" for r in a.roles)
     )
     operator_login = str((me.get("profile") or {}).get("login", "")).lower()
-    protected = Protected(
+    return Protected(
         user_ids=frozenset({me["id"]} if me.get("id") else ()),  # a service app owns no user account
         logins=session.ctx.protected_logins | ({operator_login} if operator_login else frozenset()),
         active_super_admins=active_supers,
     )
-    return protect(changes, protected)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,26 +13,42 @@ from remediator.journal import own_request_ids, tenant_records
 from remediator.kinds import scopes_of
 from remediator.kinds.base import TenantContext
 from remediator.org import OrgIdentity, org_identity
+from remediator.plan import PlaybookRef
 
-__all__ = ["RunSettings", "TenantSession", "scopes_of"]
+__all__ = ["ApplySettings", "PlanSettings", "RunSettings", "TenantSession", "scopes_of"]
 
 
 @dataclass(frozen=True)
 class RunSettings:
-    """Knobs of one run that are not in the playbook."""
+    """Knobs of one run that are not in the playbook or the plan."""
 
-    forks: int = 10
+    forks: int = 10  # tenants at once
     journal_path: Path = Path(".remediator/journal.jsonl")
     client_options: dict[str, Any] = field(default_factory=dict)
-    max_changes: int | None = None  # overrides the playbook's max_changes when set
+    #: builds each tenant's client (the real OktaClient unless a benchmark records requests)
+    client_factory: Callable[..., Any] | None = None
     writes_per_tenant: int = 16  # concurrent writes within one state of one tenant
     ignore_journal: bool = False  # plan without an earlier run's journal records (`plan --ignore-journal`)
+
+
+@dataclass(frozen=True)
+class PlanSettings(RunSettings):
+    """Planning: which playbook the plan comes from (recorded in the plan and the journal)."""
+
+    playbook: PlaybookRef = field(default_factory=lambda: PlaybookRef(path="", sha256=""))
+
+
+@dataclass(frozen=True)
+class ApplySettings(RunSettings):
+    """Applying: `max_changes` set by the operator overrides the plan's; one writer per tenant."""
+
+    max_changes: int | None = None
     lock_wait: float = 0.0  # seconds a second writer of one tenant waits for the first (`--wait-lock`)
     on_lock_wait: Callable[[str], None] | None = None  # told when a writer waits for a lock (the CLI prints it)
 
 
 class TenantSession:
-    """Opens the tenant's client and builds the kind context; `async with` closes the client."""
+    """Opens the tenant's client, learns its org and builds the kind context; `async with` closes it."""
 
     def __init__(
         self,
@@ -40,14 +56,14 @@ class TenantSession:
         settings: RunSettings,
         *,
         variables: dict[str, Any] | None = None,
-        client_factory: Callable[..., Any] | None = None,
+        protected_logins: Iterable[str] = (),
         scopes: frozenset[str] = frozenset(),
     ) -> None:
         self.spec = spec
         self.scopes = scopes  # asked for by a service app whose inventory lists none: what the kinds need
         self.settings = settings
         self.variables = variables or {}
-        self._client_factory = client_factory
+        self.protected_logins = frozenset(str(x).lower() for x in protected_logins)
         self.client: Any = None
         self.ctx: TenantContext | None = None
         self.org: OrgIdentity | None = None
@@ -58,7 +74,7 @@ class TenantSession:
         from remediator.okta.client import OktaClient
 
         auth = resolve_auth(self.spec, scopes=sorted(self.scopes | SESSION.scopes))
-        factory = self._client_factory or OktaClient
+        factory = self.settings.client_factory or OktaClient
         self.client = factory(self.spec.org_url, auth, tenant=self.spec.name, **self.settings.client_options)
         await self.client.__aenter__()
         reads = TenantReads(self.client)
@@ -68,12 +84,11 @@ class TenantSession:
         except BaseException:
             await self.client.__aexit__(None, None, None)
             raise
-        break_glass = self.variables.get("break_glass") or []
         self.ctx = TenantContext(
             name=self.spec.name,
             client=self.client,
             reads=reads,
-            protected_logins=frozenset(str(x).lower() for x in break_glass),
+            protected_logins=self.protected_logins,
             own_request_ids=own_request_ids(records),
             journal_events=records,
             vars=self.variables,
@@ -91,6 +106,13 @@ class TenantSession:
         except VerifyError as exc:
             raise VerifyError(f"{exc} (the journal is not trusted: `plan --ignore-journal` plans without it)"
                               ) from None
+
+    def reload_journal(self) -> None:
+        """Read the journal again (once this run holds the tenant's lock: another writer may have added to it)."""
+        assert self.ctx is not None
+        records = self._journal_records()
+        self.ctx.journal_events = records
+        self.ctx.own_request_ids = own_request_ids(records)
 
     @property
     def org_id(self) -> str | None:

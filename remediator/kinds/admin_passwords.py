@@ -28,9 +28,11 @@ from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
 from remediator.kinds.common import (
     AWAITING_PASSWORD,
+    CLEAR_SESSIONS,
     DATE_TIME,
     INACTIVE,
     at_or_after,
+    clear_sessions,
     login,
     observe_admins,
     okta_time,
@@ -170,8 +172,12 @@ class AdminPasswords(Kind):
             if exc.status in (400, 403) and status in INACTIVE:
                 return Applied(request_id=None, detail={"not_needed": f"the account is {status} now"})
             raise
-        detail: dict[str, Any] = {}  # never the body: with sendEmail=false it would hold a reset link
-        if change.after.get("sessions_revoked"):
-            cleared = await ep.CLEAR_SESSIONS.send(ctx.client, uid, params={"oauthTokens": "true"})
-            detail["sessions_request_id"] = cleared.request_id
-        return Applied(request_id=resp.request_id, detail=detail)
+        return Applied(request_id=resp.request_id)  # never the body: with sendEmail=false it holds a reset link
+
+    def follow_ups(self, change: Change) -> tuple[str, ...]:
+        return (CLEAR_SESSIONS,) if change.after.get("sessions_revoked") else ()
+
+    async def follow_up(self, ctx: TenantContext, change: Change, step: str) -> Applied:
+        if step != CLEAR_SESSIONS:
+            raise InputError(f"{self.name}: the plan names a write this kind does not make: {step!r}")
+        return await clear_sessions(ctx, change.target.id)

@@ -76,6 +76,8 @@ class Kind(ABC):
     writes: ClassVar[tuple[Endpoint, ...]] = ()
     #: Derived by `register` from `facts` and `writes`: the OAuth scopes a service app needs for it.
     scopes: ClassVar[tuple[str, ...]] = ()
+    #: True when the kind's changes write only local files (the evidence archive), never the tenant.
+    local: ClassVar[bool] = False
 
     def __init__(self, state: str, args: dict[str, Any]) -> None:
         self.state = state
@@ -114,13 +116,36 @@ class Kind(ABC):
         return "stale"
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
-        """Make the one write of `change`. The engine has checked guardrails and staleness."""
+        """Make the first write of `change`. The engine has re-decided it and checked the guardrails."""
         raise NotImplementedError(f"{self.name} plans no changes")
+
+    def follow_ups(self, change: Change) -> tuple[str, ...]:
+        """The further writes of `change` after `apply`'s, in order (e.g. `clear_sessions` after a reset).
+
+        The engine journals each one, so a run interrupted between them is completed by the next.
+        """
+        return ()
+
+    async def follow_up(self, ctx: TenantContext, change: Change, step: str) -> Applied:
+        """Make the further write `step` (one of `follow_ups(change)`); idempotent."""
+        raise NotImplementedError(f"{self.name}: no further write {step!r}")
+
+    async def apply_all(self, ctx: TenantContext, change: Change) -> Applied:
+        """Every write of `change` at once, without journalling between them (for tests and tools)."""
+        applied = await self.apply(ctx, change)
+        detail = dict(applied.detail)
+        for step in () if detail.get("not_needed") else self.follow_ups(change):
+            detail[f"{step}_request_id"] = (await self.follow_up(ctx, change, step)).request_id
+        return Applied(applied.request_id, detail)
+
+    def same_change(self, planned: Change, fresh: Change) -> bool:
+        """Does the fresh decision still call for `planned` exactly (`fresh` has the same key)?"""
+        return planned.before == fresh.before and planned.after == fresh.after
 
     # helpers for subclasses -------------------------------------------------------------
     def change(self, action: str, target: Any, before: dict[str, Any], after: dict[str, Any], reason: str) -> Change:
         return Change(state=self.state, kind=self.name, action=action, target=target,
-                      before=before, after=after, reason=reason)
+                      before=before, after=after, reason=reason, local=self.local)
 
     def finding(self, severity: Any, title: str, target: Any = None, evidence: dict[str, Any] | None = None) -> Finding:
         return Finding(state=self.state, kind=self.name, severity=severity, title=title,

@@ -126,3 +126,16 @@ async def tenant_now(ctx: Any) -> datetime:
     """
     await ctx.reads.me()
     return ctx.client.server_now() + timedelta(seconds=2)
+
+
+CLEAR_SESSIONS = "clear_sessions"
+
+
+async def clear_sessions(ctx: Any, user_id: str) -> Any:
+    """End a user's sessions and OAuth tokens (`DELETE /users/{id}/sessions?oauthTokens=true`, idempotent):
+    without `oauthTokens` Okta leaves app tokens alive. Returns the kind's `Applied`."""
+    from remediator.facts import endpoints as ep
+    from remediator.kinds.base import Applied
+
+    resp = await ep.CLEAR_SESSIONS.send(ctx.client, user_id, params={"oauthTokens": "true"})
+    return Applied(request_id=resp.request_id)

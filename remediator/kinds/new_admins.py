@@ -33,10 +33,12 @@ from remediator.facts import ADMINS, EVENTS, ME
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
 from remediator.kinds.common import (
+    CLEAR_SESSIONS,
     DATE_TIME,
     INACTIVE,
     active_super_admins,
     at_or_after,
+    clear_sessions,
     login,
     observe_admins,
     okta_time,
@@ -242,6 +244,14 @@ class NewAdmins(Kind):
             return "done" if not current.get("roles") else "pending"
         return super().verdict(change, current)
 
+    def follow_ups(self, change: Change) -> tuple[str, ...]:
+        return (CLEAR_SESSIONS,) if change.action == "suspend" else ()
+
+    async def follow_up(self, ctx: TenantContext, change: Change, step: str) -> Applied:
+        if step != CLEAR_SESSIONS:
+            raise InputError(f"{self.name}: the plan names a write this kind does not make: {step!r}")
+        return await clear_sessions(ctx, change.target.id)
+
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         uid = change.target.id
         if change.action == "suspend":
@@ -250,8 +260,7 @@ class NewAdmins(Kind):
                 return resp if (resp.body or {}).get("status") == "SUSPENDED" else None
 
             resp = await ep.SUSPEND_USER.send(ctx.client, uid, recheck=suspended)
-            cleared = await ep.CLEAR_SESSIONS.send(ctx.client, uid, params={"oauthTokens": "true"})
-            return Applied(request_id=resp.request_id, detail={"sessions_request_id": cleared.request_id})
+            return Applied(request_id=resp.request_id)
         if change.action == "unassign_role":
             done: dict[str, str | None] = {}
             for rid in change.before.get("roles", []):

@@ -142,6 +142,7 @@ class SystemLogArchive(Kind):
     }
     facts = (LOG_PAGES, ep.LOGS)
     writes = ()  # the archive is written to disk, not to the tenant
+    local = True  # it reads the tenant and writes only the evidence directory
 
     @property
     def settle(self) -> timedelta:
@@ -218,6 +219,12 @@ class SystemLogArchive(Kind):
         if have and have[0] <= want[0] and have[1] >= want[1]:
             return "done"
         return "pending"
+
+    def same_change(self, planned: Change, fresh: Change) -> bool:
+        """Still wanted: the fresh range (up to a later "now") holds the planned one, whatever an interrupted
+        run already archived; the planned range is what gets written."""
+        want, now = planned.after.get("covered"), fresh.after.get("covered")
+        return bool(want and now and len(want) == 2 and now[0] <= want[0] and want[1] <= now[1])
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         """One writer per evidence directory: the lock is held from before the manifest is read to the end."""

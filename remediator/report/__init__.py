@@ -4,11 +4,12 @@ from pathlib import Path
 from typing import Any
 
 from remediator.plan import Plan
+from remediator.report.common import evidence_dirs
 from remediator.report.html import html_report
 from remediator.report.markdown import markdown_report
 from remediator.report.terminal import render_plan, render_recap
 
-__all__ = ["html_report", "markdown_report", "render_plan", "render_recap", "render_report"]
+__all__ = ["evidence_dirs", "html_report", "markdown_report", "render_plan", "render_recap", "render_report"]
 
 
 def render_report(path: Path, plan: Plan, **kwargs: Any) -> str:

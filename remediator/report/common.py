@@ -36,13 +36,14 @@ def severity_counts(findings: tuple[Finding, ...] | list[Finding]) -> str:
 
 
 def summary_line(plan: Plan) -> str:
-    changes = sum(len(t.changes) for t in plan.tenants)
+    changes = sum(len(t.tenant_changes) for t in plan.tenants)
+    local = sum(len(t.changes) - len(t.tenant_changes) for t in plan.tenants)
     findings = [f for t in plan.tenants for f in t.findings]
     failed = sum(t.status != "ok" for t in plan.tenants)
-    line = (
-        f"Plan: {len(plan.tenants)} tenant(s), {changes} change(s) to make, "
-        f"{len(findings)} finding(s) ({severity_counts(findings)})"
-    )
+    line = f"Plan: {len(plan.tenants)} tenant(s), {changes} change(s) to make"
+    if local:
+        line += f" and {local} to local files only"
+    line += f", {len(findings)} finding(s) ({severity_counts(findings)})"
     if failed:
         line += f", {failed} tenant(s) could not be planned"
     return line
@@ -86,3 +87,9 @@ def evidence_summary(evidence_dir: str | Path | None, tenant: str) -> EvidenceSu
     chunks = [(c.get("file"), c.get("events", c.get("count")), c.get("sha256"))
               for c in data.get("chunks") or () if isinstance(c, dict)]
     return EvidenceSummary(manifest, data.get("covered") or data.get("range"), chunks)
+
+
+def evidence_dirs(plan: Plan) -> dict[str, str]:
+    """Where each tenant's System Log archive goes (its archive state's `dir`), for the evidence section."""
+    return {t.name: str(s.args["dir"]) for t in plan.tenants for s in t.states
+            if s.kind == "okta.system_log_archive" and s.args.get("dir")}

@@ -20,14 +20,13 @@ def render_plan(
     console: Console,
     *,
     verbose: bool = False,
-    state_order: Sequence[str] = (),
-    notes: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> None:
-    """Per tenant, per state (in the playbook's order when given): changes, then findings by severity;
-    with `verbose`, the evidence of findings and why what is already right needs nothing (`notes`)."""
+    """Per tenant, per state (in the playbook's order): changes, then findings by severity; with
+    `verbose`, the evidence of findings and why what is already right needs nothing (the plan's notes).
+    Changes to local files only (the evidence archive) are marked apart from changes to the tenant."""
     for tenant in plan.tenants:
-        why = (notes or {}).get(tenant.name, {}) if verbose else {}
-        _render_tenant(tenant, console, verbose=verbose, state_order=state_order, notes=why)
+        why = tenant.notes if verbose else {}
+        _render_tenant(tenant, console, verbose=verbose, state_order=[s.name for s in tenant.states], notes=why)
     console.print(f"[bold]{escape(summary_line(plan))}[/bold]")
 
 
@@ -57,8 +56,10 @@ def _render_tenant(
             console.print(f"    [green]✓[/green] [dim]{escape(note)}[/dim]")
         for item in items:
             if hasattr(item, "action"):
+                where = " [dim](local files only, not the tenant)[/dim]" if item.local else ""
                 console.print(
                     f"    [{ACTION_STYLE}]~ {escape(item.action)}[/{ACTION_STYLE}] {escape(target_label(item.target))}"
+                    + where
                 )
                 console.print(f"        {escape(compact(item.before))} [bold]→[/bold] {escape(compact(item.after))}")
                 console.print(f"        [dim]because {escape(item.reason)}[/dim]")
@@ -67,9 +68,9 @@ def _render_tenant(
                 console.print(f"    [{style}]! {item.severity}[/{style}] {escape(item.title)}")
                 if verbose and item.evidence:
                     console.print(f"        [dim]{escape(compact(item.evidence, 400))}[/dim]")
-    console.print(
-        f"  {len(tenant.changes)} change(s), {len(tenant.findings)} finding(s) ({severity_counts(tenant.findings)})"
-    )
+    local = len(tenant.changes) - len(tenant.tenant_changes)
+    counted = f"{len(tenant.tenant_changes)} change(s)" + (f" and {local} to local files only" if local else "")
+    console.print(f"  {counted}, {len(tenant.findings)} finding(s) ({severity_counts(tenant.findings)})")
 
 
 def render_recap(recaps: Sequence[Any], console: Console) -> None:

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from remediator.engine import RunSettings, apply_plan, plan_all
-from remediator.engine.planner import TenantJob
+from remediator.engine import ApplySettings, PlanSettings, TenantJob, apply, plan
 from remediator.inventory import load_inventory
 from remediator.journal import Journal, read_records, verify
-from remediator.plan import PlaybookRef
+from remediator.plan import PLAN_SCHEMA, PlaybookRef
 from remediator.playbook import load_playbook, render_states
+from remediator.playbook.validation import validator
 from remediator.sandbox import Sandbox
 from tests.e2e.harness import FAST_CLIENT, cli, counting_writes, write_inventory, write_playbook
 from tests.sandbox.fixtures import call, small_tenant
@@ -74,10 +74,14 @@ def test_plan_json_matches_the_contract(sandbox: Any, files: dict[str, Path]) ->
     printed = json.loads(result.stdout)
     saved = json.loads(files["plan"].read_text())
     assert printed["tenants"] == saved["tenants"]
-    assert saved["format_version"] == "1"
+    assert saved["format_version"] == "2" and saved["remediator_version"]
+    assert not list(validator(PLAN_SCHEMA).iter_errors(saved))
     assert saved["playbook"]["sha256"] and saved["playbook"]["path"].endswith("support.yml")
     (tenant,) = saved["tenants"]
     assert tenant["status"] == "ok" and tenant["error"] is None
+    assert tenant["org_id"].startswith("00o") and tenant["max_changes"] == 250
+    assert tenant["states"] == [{"name": SUPPORT_OFF[0]["name"], "kind": "okta.support_access",
+                                 "args": {"enabled": False}, "tags": []}]
     assert {c["action"] for c in tenant["changes"]} == {"revoke", "disable_case_impersonation"}
     assert all(c["reason"] and "before" in c and "after" in c for c in tenant["changes"])
 
@@ -141,10 +145,10 @@ def _run(playbook: Path, inventory: Path, journal: Journal) -> int:
     pb = load_playbook(playbook)
     (spec,) = load_inventory(inventory)
     job = TenantJob(spec, render_states(pb, spec.vars, {}))
-    settings = RunSettings(journal_path=journal.path, writes_per_tenant=1)
-    ref = PlaybookRef(str(pb.path), pb.sha256)
-    run = asyncio.run(plan_all(ref, [job], settings))
-    outcome = asyncio.run(apply_plan(run.plan, {spec.name: spec}, settings, journal, saved=False, args=run.args))
+    planned = asyncio.run(plan([job], PlanSettings(journal_path=journal.path, playbook=PlaybookRef(str(pb.path),
+                                                                                                   pb.sha256))))
+    outcome = asyncio.run(apply(planned, [spec], journal, ApplySettings(journal_path=journal.path,
+                                                                        writes_per_tenant=1)))
     return outcome.exit_code
 
 
@@ -183,15 +187,14 @@ def test_one_bad_tenant_never_stops_the_others(tmp_path: Path, monkeypatch: pyte
         pb = load_playbook(playbook)
         specs = load_inventory(inventory)
         jobs = [TenantJob(s, render_states(pb, s.vars, {})) for s in specs]
-        settings = RunSettings(journal_path=tmp_path / "j.jsonl", client_options=FAST_CLIENT)
-        run = asyncio.run(plan_all(PlaybookRef(str(playbook), pb.sha256), jobs, settings))
-        by_name = {t.name: t for t in run.plan.tenants}
+        common: dict[str, Any] = {"journal_path": tmp_path / "j.jsonl", "client_options": FAST_CLIENT}
+        planned = asyncio.run(plan(jobs, PlanSettings(**common, playbook=PlaybookRef(str(playbook), pb.sha256))))
+        by_name = {t.name: t for t in planned.tenants}
         assert by_name["good"].status == "ok" and len(by_name["good"].changes) == 2
         assert by_name["broken"].status == "error" and "500" in (by_name["broken"].error or "")
         assert by_name["gone"].status == "error" and by_name["gone"].error
-        outcome = asyncio.run(apply_plan(run.plan, {s.name: s for s in specs}, settings,
-                                         Journal(tmp_path / "j.jsonl"), saved=False, args=run.args))
-        recaps = {r.name: r for r in outcome.recaps}
+        outcome = asyncio.run(apply(planned, specs, Journal(tmp_path / "j.jsonl"), ApplySettings(**common)))
+        recaps = {r.name: r for r in outcome.tenants}
         assert recaps["good"].changed == 2 and recaps["good"].success
         assert not recaps["broken"].success and not recaps["gone"].success
         assert outcome.exit_code == 1

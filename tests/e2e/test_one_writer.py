@@ -112,15 +112,15 @@ def test_two_applies_of_one_saved_plan_write_once(tmp_path: Path, monkeypatch: p
 
 def _apply_saved_in_process(tmp_path: Path, common: list[Any]) -> Any:
     """The first apply, through the engine in this thread (the CLI runner is not thread-safe)."""
-    from remediator.engine import RunSettings, apply_plan
+    from remediator.engine import ApplySettings, apply
     from remediator.inventory import load_inventory
     from remediator.journal import Journal
     from remediator.plan import Plan
 
     plan = Plan.from_json(json.loads((tmp_path / "plan.json").read_text()))
-    specs = {t.name: t for t in load_inventory(Path(common[1]))}
     journal = Path(common[3])
-    return asyncio.run(apply_plan(plan, specs, RunSettings(journal_path=journal), Journal(journal), saved=True))
+    tenants = load_inventory(Path(common[1]))
+    return asyncio.run(apply(plan, tenants, Journal(journal), ApplySettings(journal_path=journal)))
 
 
 def test_two_playbook_applies_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,28 +149,24 @@ def test_two_playbook_applies_at_once(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "second" in box, "the archive never fetched a third page: the scenario is too small"
     assert box["second"].exit_code == 1, box["second"].output
     assert "another remediator" in box["second"].output
-    assert all(r.success for r in first.recaps), [r.error for r in first.recaps]
+    assert all(r.success for r in first.tenants), [r.error for r in first.tenants]
     assert max(_writes(new).values()) == 1
     assert cli("evidence", "verify", tmp_path / "ev").exit_code == 0
 
 
 def _apply_playbook_in_process(tmp_path: Path, common: list[Any], arm: Callable[[], None]) -> Any:
-    from remediator.engine import RunSettings, apply_plan, plan_all
-    from remediator.engine.planner import TenantJob
+    from remediator.engine import ApplySettings, PlanSettings, apply, jobs_for, plan, playbook_ref
     from remediator.inventory import load_inventory
     from remediator.journal import Journal
-    from remediator.plan import PlaybookRef
-    from remediator.playbook import load_playbook, parse_extra_vars, render_states
+    from remediator.playbook import load_playbook, parse_extra_vars
 
     pb = load_playbook(LAPSUS)
-    (spec,) = load_inventory(Path(common[1]))
-    jobs = [TenantJob(spec, render_states(pb, spec.vars, parse_extra_vars([common[5]])))]
-    settings = RunSettings(journal_path=Path(common[3]))
-    run = asyncio.run(plan_all(PlaybookRef(str(pb.path), pb.sha256, None), jobs, settings))
+    specs = load_inventory(Path(common[1]))
+    jobs = jobs_for(pb, specs, parse_extra_vars([common[5]]))
+    journal = Path(common[3])
+    planned = asyncio.run(plan(jobs, PlanSettings(journal_path=journal, playbook=playbook_ref(pb))))
     arm()
-    return asyncio.run(apply_plan(run.plan, {spec.name: spec}, settings, Journal(Path(common[3])), saved=False,
-                                  args=run.args, max_changes=run.max_changes,
-                                  variables={spec.name: jobs[0].rendered.variables}))
+    return asyncio.run(apply(planned, specs, Journal(journal), ApplySettings(journal_path=journal)))
 
 
 def test_wait_lock_waits_with_a_message_then_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from remediator.engine import RunSettings, apply_plan, plan_all
-from remediator.engine.planner import TenantJob
+from remediator.engine import ApplySettings, PlanSettings, TenantJob, apply, plan
 from remediator.inventory import load_inventory
 from remediator.journal import Journal
 from remediator.kinds import REGISTRY, makes_changes
@@ -92,25 +91,25 @@ def test_plan_apply_plan(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
                                     monkeypatch)
         (spec,) = load_inventory(inventory)
         job = TenantJob(spec, render_states(playbook, spec.vars, parse_extra_vars([])))
-        settings = RunSettings(journal_path=tmp_path / "journal.jsonl")
-        ref = PlaybookRef(str(playbook.path), playbook.sha256)
+        settings = PlanSettings(journal_path=tmp_path / "journal.jsonl",
+                                playbook=PlaybookRef(str(playbook.path), playbook.sha256))
 
-        def plan() -> tuple[Any, TenantPlan]:
-            run = asyncio.run(plan_all(ref, [job], settings))
-            (tenant,) = run.plan.tenants
+        def plan_once() -> tuple[Any, TenantPlan]:
+            planned = asyncio.run(plan([job], settings))
+            (tenant,) = planned.tenants
             assert tenant.status == "ok", tenant.error
-            return run, tenant
+            return planned, tenant
 
         events = len(sb.logs)
-        run, first = plan()
+        run, first = plan_once()
         assert first.changes, f"{kind}: the scenario plants something for it to change"
         assert len(sb.logs) == events, f"{kind}: planning wrote to the tenant"
 
-        outcome = asyncio.run(apply_plan(run.plan, {spec.name: spec}, settings, Journal(settings.journal_path),
-                                         saved=False, args=run.args))
-        (recap,) = outcome.recaps
+        outcome = asyncio.run(apply(run, [spec], Journal(settings.journal_path),
+                                    ApplySettings(journal_path=settings.journal_path)))
+        (recap,) = outcome.tenants
         assert recap.success and recap.changed == len(first.changes), recap
-        _, second = plan()
+        _, second = plan_once()
         assert second.changes == (), f"{kind}: {[c.to_json() for c in second.changes]}"
 
 
@@ -126,13 +125,13 @@ def test_archive_up_to_now_only_extends(tmp_path: Path, monkeypatch: pytest.Monk
         (spec,) = load_inventory(inventory)
         playbook = load_playbook(write_playbook(tmp_path / "arch.yml", [state]))
         job = TenantJob(spec, render_states(playbook, spec.vars, {}))
-        settings = RunSettings(journal_path=tmp_path / "j.jsonl")
+        settings = PlanSettings(journal_path=tmp_path / "j.jsonl", playbook=PlaybookRef("arch.yml", "x"))
 
         def plan_and_apply() -> Any:
-            run = asyncio.run(plan_all(PlaybookRef("arch.yml", "x"), [job], settings))
-            asyncio.run(apply_plan(run.plan, {"t": spec}, settings, Journal(settings.journal_path), saved=False,
-                                   args=run.args))
-            return run.plan.tenants[0]
+            planned = asyncio.run(plan([job], settings))
+            asyncio.run(apply(planned, [spec], Journal(settings.journal_path),
+                              ApplySettings(journal_path=settings.journal_path)))
+            return planned.tenants[0]
 
         first = plan_and_apply()
         assert first.changes[0].before == {"covered": None}

@@ -40,7 +40,7 @@ async def apply(sandbox: Any, kind_name: str, args: dict[str, Any], changes: lis
         kind: Kind = REGISTRY[kind_name]("live", args)
         for change in changes:
             assert kind.verdict(change, await kind.current(context, change)) == "pending", change
-            applied.append(await kind.apply(context, change))
+            applied.append(await kind.apply_all(context, change))
     records = tuple({"tenant": "sandbox", "change": c.to_json(), "result": "applied", "request_id": a.request_id,
                      "detail": a.detail, "time": format_time(utcnow())} for c, a in zip(changes, applied, strict=True))
     ctx = {**ctx, "journal": (*ctx.get("journal", ()), *records)}

@@ -40,8 +40,8 @@ async def test_plan_apply_plan():
     assert all(c[0] == "GET" for c in client.calls)
     for change in changes:
         assert kind.verdict(change, await kind.current(ctx, change)) == "pending"
-        applied = await kind.apply(ctx, change)
-        assert applied.request_id and applied.detail["sessions_request_id"]
+        applied = await kind.apply_all(ctx, change)
+        assert applied.request_id and applied.detail["clear_sessions_request_id"]
         assert kind.verdict(change, await kind.current(ctx, change)) == "done"
     reset = client.calls_to("POST", "/api/v1/users/00uann/lifecycle/reset_password")
     assert reset[0][2] == {"sendEmail": "true", "revokeSessions": "true"}
@@ -101,8 +101,8 @@ async def test_an_account_suspended_meanwhile_needs_nothing():
     users[1]["status"] = "SUSPENDED"
     client.routes[("POST", "/api/v1/users/00uann/lifecycle/reset_password")] = OktaApiError(
         status=403, method="POST", path="/", error_code="E0000038", error_summary="not allowed in status")
-    applied = await kind.apply(ctx, change)
+    applied = await kind.apply_all(ctx, change)
     assert applied.request_id is None and applied.detail == {"not_needed": "the account is SUSPENDED now"}
     users[1]["status"] = "ACTIVE"
     with pytest.raises(OktaApiError):
-        await kind.apply(ctx, change)
+        await kind.apply_all(ctx, change)

@@ -65,7 +65,7 @@ async def test_suspend_apply_then_plan_again():
     assert grants["SUPER_ADMIN granted to mallory@acme.com on 2022-01-25T00:01:00.000Z"] == "system@okta.com"
     for change in changes:
         assert kind.verdict(change, await kind.current(ctx, change)) == "pending"
-        await kind.apply(ctx, change)
+        await kind.apply_all(ctx, change)
         assert kind.verdict(change, await kind.current(ctx, change)) == "done"
     assert client.calls_to("DELETE", "/api/v1/users/00umal/sessions")[0][2] == {"oauthTokens": "true"}
     again = REGISTRY[KIND]("s", ARGS)
@@ -80,7 +80,7 @@ async def test_unassign_roles_tolerates_a_role_already_gone():
                   if isinstance(c, Change) and c.target.id == "00umal")
     assert change.before == {"roles": ["ra1", "ra2"]}
     client.routes[("DELETE", "/api/v1/users/00umal/roles/ra1")] = api_error(404, "DELETE")
-    applied = await kind.apply(ctx, change)
+    applied = await kind.apply_all(ctx, change)
     assert applied.detail["unassigned"]["ra1"] is None and applied.detail["unassigned"]["ra2"]
     assert kind.verdict(change, {"roles": []}) == "done"
     assert kind.verdict(change, {"roles": ["ra1"]}) == "pending"

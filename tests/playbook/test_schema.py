@@ -21,8 +21,9 @@ def test_committed_schemas_are_fresh():
 
 
 def test_write_and_check_round_trip(tmp_path):
-    assert {p.name for p in schemas.stale(tmp_path)} == {"playbook.schema.json", "inventory.schema.json"}
-    assert len(schemas.write(tmp_path)) == 2
+    assert {p.name for p in schemas.stale(tmp_path)} == {"playbook.schema.json", "inventory.schema.json",
+                                                         "plan.schema.json"}
+    assert len(schemas.write(tmp_path)) == 3
     assert schemas.stale(tmp_path) == []
     assert schemas.write(tmp_path) == []
     (tmp_path / "schemas" / "playbook.schema.json").write_text("{}\n")
@@ -30,7 +31,7 @@ def test_write_and_check_round_trip(tmp_path):
 
 
 def test_the_published_schemas_are_valid_json_schema():
-    for generated in (schemas.playbook_schema(), schemas.inventory_schema()):
+    for generated in (schemas.playbook_schema(), schemas.inventory_schema(), schemas.plan_schema()):
         validator(generated).check_schema(generated)
 
 
