@@ -54,6 +54,7 @@ from remediator.plan import Change, Finding, Target
 from remediator.timeutil import format_time, parse_time
 
 RETENTION = timedelta(days=90)
+CLOCK_SLACK = timedelta(seconds=5)  # how much earlier an apply may read the tenant's clock than its plan did
 PAGE = 1000
 #: Seconds after which Okta is assumed to have persisted every event published before (see the docstring).
 SETTLE = 600
@@ -224,7 +225,11 @@ class SystemLogArchive(Kind):
         """Still wanted: the fresh range (up to a later "now") holds the planned one, whatever an interrupted
         run already archived; the planned range is what gets written."""
         want, now = planned.after.get("covered"), fresh.after.get("covered")
-        return bool(want and now and len(want) == 2 and now[0] <= want[0] and want[1] <= now[1])
+        if not (want and now and len(want) == 2 and now[0] <= want[0]):
+            return False
+        # our reading of the tenant's clock comes from `Date` (whole seconds): it may read a little earlier
+        # right after planning, which is no reason to refuse; a range reaching further is
+        return bool(parse_time(want[1]) <= parse_time(now[1]) + CLOCK_SLACK)
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         """One writer per evidence directory: the lock is held from before the manifest is read to the end."""
