@@ -8,7 +8,9 @@ limits allow (calls per bucket / bucket rate, buckets side by side) and never le
   bucket; the window's end is placed at `now + (Reset - Date)` on the local monotonic clock (both
   values are the server's, so a tenant clock years away from ours does not matter; `Date` has whole
   seconds, so the estimate is never early, and is tightened with the best recent estimate of the
-  server's clock, see `_server_wait`).
+  server's clock, see `_server_wait`). `Reset` itself has whole seconds; a window that our own request
+  opened bounds the window's length from above, and the smallest such bound places later windows'
+  ends within a round trip or so (`_opened`); if a window outlasts it, `Reset` alone is used again.
 - Between responses we count what we send: `remaining` drops by one per request, and a response
   reporting `Remaining: r` lowers it to `r - (requests sent after that one)`. Within a window the
   server's count only goes down, so we keep the minimum, which also covers other clients of the
@@ -53,6 +55,7 @@ class Ticket:
     seq: int
     probe: bool
     released: bool = False
+    sent_at: float = 0.0              # local clock at admission
 
 
 @dataclass
@@ -69,6 +72,8 @@ class BucketState:
     unlimited: bool = False
     last_sent: float = 0.0
     waited: float = 0.0               # seconds callers spent waiting for admission
+    length: float | None = None       # smallest upper bound seen of the window's length (see `_opened`)
+    opened_at: float | None = None    # local clock when our request that opened this window came back
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
@@ -121,7 +126,7 @@ class Pacer:
                     break
                 await self._wait(state, delay)
             state.sent += 1
-            ticket = Ticket(bucket, state.sent, probe=state.probing and state.in_flight == 0)
+            ticket = Ticket(bucket, state.sent, probe=state.probing and state.in_flight == 0, sent_at=self.clock())
             state.in_flight += 1
         try:
             await self._slots.acquire()
@@ -220,6 +225,21 @@ class Pacer:
         offset = offsets[0][1]
         return min(wait, max(reset - (now + offset), 0.0))
 
+    def _opened(self, state: BucketState, ticket: Ticket, now: float, reset: float, limit: float,
+                remaining: float) -> None:
+        """A response from a new window. When our own request opened it (it was the window's first: its
+        `Remaining` is `Limit - 1`), the window started between sending and this answer, so its length is
+        at most `Reset` less the server's time when we sent (our server clock is never late): the smallest
+        such bound over windows is the length to a few milliseconds, where `Reset` alone (whole seconds)
+        places the end up to a second late. Windows then end at the answer's time plus that length."""
+        state.opened_at = None
+        if remaining != limit - 1 or not self._offsets:
+            return
+        bound = reset - (ticket.sent_at + self._offsets[0][1])
+        if bound > 0:
+            state.length = bound if state.length is None else min(state.length, bound)
+            state.opened_at = now
+
     def _observe(self, state: BucketState, ticket: Ticket, status: int | None, headers: Mapping[str, str]) -> None:
         """Update the bucket from one response."""
         limit = header_epoch(headers, "X-Rate-Limit-Limit")
@@ -238,6 +258,7 @@ class Pacer:
             estimate = 0
         first = state.limit is None
         if first or state.reset is None or reset > state.reset:
+            self._opened(state, ticket, now, reset, limit, remaining)
             state.reset = reset
             state.remaining = estimate
             if limit > 0:
@@ -246,6 +267,10 @@ class Pacer:
                 state.limit = 1  # a concurrency refusal reports Limit 0: learn the real one later
         elif reset == state.reset:
             state.remaining = min(state.remaining, estimate)
+            if ticket.sent_at >= state.window_end:  # sent after the learned end, yet the same window:
+                state.length = state.opened_at = None  # windows vary; back to `Reset` alone
         else:
             return  # an answer from a window that is already over
         state.window_end = now + wait
+        if state.opened_at is not None and state.length is not None:
+            state.window_end = min(state.window_end, state.opened_at + state.length)

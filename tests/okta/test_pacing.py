@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 from email.utils import formatdate
 
 import pytest
@@ -182,3 +183,34 @@ async def test_window_end_uses_the_best_estimate_of_the_server_clock():
     p.release(await p.acquire("users"), 200, headers(300, 297, 29, at=EPOCH + 1))
     # Reset - Date says 29 s; the server is known to be at least 0.1 s past EPOCH + 1 by now
     assert p.state("users").window_end == pytest.approx(101.0 + 28.9)
+
+
+async def test_the_window_length_is_learned_from_the_windows_our_requests_opened():
+    """`Reset` has whole seconds, so alone it places a window's end up to a second late; a window our own
+    request opened started between sending it and its answer, which bounds the length from above."""
+    vt = VirtualTime()
+    p = pacer(vt)
+
+    def answer(sent: float, remaining: int, reset: int) -> tuple[object, dict[str, str]]:
+        server = sent + 100.025  # the server's clock is local + 100 s; half the 50 ms round trip
+        return server, {"Date": formatdate(int(server), usegmt=True), "X-Rate-Limit-Limit": "25",
+                        "X-Rate-Limit-Remaining": str(remaining), "X-Rate-Limit-Reset": str(reset)}
+
+    start, late = 1000.3, []
+    for _ in range(12):  # windows of 6.0 s, each opened by our probe, then four more requests
+        vt.now = start
+        ticket = await p.acquire("logs")
+        server, _ = answer(start, 24, 0)
+        reset = math.ceil(server + 6.0)
+        vt.now += 0.05
+        p.release(ticket, 200, answer(start, 24, reset)[1])
+        true_end = start + 0.025 + 6.0
+        for k in range(1, 5):
+            vt.now = start + k * 1.1
+            ticket = await p.acquire("logs")
+            vt.now += 0.05
+            p.release(ticket, 200, answer(vt.now - 0.05, 24 - k, reset)[1])
+        assert true_end <= p.state("logs").window_end  # never early
+        late.append(p.state("logs").window_end - true_end)
+        start = true_end + 0.001 + 0.37 * (len(late) % 3)  # the next probe, a little after the end
+    assert late[0] > 0.5 and max(late[-4:]) < 0.2  # from up to a second late to a fraction of it
