@@ -35,6 +35,20 @@ def request_id(event: dict[str, Any]) -> str | None:
     return rid if isinstance(rid, str) else None
 
 
+def own_write(event: dict[str, Any], own_ids: frozenset[str]) -> bool:
+    """Whether remediator made this event: its request id, or its transaction id, is one we journalled.
+
+    An API request's `transaction.id` is its request id (Okta's sample events in elastic-integrations'
+    okta-system.json.log carry the same value in both), and some events carry only the transaction: a
+    service app's writes are recognised without a user behind them.
+    """
+    if not own_ids:
+        return False
+    rid = request_id(event)
+    tid = (event.get("transaction") or {}).get("id") if isinstance(event.get("transaction"), dict) else None
+    return (rid is not None and rid in own_ids) or (isinstance(tid, str) and tid in own_ids)
+
+
 def _targets(event: dict[str, Any]) -> list[dict[str, Any]]:
     keep = ("id", "type", "alternateId", "displayName")
     return [{k: t.get(k) for k in keep if k in t} for t in event.get("target") or () if isinstance(t, dict)]
@@ -160,7 +174,7 @@ class SystemLogHunt(Kind):
         events = sorted(observed.get("events") or (), key=lambda e: (time_key(e["published"]), e.get("uuid", "")))
         groups: dict[tuple[str, str], list[tuple[dict[str, Any], list[Any]]]] = {}
         for event in events:
-            if not since <= time_key(event["published"]) < until or request_id(event) in own:
+            if not since <= time_key(event["published"]) < until or own_write(event, own):
                 continue
             rules = self.engine.matches(event, known)
             if rules:
