@@ -53,3 +53,24 @@ def test_local_match_is_the_search_semantics_for_the_keys_it_checks():
     assert matches_locally({"logins": ["a@ACME.com"], "status": ["ACTIVE"], "created_after": "2022-01-21"}, user)
     assert not matches_locally({"created_after": "2022-01-21T00:00:00.001Z"}, user)
     assert not matches_locally({"status": ["SUSPENDED"]}, user)
+
+
+async def test_user_factors_reads_no_factor_of_a_selection_over_max_users():
+    """One factors call per user is the only way to read them: above `max_users` none is made."""
+    from aiohttp import web
+
+    from remediator.sandbox import Sandbox
+    from tests.kinds import live
+
+    paths: list[str] = []
+
+    @web.middleware
+    async def record(request, handler):
+        paths.append(request.path)
+        return await handler(request)
+
+    with Sandbox(scenario="lapsus-2022", users=60, seed=5, middlewares=[record]) as sb:
+        args = {"users": {"status": ["ACTIVE"]}, "enrolled_after": "2022-01-21T00:00:00Z", "max_users": 5}
+        changes, findings = await live.plan(sb, "okta.user_factors", args)
+    assert changes == [] and any("more than max_users=5" in f.title for f in findings)
+    assert not [p for p in paths if p.endswith("/factors")]
