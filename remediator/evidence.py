@@ -20,6 +20,7 @@ deletes and fetches again (`clean_orphans`); `verify_evidence` reports it until 
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import hashlib
 import json
@@ -505,12 +506,23 @@ class ChunkWriter:
 
 
 # reading ---------------------------------------------------------------------------------
+def _open_read(path: Path) -> BinaryIO:
+    """A chunk to read, never through a symlink: a symlink in the archive is an error, not a file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise VerifyError(f"{path}: is a symlink: evidence is never read through a symlink") from None
+        raise
+    return os.fdopen(fd, "rb")
+
+
 def iter_blocks(path: str | Path, block: int = 1 << 18) -> Iterator[bytes]:
     """Decompressed content of a chunk in blocks of whole lines (about `block` bytes: cache-sized, bounded)."""
     gz = str(path).endswith(".gz")
     inflate = zlib.decompressobj(31)
     carry, pending = b"", b""
-    with open(path, "rb") as f:
+    with _open_read(Path(path)) as f:
         while True:
             if not pending:
                 pending = f.read(1 << 16)

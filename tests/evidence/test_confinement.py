@@ -202,3 +202,17 @@ def test_a_malformed_manifest_is_one_line(tmp_path: Path, text: str) -> None:
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output and "manifest" in result.output
+
+
+async def test_reading_the_archive_never_follows_a_symlinked_chunk(tmp_path: Path) -> None:
+    """The hunt reads the archive: a chunk swapped for a symlink is an error, not someone else's file."""
+    kind, change, ctx = await _plan(tmp_path / "ev")
+    await kind.apply(ctx, change)  # type: ignore[arg-type]
+    d = tmp_path / "ev" / "acme"
+    manifest = load_manifest(d)
+    assert manifest is not None and len(list(evidence.iter_archive_events(d, manifest))) == len(_events())
+    chunk = manifest.chunks[0].file
+    (d / chunk).rename(tmp_path / "moved.gz")
+    (d / chunk).symlink_to(tmp_path / "moved.gz")
+    with pytest.raises(VerifyError, match="symlink"):
+        list(evidence.iter_archive_events(d, manifest))
