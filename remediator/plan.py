@@ -105,16 +105,21 @@ class Finding:
     target: Target | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
     id: str = ""
+    #: who accepted exactly this finding (`remediator ack`): {by, note, time, expires}; None when open
+    acknowledged: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"severity {self.severity!r} is not one of {SEVERITIES}")
         if not self.id:
+            # the evidence is part of the id: an acknowledgement covers exactly what was reviewed, and a
+            # new event or grant behind the same finding makes it another finding, open again
             tid = self.target.id if self.target else ""
-            object.__setattr__(self, "id", _stable_id(self.state, self.kind, self.title, tid))
+            evidence = json.dumps(self.evidence, sort_keys=True, separators=(",", ":"), default=str)
+            object.__setattr__(self, "id", _stable_id(self.state, self.kind, self.title, tid, evidence))
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc = {
             "id": self.id,
             "state": self.state,
             "kind": self.kind,
@@ -123,6 +128,9 @@ class Finding:
             "target": self.target.to_json() if self.target else None,
             "evidence": self.evidence,
         }
+        if self.acknowledged is not None:
+            doc["acknowledged"] = self.acknowledged
+        return doc
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Finding:
@@ -135,6 +143,7 @@ class Finding:
             title=data["title"],
             target=Target(**target) if target else None,
             evidence=data.get("evidence") or {},
+            acknowledged=data.get("acknowledged") if isinstance(data.get("acknowledged"), dict) else None,
         )
 
 
@@ -298,6 +307,9 @@ _FINDING: dict[str, Any] = {
     "properties": {
         "id": _ID, "state": _ID, "kind": _ID, "severity": {"enum": list(SEVERITIES)}, "title": {"type": "string"},
         "target": {"anyOf": [{"type": "null"}, _TARGET]}, "evidence": {"type": "object"},
+        "acknowledged": {"type": "object", "description": "who accepted this finding: by, note, time, expires",
+                         "properties": {"by": {"type": ["string", "null"]}, "note": {"type": ["string", "null"]},
+                                        "time": {"type": ["string", "null"]}, "expires": {"type": ["string", "null"]}}},
     },
 }
 _STATE: dict[str, Any] = {

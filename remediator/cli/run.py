@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from remediator.cli.app import app
 from remediator.engine import ApplySettings, PlanSettings, jobs_for, playbook_ref
@@ -19,8 +20,10 @@ from remediator.engine import plan as engine_plan
 from remediator.errors import InputError, PlaybookError
 from remediator.journal import DEFAULT_PATH, Journal, read_records
 from remediator.okta.client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
-from remediator.plan import Plan
+from remediator.plan import SEVERITIES, Plan
 from remediator.report import evidence_dirs, render_plan, render_recap, render_report
+from remediator.report.terminal import result_line
+from remediator.triage import open_findings
 
 InventoryOpt = Annotated[Path | None, typer.Option("-i", "--inventory", help="Inventory YAML (tenants).")]
 LimitOpt = Annotated[str | None, typer.Option("--limit", help="Tenants by name, tag or glob, comma-separated.")]
@@ -32,6 +35,10 @@ NotifyOpt = Annotated[str | None, typer.Option(
     "--notify", metavar="URL", envvar="REMEDIATOR_NOTIFY_URL", show_default=False,
     help="Post the recap and new critical/high findings to this webhook (or env:VAR; never printed).")]
 NotifyFormatOpt = Annotated[str, typer.Option("--notify-format", help="json, or slack (Slack-compatible).")]
+FailOnOpt = Annotated[str | None, typer.Option(
+    "--fail-on", metavar="SEVERITY",
+    help="With --detailed-exitcode, also exit 2 for an unacknowledged finding of this severity or above.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 ForksOpt = Annotated[int, typer.Option("--forks", min=1, help="Tenants run concurrently.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of the terminal rendering.")]
 JournalOpt = Annotated[Path, typer.Option("--journal", help="Journal file (JSON Lines, hash-chained).")]
@@ -116,24 +123,41 @@ def plan(
     ignore_journal: Annotated[bool, typer.Option(
         "--ignore-journal", help="Plan without the journal's records of earlier runs (when it does not verify).",
     )] = False,
+    fail_on: FailOnOpt = None,
+    show_acked: Annotated[bool, typer.Option("--show-acked", help="Show acknowledged findings in full.")] = False,
+    quiet: QuietOpt = False,
 ) -> int:
     """Read each tenant and show what would change and what was found. Never writes to a tenant."""
     from remediator.playbook import load_playbook
 
     notify_url = _notify_url(notify, notify_format)
+    if fail_on is not None and fail_on not in SEVERITIES:
+        raise InputError(f"must be one of {', '.join(SEVERITIES)}, not {fail_on!r}", where="--fail-on")
     pb = load_playbook(playbook)
     jobs = _jobs(pb, _tenants(inventory, limit, shard), extra_vars, tags)
     settings = PlanSettings(forks=forks, journal_path=journal, client_options=_time_limits(timeout, deadline),
                             ignore_journal=ignore_journal, playbook=playbook_ref(pb))
-    plan_doc = asyncio.run(engine_plan(jobs, settings))
-    _emit_plan(plan_doc, as_json=as_json, out=out, report=report, verbose=verbose)
+    with _progress(as_json=as_json, quiet=quiet):
+        plan_doc = asyncio.run(engine_plan(jobs, settings))
+    _emit_plan(plan_doc, as_json=as_json, out=out, report=report, verbose=verbose, show_acked=show_acked)
     if notify_url is not None:
         from remediator.notify import send
 
         send(notify_url, notify_format, plan_doc, command="plan")
     if plan_doc.has_errors:
         return 1
-    return 2 if detailed_exitcode and plan_doc.has_changes else 0  # local-only changes do not count
+    if not detailed_exitcode:
+        return 0
+    # local-only changes do not count; findings count only with --fail-on, and only open ones
+    return 2 if plan_doc.has_changes or (fail_on is not None and open_findings(plan_doc, fail_on)) else 0
+
+
+def _progress(*, as_json: bool, quiet: bool) -> Any:
+    """Progress on stderr when a person watches a terminal; nothing with --json, --quiet, in CI or piped."""
+    from remediator import progress
+
+    return progress.reporting(progress.RichReporter() if progress.wanted(as_json=as_json, quiet=quiet)
+                              else progress.Reporter())
 
 
 def _time_limits(timeout: float, deadline: float) -> dict[str, Any]:
@@ -166,6 +190,7 @@ def _emit_plan(
     out: Path | None,
     report: Path | None,
     verbose: bool,
+    show_acked: bool = False,
 ) -> None:
     if out is not None:
         _write(out, plan_doc.dumps(), "plan")
@@ -174,7 +199,7 @@ def _emit_plan(
     if as_json:
         sys.stdout.write(plan_doc.dumps())
     else:
-        render_plan(plan_doc, _console(), verbose=verbose)
+        render_plan(plan_doc, _console(), verbose=verbose, show_acked=show_acked)
 
 
 def _load_saved_plan(path: Path) -> Plan:
@@ -217,11 +242,23 @@ def apply(
         "--wait-lock", min=0, metavar="SECONDS",
         help="When another apply is writing to a tenant, wait this long for it (default: exit 1 at once).",
     )] = 0.0,
+    quiet: QuietOpt = False,
 ) -> int:
     """Apply a playbook (plan, show, confirm, apply) or exactly a saved plan (reviewed already: no question)."""
     notify_url = _notify_url(notify, notify_format)
+    lines: list[str] = []
+
+    def on_result(tenant: str, change: Any, result: str, detail: dict[str, Any]) -> None:
+        lines.append(result_line(tenant, change, result, detail))
+        if not as_json:  # as it happens on a terminal; with --json, in the final document
+            from remediator import progress
+
+            with progress.current().printing():
+                _console().print(escape(lines[-1]))
+
     settings = ApplySettings(forks=forks, journal_path=journal, max_changes=max_changes,
-                             client_options=_time_limits(timeout, deadline), lock_wait=wait_lock, on_lock_wait=_say)
+                             client_options=_time_limits(timeout, deadline), lock_wait=wait_lock, on_lock_wait=_say,
+                             on_result=on_result)
     tenants = _tenants(inventory, limit, shard)
     saved = _is_saved_plan(source)
     if saved:
@@ -237,9 +274,10 @@ def apply(
 
         pb = load_playbook(source)
         jobs = _jobs(pb, tenants, extra_vars, tags)
-        plan_doc = asyncio.run(engine_plan(jobs, PlanSettings(forks=forks, journal_path=journal,
-                                                              client_options=settings.client_options,
-                                                              playbook=playbook_ref(pb))))
+        with _progress(as_json=as_json, quiet=quiet):
+            plan_doc = asyncio.run(engine_plan(jobs, PlanSettings(forks=forks, journal_path=journal,
+                                                                  client_options=settings.client_options,
+                                                                  playbook=playbook_ref(pb))))
     if not as_json:
         render_plan(plan_doc, _console())
     if plan_doc.has_changes and not yes and not saved:  # a saved plan was reviewed already
@@ -249,13 +287,14 @@ def apply(
         if not typer.confirm("Apply these changes?", default=False):
             typer.echo("nothing applied")
             return 1 if plan_doc.has_errors else 0
-    recap = asyncio.run(engine_apply(plan_doc, tenants, Journal(journal), settings))
+    with _progress(as_json=as_json, quiet=quiet):
+        recap = asyncio.run(engine_apply(plan_doc, tenants, Journal(journal), settings))
     if report is not None:
         records = list(read_records(journal))
         _write(report, render_report(report, plan_doc, title="remediator apply", recaps=recap.tenants,
                                      journal_records=records, evidence_dirs=evidence_dirs(plan_doc)), "report")
     if as_json:
-        doc = {"plan": plan_doc.to_json(), "recap": [_recap_json(r) for r in recap.tenants]}
+        doc = {"plan": plan_doc.to_json(), "lines": lines, "recap": [_recap_json(r) for r in recap.tenants]}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
         render_recap(recap.tenants, _console())

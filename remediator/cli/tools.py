@@ -13,7 +13,7 @@ from rich.console import Console
 from remediator.cli.app import RemediatorGroup, app
 from remediator.errors import InputError
 from remediator.journal import DEFAULT_PATH, Journal, verify
-from remediator.timeutil import parse_time
+from remediator.timeutil import format_time, parse_time
 
 sandbox_app = typer.Typer(cls=RemediatorGroup, help="The sandbox tenant: a local emulation of the Okta API.")
 evidence_app = typer.Typer(cls=RemediatorGroup, help="Evidence preserved by okta.system_log_archive.")
@@ -138,18 +138,28 @@ def journal_verify(
 @app.command()
 def ack(
     tenant: Annotated[str, typer.Argument(help="Tenant name.")],
-    step: Annotated[str, typer.Argument(help="The manual step's id.")],
-    by: Annotated[str, typer.Option("--by", help="Who did it.")],
-    note: Annotated[str, typer.Option("--note", help="What was done, where the record is.")] = "",
+    step: Annotated[str, typer.Argument(metavar="STEP|FINDING_ID",
+                                        help="A manual step's id, or a finding's id (from the plan).")],
+    by: Annotated[str, typer.Option("--by", help="Who did it, or who accepts the finding.")],
+    note: Annotated[str, typer.Option("--note", help="What was done or why it is accepted.")] = "",
+    expires: Annotated[str | None, typer.Option("--expires", help="Date (ISO 8601) the acceptance ends.")] = None,
     journal: Annotated[Path, typer.Option("--journal", help="Journal file.")] = DEFAULT_PATH,
     inventory: Annotated[Path | None, typer.Option(
         "-i", "--inventory", help="Inventory: records the tenant's org, so the acknowledgement is its org's.",
     )] = None,
 ) -> int:
-    """Acknowledge a manual step of a playbook for a tenant (recorded in the journal)."""
+    """Acknowledge a manual step done, or accept a finding (later plans show it collapsed until its
+    evidence changes or the acknowledgement expires); recorded in the journal."""
     if not by.strip():
-        raise InputError("must name who did the step", where="--by")
+        raise InputError("must name who did the step or accepts the finding", where="--by")
+    if not step.strip():
+        raise InputError("names no step and no finding", where="ack")
     record = {"type": "ack", "tenant": tenant, "step": step, "by": by, "note": note}
+    if expires is not None:
+        try:
+            record["expires"] = format_time(parse_time(expires))
+        except ValueError as exc:
+            raise InputError(str(exc), where="--expires") from None
     if inventory is not None:
         from remediator.inventory import load_inventory
 
@@ -160,7 +170,8 @@ def ack(
     if journal.exists():
         verify(journal)  # never extend a journal that does not verify
     Journal(journal).append(record)
-    typer.echo(f"{tenant}: step {step!r} acknowledged by {by}")
+    until = f" until {record['expires']}" if expires is not None else ""
+    typer.echo(f"{tenant}: {step!r} acknowledged by {by}{until}")
     return 0
 
 

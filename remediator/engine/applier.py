@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -87,8 +87,10 @@ async def apply(plan: Plan, tenants: Sequence[Any], journal: Journal, settings: 
 class _Run:
     """One tenant's apply: its journal records and its recap, kept together."""
 
-    def __init__(self, tenant: TenantPlan, plan: Plan, journal: Journal) -> None:
+    def __init__(self, tenant: TenantPlan, plan: Plan, journal: Journal,
+                 on_result: Callable[[str, Change, str, dict[str, Any]], None] | None = None) -> None:
         self.journal = journal
+        self.on_result = on_result
         self.recap = TenantRecap(name=tenant.name)
         self.base = {"type": "change", "tenant": tenant.name, "org_url": tenant.org_url, "org_id": tenant.org_id,
                      "playbook": plan.playbook.to_json()}
@@ -100,6 +102,8 @@ class _Run:
         summary = {"change": change.id, "result": result}
         summary.update({k: extra[k] for k in ("request_id", "error") if extra.get(k)})
         self.recap.results.append(summary)
+        if self.on_result is not None:
+            self.on_result(self.recap.name, change, result, extra)
 
     def step(self, change: Change, step: str, result: str, **extra: Any) -> None:
         """One write of a change that makes several. No `change` and no `result` key: it is not the change's
@@ -120,7 +124,7 @@ class _Run:
 async def _apply_tenant(
     tenant: TenantPlan, spec: Any, plan: Plan, journal: Journal, settings: ApplySettings
 ) -> TenantRecap:
-    run = _Run(tenant, plan, journal)
+    run = _Run(tenant, plan, journal, settings.on_result)
     recap = run.recap
     if tenant.status != "ok":
         recap.error = tenant.error or "tenant could not be planned"

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from remediator import progress, triage
 from remediator.engine.session import PlanSettings, TenantSession, scopes_of
 from remediator.errors import RemediatorError
 from remediator.guardrails import DEFAULT_MAX_CHANGES, Protected, is_lockout, protect
@@ -63,8 +64,13 @@ async def plan(jobs: Sequence[TenantJob], settings: PlanSettings) -> Plan:
 
     async def one(job: TenantJob) -> TenantPlan:
         async with gate:
-            return await plan_tenant(job, settings)
+            progress.tenant_started(job.spec.name)
+            try:
+                return await plan_tenant(job, settings)
+            finally:
+                progress.tenant_done(job.spec.name)
 
+    progress.tenants(len(jobs))
     tenants = await asyncio.gather(*(one(job) for job in jobs))
     return Plan(created_at=format_time(utcnow()), playbook=settings.playbook, tenants=tuple(tenants))
 
@@ -89,8 +95,10 @@ async def plan_tenant(job: TenantJob, settings: PlanSettings) -> TenantPlan:
                                  scopes=scopes_of(s.kind for s in states)) as session:
             assert session.org is not None
             decision = await decide(kinds_of(states), session)
+            assert session.ctx is not None
+            findings = triage.mark(decision.findings, triage.active_acks(session.ctx.journal_events, utcnow()))
             return _replace(empty, org_id=session.org.id, changes=tuple(decision.changes),
-                            findings=tuple(decision.findings), notes=decision.notes)
+                            findings=findings, notes=decision.notes)
     except RemediatorError as exc:
         return _replace(empty, status="error", error=str(exc))
     except Exception as exc:  # isolation boundary: one tenant's bug must not stop the others
@@ -164,7 +172,12 @@ def drop_covered_session_clears(changes: list[Change]) -> list[Change]:
 
 
 async def _read_and_diff(kind: Kind, session: TenantSession) -> tuple[list[Change | Finding], list[str]]:
-    observed = await kind.read(session.ctx)  # type: ignore[arg-type]
+    tenant = session.spec.name
+    progress.state_started(tenant, kind.state)
+    try:
+        observed = await kind.read(session.ctx)  # type: ignore[arg-type]
+    finally:
+        progress.state_done(tenant, kind.state)
     return list(kind.diff(observed)), list(kind.explain(observed))
 
 

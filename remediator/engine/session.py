@@ -45,6 +45,8 @@ class ApplySettings(RunSettings):
     max_changes: int | None = None
     lock_wait: float = 0.0  # seconds a second writer of one tenant waits for the first (`--wait-lock`)
     on_lock_wait: Callable[[str], None] | None = None  # told when a writer waits for a lock (the CLI prints it)
+    #: told each change's outcome as it is journalled, in completion order: (tenant, change, result, detail)
+    on_result: Callable[[str, Any, str, dict[str, Any]], None] | None = None
 
 
 class TenantSession:

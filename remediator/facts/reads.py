@@ -35,9 +35,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
+from remediator import progress
 from remediator.errors import OktaApiError
 from remediator.facts import endpoints as ep
 from remediator.facts.endpoints import Endpoint
+from remediator.timeutil import parse_time
 
 if TYPE_CHECKING:
     from remediator.okta.client import OktaClient, OktaResponse
@@ -154,7 +156,9 @@ class TenantReads:
 
     async def log_pages(self, params: dict[str, Any]) -> AsyncIterator[OktaResponse]:
         """System Log pages, streamed (an archive can hold millions of events: nothing is kept)."""
+        watch = _LogProgress(self.client, params.get("since"), params.get("until"))
         async for page in self.client.pages(ep.LOGS.path(), params, prefetch=True):
+            watch.page(page.body)
             yield page
 
     async def log_poll(self, params: dict[str, Any], *, cursor: str | None = None) -> AsyncIterator[OktaResponse]:
@@ -164,7 +168,9 @@ class TenantReads:
         if cursor is not None and not cursor.startswith(ep.LOGS.path() + "?"):
             raise ValueError(f"not a System Log cursor: {cursor[:80]!r}")
         source = cursor or ep.LOGS.path()
+        watch = _LogProgress(self.client, params.get("since"), None)
         async for page in self.client.pages(source, None if cursor else params, stop_on_empty=True, prefetch=True):
+            watch.page(page.body)
             yield page
 
     # users ------------------------------------------------------------------------------------
@@ -352,3 +358,35 @@ def _done(value: T) -> asyncio.Future[T]:
     future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
     future.set_result(value)
     return future
+
+
+class _LogProgress:
+    """Tells the progress display how far a System Log read is: events, pages, and the share of its time
+    range done (the log is read oldest first, so the last event's `published` says where it is)."""
+
+    def __init__(self, client: Any, since: str | None, until: str | None) -> None:
+        self.tenant = str(getattr(client, "tenant", ""))
+        self.client = client
+        self.since = _epoch(since)
+        self.until = _epoch(until)
+
+    def page(self, body: Any) -> None:
+        events = body if isinstance(body, list) else []
+        fraction = None
+        if events and self.since is not None:
+            until = self.until
+            if until is None and hasattr(self.client, "server_now"):
+                until = self.client.server_now().timestamp()
+            last = _epoch(events[-1].get("published") if isinstance(events[-1], dict) else None)
+            if until is not None and last is not None and until > self.since:
+                fraction = min(1.0, max(0.0, (last - self.since) / (until - self.since)))
+        progress.advance(self.tenant, "System Log", events=len(events), pages=1, fraction=fraction)
+
+
+def _epoch(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_time(value).timestamp()
+    except ValueError:
+        return None

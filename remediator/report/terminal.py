@@ -20,13 +20,16 @@ def render_plan(
     console: Console,
     *,
     verbose: bool = False,
+    show_acked: bool = False,
 ) -> None:
     """Per tenant, per state (in the playbook's order): changes, then findings by severity; with
     `verbose`, the evidence of findings and why what is already right needs nothing (the plan's notes).
-    Changes to local files only (the evidence archive) are marked apart from changes to the tenant."""
+    Changes to local files only (the evidence archive) are marked apart from changes to the tenant.
+    Acknowledged findings are collapsed into one line per tenant unless `show_acked`."""
     for tenant in plan.tenants:
         why = tenant.notes if verbose else {}
-        _render_tenant(tenant, console, verbose=verbose, state_order=[s.name for s in tenant.states], notes=why)
+        _render_tenant(tenant, console, verbose=verbose, state_order=[s.name for s in tenant.states], notes=why,
+                       show_acked=show_acked)
     console.print(f"[bold]{escape(summary_line(plan))}[/bold]")
 
 
@@ -37,13 +40,16 @@ def _render_tenant(
     verbose: bool,
     state_order: Sequence[str],
     notes: Mapping[str, Sequence[str]],
+    show_acked: bool = False,
 ) -> None:
     console.rule(f"[bold]{escape(tenant.name)}[/bold]  {escape(tenant.org_url)}")
     if tenant.status != "ok":
         console.print(f"  [bold red]error[/bold red]: {escape(tenant.error or 'unknown error')}")
         return
     states: dict[str, list[Any]] = {name: [] for name in state_order}
-    for item in (*tenant.changes, *by_severity(tenant.findings)):
+    acked = [f for f in tenant.findings if f.acknowledged]
+    shown = tenant.findings if show_acked else tuple(f for f in tenant.findings if not f.acknowledged)
+    for item in (*tenant.changes, *by_severity(shown)):
         states.setdefault(item.state, []).append(item)
     for state in notes:
         states.setdefault(state, [])
@@ -66,8 +72,15 @@ def _render_tenant(
             else:
                 style = SEVERITY_STYLE[item.severity]
                 console.print(f"    [{style}]! {item.severity}[/{style}] {escape(item.title)}")
+                if item.acknowledged:
+                    ack = item.acknowledged
+                    console.print(f"        [dim]acknowledged by {escape(str(ack.get('by')))} at "
+                                  f"{escape(str(ack.get('time')))}: {escape(str(ack.get('note') or ''))}[/dim]")
                 if verbose and item.evidence:
                     console.print(f"        [dim]{escape(compact(item.evidence, 400))}[/dim]")
+    if acked and not show_acked:
+        console.print(f"  [dim]{len(acked)} acknowledged finding(s) ({severity_counts(acked)}) hidden: "
+                      "--show-acked shows them[/dim]")
     local = len(tenant.changes) - len(tenant.tenant_changes)
     counted = f"{len(tenant.tenant_changes)} change(s)" + (f" and {local} to local files only" if local else "")
     console.print(f"  {counted}, {len(tenant.findings)} finding(s) ({severity_counts(tenant.findings)})")
@@ -83,3 +96,19 @@ def render_recap(recaps: Sequence[Any], console: Console) -> None:
         )
         if recap.error:
             console.print(f"    [red]{escape(recap.error)}[/red]")
+
+
+RESULT_WORDS = {"applied": "changed", "failed": "failed", "skipped": "ok", "stale": "stale"}
+
+
+def result_line(tenant: str, change: Any, result: str, detail: Mapping[str, Any]) -> str:
+    """One change's outcome as it completes, Ansible-style: `changed: [acme] suspend user eve@acme.com
+    (request id …)`, `failed: [acme] … : Okta's error summary`."""
+    line = f"{RESULT_WORDS.get(result, result)}: [{tenant}] {change.action} {target_label(change.target)}"
+    if result == "applied" and detail.get("request_id"):
+        line += f" (request id {detail['request_id']})"
+    if result == "skipped":
+        line += f" ({detail.get('note') or 'already in effect'})"
+    if detail.get("error"):
+        line += f": {detail['error']}"
+    return line
