@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -356,3 +357,33 @@ PLAN_SCHEMA: dict[str, Any] = {
     },
 }
 _VALIDATOR = jsonschema.Draft202012Validator(PLAN_SCHEMA)
+
+
+def merge_plans(plans: Sequence[tuple[str, Plan]], order: Sequence[str] | None = None) -> Plan:
+    """One plan from the plans of several shards (`(where, plan)` pairs, `where` naming each in errors).
+
+    They must come from one playbook (same SHA-256) and hold each tenant once. The tenants follow
+    `order` (the inventory's names) when given, else the order of the plans and of their tenants. The
+    merged plan was made when its oldest part was."""
+    if not plans:
+        raise PlaybookError("no plan to merge", where="merge")
+    first_where, first = plans[0]
+    seen: dict[str, str] = {}
+    tenants: list[TenantPlan] = []
+    for where, plan in plans:
+        if plan.playbook.sha256 != first.playbook.sha256:
+            raise PlaybookError(f"comes from another playbook than {first_where} "
+                                f"(sha256 {plan.playbook.sha256[:12]} vs {first.playbook.sha256[:12]})", where=where)
+        for tenant in plan.tenants:
+            if tenant.name in seen:
+                raise PlaybookError(f"tenant {tenant.name!r} is also in {seen[tenant.name]}", where=where)
+            seen[tenant.name] = where
+            tenants.append(tenant)
+    if order is not None:
+        rank = {name: i for i, name in enumerate(order)}
+        missing = [t.name for t in tenants if t.name not in rank]
+        if missing:
+            raise PlaybookError(f"tenant {missing[0]!r} is not in the inventory", where=seen[missing[0]])
+        tenants.sort(key=lambda t: rank[t.name])
+    return Plan(created_at=min(p.created_at for _, p in plans), playbook=first.playbook, tenants=tuple(tenants),
+                remediator_version=first.remediator_version)

@@ -72,3 +72,46 @@ def test_plan_per_shard_covers_the_inventory_once(tmp_path: Path, monkeypatch: p
         bad = cli("plan", playbook, "-i", inventory, "--shard", "5/4")
     assert sorted(seen) == sorted(tenants)
     assert bad.exit_code == 1 and "--shard" in bad.output and "Traceback" not in bad.output
+
+
+def test_merge_of_the_shards_equals_the_plan_of_the_whole_inventory(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    playbook = write_playbook(tmp_path / "p.yml", [
+        {"name": "support off", "okta.support_access": {"enabled": False}},
+        {"name": "rogue idps", "okta.identity_providers": {"created_after": "2022-01-21T00:00:00Z"}},
+    ])
+    with ExitStack() as stack:
+        sandboxes = [stack.enter_context(Sandbox(scenario="lapsus-2022", users=40, seed=i)) for i in range(5)]
+        tenants = {f"t-{name}": {"org_url": sb.org_url, "token": sb.token}
+                   for name, sb in zip("edcba", sandboxes, strict=True)}  # inventory order is not alphabetical
+        inventory = write_inventory(tmp_path / "inv.yml", tenants, monkeypatch)
+        common = ["-i", inventory, "--journal", tmp_path / "j.jsonl"]
+        whole = cli("plan", playbook, *common, "--out", tmp_path / "whole.json")
+        assert whole.exit_code == 0, whole.output
+        parts = []
+        for k in range(1, 5):
+            assert cli("plan", playbook, *common, "--shard", f"{k}/4", "--out", tmp_path / f"{k}.json").exit_code == 0
+            parts.append(tmp_path / f"{k}.json")
+    merged = cli("merge", *parts, "-i", inventory, "--json", "--out", tmp_path / "merged.json",
+                 "--report", tmp_path / "merged.html", "--detailed-exitcode")
+    assert merged.exit_code == 2, merged.output  # changes pending in the merged plan
+    got = json.loads(merged.stdout)
+    want = json.loads((tmp_path / "whole.json").read_text())
+    assert [t["name"] for t in got["tenants"]] == list(tenants)  # the inventory's order
+
+    def comparable(doc: dict) -> list:
+        return [{k: v for k, v in t.items()} for t in doc["tenants"]]
+
+    assert comparable(got) == comparable(want)
+    assert json.loads((tmp_path / "merged.json").read_text()) == got
+    assert (tmp_path / "merged.html").read_text().count('<section class="tenant"') == 5
+
+    twice = cli("merge", parts[0], parts[0])
+    assert twice.exit_code == 1 and "is also in" in twice.output and "Traceback" not in twice.output
+    other = tmp_path / "other.json"
+    doc = json.loads(parts[1].read_text())
+    doc["playbook"]["sha256"] = "0" * 64
+    other.write_text(json.dumps(doc))
+    mixed = cli("merge", parts[0], other)
+    assert mixed.exit_code == 1 and "another playbook" in mixed.output
+    assert cli("merge", tmp_path / "nope.json").exit_code == 1
