@@ -131,11 +131,15 @@ async def tenant_now(ctx: Any) -> datetime:
 CLEAR_SESSIONS = "clear_sessions"
 
 
-async def clear_sessions(ctx: Any, user_id: str) -> Any:
-    """End a user's sessions and OAuth tokens (`DELETE /users/{id}/sessions?oauthTokens=true`, idempotent):
-    without `oauthTokens` Okta leaves app tokens alive. Returns the kind's `Applied`."""
+async def clear_sessions(ctx: Any, user_id: str, *, forget_devices: bool = True) -> Any:
+    """End a user's Okta sessions and revoke their OAuth tokens (`DELETE /users/{id}/sessions?oauthTokens=true`,
+    idempotent): without `oauthTokens` Okta leaves those tokens alive, and even with it the sessions that web
+    or native apps keep themselves go on (spec, revokeUserSessions). `forgetDevices` (remembered factors on
+    every device) defaults to true on Identity Engine but false on Classic, so it is always sent. Returns the
+    kind's `Applied`."""
     from remediator.facts import endpoints as ep
     from remediator.kinds.base import Applied
 
-    resp = await ep.CLEAR_SESSIONS.send(ctx.client, user_id, params={"oauthTokens": "true"})
+    resp = await ep.CLEAR_SESSIONS.send(ctx.client, user_id, params={"oauthTokens": "true",
+                                                                     "forgetDevices": str(forget_devices).lower()})
     return Applied(request_id=resp.request_id)

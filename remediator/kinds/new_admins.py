@@ -4,7 +4,10 @@ An attacker who reached the Admin Console makes an account of their own and give
 finds such accounts (user `created` at or after `created_after`, holding any role directly or through a
 group) and, unless their login or id is in `allow`:
 
-- `suspend` (default): `POST /users/{id}/lifecycle/suspend`, then `DELETE /users/{id}/sessions?oauthTokens=true`.
+- `suspend` (default): `POST /users/{id}/lifecycle/suspend`, then
+  `DELETE /users/{id}/sessions?oauthTokens=true&forgetDevices=<forget_devices>`: its Okta sessions end and its
+  OAuth tokens are revoked (and, by default, its remembered devices forgotten); sessions that web or native
+  apps keep themselves are not ended by Okta (spec, revokeUserSessions).
   Okta suspends only ACTIVE users; an account in another status (RECOVERY, LOCKED_OUT, STAGED, ...) has
   its roles unassigned instead, which reaches the same end-state;
 - `unassign_roles`: one change per account removing every role assigned to it directly
@@ -19,8 +22,13 @@ strips the last ACTIVE SUPER_ADMIN; when every active super admin would be hit, 
 critical findings instead.
 
 Separately, every role assignment made after the date (its `created`), on any admin, is a finding with
-who granted it and when, as the System Log says: one bounded query for `user.account.privilege.grant`
-and `group.privilege.grant` from `created_after` (or the 90-day retention limit) to the tenant's now.
+who granted it and when, as the System Log says: one bounded query for the privilege events of users and
+groups from `created_after` (or the 90-day retention limit) to the tenant's now. Okta logs both forms of
+a change in privileges (event-types.json): `*.privilege.grant` lists every privilege the user or group
+holds afterwards (`privilegeGranted`), and is also what a removal logs when some privilege remains;
+`*.privilege.revoke` means the last one went. So the grant of a role is the `.grant` event for its holder
+that names the role and is not a removal (a list smaller than the holder's previous one), the closest in
+time to the assignment's `created`.
 """
 
 from __future__ import annotations
@@ -51,12 +59,18 @@ from remediator.kinds.common import (
 from remediator.plan import Change, Finding
 from remediator.timeutil import format_time, parse_time
 
-GRANT_FILTER = 'eventType eq "user.account.privilege.grant" or eventType eq "group.privilege.grant"'
+GRANT_FILTER = ('eventType eq "user.account.privilege.grant" or eventType eq "group.privilege.grant" or '
+                'eventType eq "user.account.privilege.revoke" or eventType eq "group.privilege.revoke"')
 RETENTION = timedelta(days=90)
 
 
+def privileges(text: Any) -> list[str]:
+    """The privileges an event lists (`privilegeGranted`: "Super administrator, Read only admin")."""
+    return [p.strip() for p in str(text or "").split(",") if p.strip()]
+
+
 def grant_view(event: dict[str, Any]) -> dict[str, Any]:
-    """A privilege-grant event, reduced to what a responder reads: when, who, to whom, what."""
+    """A privilege event, reduced to what a responder reads: when, who, to whom, what."""
     debug = (event.get("debugContext") or {}).get("debugData") or {}
     return {
         "uuid": event.get("uuid"),
@@ -68,10 +82,34 @@ def grant_view(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _closest_grant(grants: list[dict[str, Any]], holder: str, created: Any) -> dict[str, Any] | None:
-    """The grant event for `holder` (user or group id) published closest to the role's `created`."""
-    moment = when(created)
-    mine = [g for g in grants if holder in g.get("targets", [])]
+def _removals(events: list[dict[str, Any]], holder: str) -> set[str]:
+    """uuids of `.grant` events that record a removal: fewer privileges than the holder's previous event."""
+    out: set[str] = set()
+    held: set[str] | None = None
+    for event in sorted(events, key=lambda e: str(e.get("published"))):
+        if holder not in event.get("targets", []):
+            continue
+        now = set() if str(event.get("eventType")).endswith(".revoke") else {
+            p.casefold() for p in privileges(event.get("privilege"))}
+        if held is not None and now < held:
+            out.add(str(event.get("uuid")))
+        held = now
+    return out
+
+
+def _names(event: dict[str, Any], role: dict[str, Any]) -> bool:
+    listed = {p.casefold() for p in privileges(event.get("privilege"))}
+    return bool(listed & {str(role.get(k)).casefold() for k in ("label", "type") if role.get(k)})
+
+
+def _closest_grant(grants: list[dict[str, Any]], holder: str, role: dict[str, Any]) -> dict[str, Any] | None:
+    """The event that granted `role` to `holder` (user or group id): a `.grant` for the holder that is not a
+    removal, preferring those that name the role, published closest to the role's `created`."""
+    removals = _removals(grants, holder)
+    mine = [g for g in grants if holder in g.get("targets", []) and str(g.get("eventType")).endswith(".grant")
+            and str(g.get("uuid")) not in removals]
+    mine = [g for g in mine if _names(g, role)] or mine
+    moment = when(role.get("created"))
     if not mine or moment is None:
         return mine[-1] if mine else None
     return min(mine, key=lambda g: abs(((when(g["published"]) or moment) - moment).total_seconds()))
@@ -99,6 +137,8 @@ class NewAdmins(Kind):
             "allow": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": [],
                       "description": "logins or user ids of legitimate new admins"},
             "action": {"enum": ["suspend", "unassign_roles", "report"], "default": "suspend"},
+            "forget_devices": {"type": "boolean", "default": True,
+                               "description": "suspend: also clear remembered factors on every device"},
         },
         "additionalProperties": False,
     }
@@ -153,7 +193,7 @@ class NewAdmins(Kind):
                                  user_target(user), evidence)]
         if action == "suspend" and user.get("status") == "ACTIVE":
             return [self.change("suspend", user_target(user), {"status": "ACTIVE"}, {"status": "SUSPENDED"},
-                                f"{head}: suspend it and end its sessions and OAuth tokens.")]
+                                f"{head}: suspend it, end its Okta sessions and revoke its OAuth tokens.")]
         out: list[Change | Finding] = []
         direct = [r for r in roles if r.get("assignmentType") != "GROUP"]
         if direct:
@@ -201,7 +241,7 @@ class NewAdmins(Kind):
             if not at_or_after(role.get("created"), since):
                 continue
             holder = role.get("group") if role.get("assignmentType") == "GROUP" else user["id"]
-            grant = _closest_grant(observed.get("grants", []), str(holder), role.get("created"))
+            grant = _closest_grant(observed.get("grants", []), str(holder), role)
             evidence: dict[str, Any] = {"role": role}
             if grant:
                 evidence.update(granted_by=grant["actor"], granted_at=grant["published"], event=grant["uuid"])
@@ -250,7 +290,8 @@ class NewAdmins(Kind):
     async def follow_up(self, ctx: TenantContext, change: Change, step: str) -> Applied:
         if step != CLEAR_SESSIONS:
             raise InputError(f"{self.name}: the plan names a write this kind does not make: {step!r}")
-        return await clear_sessions(ctx, change.target.id)
+        return await clear_sessions(ctx, change.target.id,
+                                    forget_devices=bool(self.args.get("forget_devices", True)))
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         uid = change.target.id

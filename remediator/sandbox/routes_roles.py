@@ -39,7 +39,7 @@ async def get_user_role(request: web.Request) -> web.StreamResponse:
 async def unassign_user_role(request: web.Request) -> web.StreamResponse:
     user = user_or_404(request)
     table = tenant_of(request).store.user_roles
-    return _unassign(request, table, user["id"], "user.account.privilege.revoke", syslog.user_target(user))
+    return _unassign(request, table, user["id"], "user.account.privilege", syslog.user_target(user))
 
 
 def _group_or_404(request: web.Request) -> dict[str, Any]:
@@ -74,17 +74,27 @@ async def get_group_role(request: web.Request) -> web.StreamResponse:
 async def unassign_group_role(request: web.Request) -> web.StreamResponse:
     group = _group_or_404(request)
     table = tenant_of(request).store.group_roles
-    return _unassign(request, table, group["id"], "group.privilege.revoke", _group_target(group))
+    return _unassign(request, table, group["id"], "group.privilege", _group_target(group))
 
 
 def _unassign(request: web.Request, table: dict[str, list[dict[str, Any]]], owner: str, event: str,
               target: dict[str, Any]) -> web.Response:
-    """Remove one role assignment of a user or group (replacing the list, never editing it) and log it."""
+    """Remove one role assignment of a user or group (replacing the list, never editing it) and log it as Okta
+    does (event-types.json): `<event>.revoke` only when the last privilege goes ("indicates the user has no
+    more admin privileges"), otherwise `<event>.grant` listing the privileges that remain ("contains
+    information about the type of admin privileges the user currently has", as `privilegeGranted` reads in
+    the Panther test events: "Super administrator, Read only admin")."""
     roles = table.get(owner, [])
     role = by_id(roles, request.match_info["roleAssignmentId"], "RoleAssignment")
     table[owner] = [r for r in roles if r is not role]
-    syslog.record(request, event, [target],
-                  {"privilegeRevoked": role.get("label") or role.get("type"), "roleType": role.get("type")})
+    store = tenant_of(request).store
+    remaining = store.roles_of_user(owner) if event.startswith("user.") else table[owner]
+    labels = list(dict.fromkeys(str(r.get("label") or r.get("type")) for r in remaining))
+    if labels:
+        syslog.record(request, f"{event}.grant", [target], {"privilegeGranted": ", ".join(labels)})
+    else:
+        syslog.record(request, f"{event}.revoke", [target],
+                      {"privilegeRevoked": role.get("label") or role.get("type"), "roleType": role.get("type")})
     return web.Response(status=204)
 
 

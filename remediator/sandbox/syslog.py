@@ -54,6 +54,8 @@ EVENTS: dict[str, tuple[str, str | None]] = {
     "user.mfa.factor.deactivate": ("Reset factor for user", "core.user.factor.deactivate"),
     "user.session.clear": ("Clear user session", "core.user.session.clear"),
     "user.account.privilege.revoke": ("User privilege revoke", "core.user.admin_privilege.revoked"),
+    "user.account.privilege.grant": ("Grant user privilege", "core.user.admin_privilege.granted"),
+    "group.privilege.grant": ("Group Privilege granted", "group.privilege.grant"),
     "group.privilege.revoke": ("Group privilege revoke", "core.group.admin_privilege.revoked"),
     "system.api_token.revoke": ("Revoke API token", "api.token.revoke"),
     "system.api_token.update": ("Update API token", None),
