@@ -4,8 +4,15 @@ Okta keeps no "sessions last cleared" attribute, so the evidence is the System L
 event targeting the admin, published at or after `cleared_after`: one bounded query for all admins) or
 an earlier run's journal (an applied change that cleared that admin's sessions: this kind's
 `clear_sessions`, `okta.admin_passwords` with `sessions_revoked`, `okta.new_admins`' `suspend`), which
-also covers the seconds before Okta's log shows a fresh event. Admins without evidence get
-`DELETE /users/{id}/sessions?oauthTokens=true` (without `oauthTokens` Okta leaves app tokens alive).
+also covers the seconds before Okta's log shows a fresh event.
+
+What `DELETE /users/{id}/sessions?oauthTokens=true&forgetDevices=...` ends, as the spec says
+(revokeUserSessions): the admin's Okta (identity provider) sessions, so the next step needs a new sign-in,
+and the OpenID Connect and OAuth refresh and access tokens issued to them (`oauthTokens`, default false
+at Okta: always sent true here). What it does not end: "the sessions created for web or native apps",
+which the apps keep themselves (end those in each app). `forget_devices` (Okta's default: true, false on
+Classic Engine, so it is always sent explicitly) also clears the admin's remembered factors on every
+device, so a device the attacker had marked as trusted gets an MFA prompt again.
 
 DEPROVISIONED accounts need nothing. `break_glass` accounts are cleared (ending sessions locks nobody
 out). The token owner is left out, as an info finding: an API token survives it, but a responder
@@ -84,7 +91,9 @@ class AdminSessions(Kind):
     schema = {
         "type": "object",
         "required": ["cleared_after"],
-        "properties": {"cleared_after": {**DATE_TIME, "description": "sessions must have been cleared after this"}},
+        "properties": {"cleared_after": {**DATE_TIME, "description": "sessions must have been cleared after this"},
+                       "forget_devices": {"type": "boolean", "default": True,
+                                          "description": "also clear remembered factors on every device"}},
         "additionalProperties": False,
     }
     facts = (ADMINS, ME, EVENTS)
@@ -128,10 +137,14 @@ class AdminSessions(Kind):
                 ))
                 continue
             last = observed.get("log_clears", {}).get(user["id"])
+            forget = bool(self.args.get("forget_devices", True))
             out.append(self.change(
-                "clear_sessions", user_target(user), {"last_cleared": last}, {"cleared_after": since},
+                "clear_sessions", user_target(user), {"last_cleared": last},
+                {"cleared_after": since, "forget_devices": forget},
                 f"{login(user)} is an admin and nothing shows its sessions cleared since {since} "
-                "(no user.session.clear event, no earlier run): end its sessions and OAuth tokens.",
+                "(no user.session.clear event, no earlier run): end its Okta sessions, revoke its OAuth tokens"
+                f"{' and forget its remembered devices' if forget else ''} (sessions that web or native apps keep "
+                "themselves are not ended by Okta).",
             ))
         return out
 
@@ -166,5 +179,7 @@ class AdminSessions(Kind):
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action != "clear_sessions":
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
-        resp = await ep.CLEAR_SESSIONS.send(ctx.client, change.target.id, params={"oauthTokens": "true"})
+        forget = change.after.get("forget_devices", True)
+        resp = await ep.CLEAR_SESSIONS.send(ctx.client, change.target.id,
+                                            params={"oauthTokens": "true", "forgetDevices": str(bool(forget)).lower()})
         return Applied(request_id=resp.request_id)

@@ -77,7 +77,8 @@ async def test_plan_apply_plan_with_one_log_query_for_every_stale_check():
     assert len(client.calls_to("GET", "/api/v1/logs")) == 2  # one for the plan, one for all stale checks
     for change in changes:
         await apply_kind.apply(apply_ctx, change)
-    assert client.calls_to("DELETE", "/api/v1/users/00ubob/sessions")[0][2] == {"oauthTokens": "true"}
+    assert client.calls_to("DELETE", "/api/v1/users/00ubob/sessions")[0][2] == {"oauthTokens": "true",
+                                                                              "forgetDevices": "true"}
     again = REGISTRY[KIND]("s", ARGS)
     assert [c for c in again.diff(await again.read(context(client))) if c.__class__.__name__ == "Change"] == []
 

@@ -67,7 +67,8 @@ async def test_suspend_apply_then_plan_again():
         assert kind.verdict(change, await kind.current(ctx, change)) == "pending"
         await kind.apply_all(ctx, change)
         assert kind.verdict(change, await kind.current(ctx, change)) == "done"
-    assert client.calls_to("DELETE", "/api/v1/users/00umal/sessions")[0][2] == {"oauthTokens": "true"}
+    assert client.calls_to("DELETE", "/api/v1/users/00umal/sessions")[0][2] == {"oauthTokens": "true",
+                                                                              "forgetDevices": "true"}
     again = REGISTRY[KIND]("s", ARGS)
     assert [c for c in again.diff(await again.read(context(client))) if isinstance(c, Change)] == []
 
