@@ -45,7 +45,8 @@ async def test_plan_apply_plan():
         assert kind.verdict(change, await kind.current(ctx, change)) == "done"
     reset = client.calls_to("POST", "/api/v1/users/00uann/lifecycle/reset_password")
     assert reset[0][2] == {"sendEmail": "true", "revokeSessions": "true"}
-    assert client.calls_to("DELETE", "/api/v1/users/00uann/sessions")[0][2] == {"oauthTokens": "true"}
+    assert client.calls_to("DELETE", "/api/v1/users/00uann/sessions")[0][2] == {"oauthTokens": "true",
+                                                                               "forgetDevices": "true"}
     assert not client.calls_to("POST", "/api/v1/users/00uop/lifecycle/reset_password")
     again = REGISTRY[KIND]("s", ARGS)
     assert [c for c in again.diff(await again.read(context(client, break_glass=("bg@acme.com",))))
