@@ -1,7 +1,7 @@
-"""`remediator demo`: the whole LAPSUS$ response rehearsed on a sandbox tenant, in one command.
+"""`remediator demo`: a whole response rehearsed on a sandbox tenant, in one command.
 
-It starts a sandbox seeded with the `lapsus-2022` scenario in-process, then runs the shipped
-playbook through the same code paths as `plan` and `apply --yes` against it: plan, apply, and a
+It starts a sandbox seeded with a scenario (default `lapsus-2022`) in-process, then runs the shipped
+playbook that scenario rehearses through the same code paths as `plan` and `apply --yes` against it: plan, apply, and a
 second plan that must be empty. Needs no network and no credentials; writes only under `workdir`.
 """
 
@@ -35,10 +35,14 @@ def shipped_playbook(name: str = PLAYBOOK) -> Path:
     return shipped.playbook(name)
 
 
-def run_demo(console: Console, *, users: int = 2000, workdir: Path = Path(".remediator/demo")) -> int:
+def run_demo(console: Console, *, users: int = 2000, workdir: Path = Path(".remediator/demo"),
+             scenario: str = "lapsus-2022") -> int:
     from remediator.inventory import load_inventory
     from remediator.playbook import load_playbook, parse_extra_vars
     from remediator.sandbox import Sandbox
+    from remediator.sandbox.scenarios import scenario as find_scenario
+
+    shipped = find_scenario(scenario).playbook
 
     workdir.mkdir(parents=True, exist_ok=True)
     journal_path = workdir / "journal.jsonl"
@@ -46,9 +50,9 @@ def run_demo(console: Console, *, users: int = 2000, workdir: Path = Path(".reme
     # each demo is a new sandbox org (a new port): its evidence starts afresh, as its journal does,
     # since an evidence directory made for another org is refused
     shutil.rmtree(evidence_dir(workdir / "evidence", "sandbox"), ignore_errors=True)
-    playbook = load_playbook(shipped_playbook())
-    console.print(f"[bold]Starting a sandbox tenant[/bold] (scenario lapsus-2022, {users} users)…")
-    with Sandbox(scenario="lapsus-2022", users=users, seed=1) as sandbox:
+    playbook = load_playbook(shipped_playbook(shipped))
+    console.print(f"[bold]Starting a sandbox tenant[/bold] (scenario {scenario}, {users} users, playbook {shipped})…")
+    with Sandbox(scenario=scenario, users=users, seed=1) as sandbox:
         planted = (sandbox.snapshot().get("scenario") or {}).get("planted", {})
         inventory = _write_inventory(workdir, sandbox.org_url, planted)
         os.environ[TOKEN_ENV] = sandbox.token

@@ -53,7 +53,8 @@ def snapshot(
 
 @sandbox_app.command("serve")
 def sandbox_serve(
-    scenario: Annotated[str | None, typer.Option("--scenario", help="Generate a tenant: lapsus-2022.")] = None,
+    scenario: Annotated[str | None, typer.Option(
+        "--scenario", help="Generate a tenant: lapsus-2022, support-har-2023, …")] = None,
     snapshot_file: Annotated[Path | None, typer.Option("--snapshot", help="Serve this tenant snapshot.")] = None,
     users: Annotated[int, typer.Option("--users", min=1, max=1_000_000, help="Scenario size.")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Scenario and faults seed.")] = 1,
@@ -181,9 +182,12 @@ def demo(
     workdir: Annotated[Path, typer.Option("--workdir", help="Where the journal and evidence go.")] = Path(
         ".remediator/demo"
     ),
+    scenario: Annotated[str, typer.Option(
+        "--scenario", help="The scenario, rehearsed with its playbook: lapsus-2022, support-har-2023, …",
+    )] = "lapsus-2022",
 ) -> int:
-    """Rehearse the LAPSUS$ response on a sandbox tenant: plan, apply, and a second plan that is empty."""
+    """Rehearse a shipped response on its sandbox tenant: plan, apply, and a second plan that is empty."""
     from remediator.demo import run_demo
 
-    return run_demo(Console(highlight=False, soft_wrap=True), users=users, workdir=workdir)
+    return run_demo(Console(highlight=False, soft_wrap=True), users=users, workdir=workdir, scenario=scenario)
 

@@ -1,4 +1,5 @@
-"""Rule sets a hunt can name: the built-in `lapsus-2022`, and Sigma rule files or directories."""
+"""Rule sets a hunt can name: the built-in packs (one per shipped playbook, `rules/NAME.yml`), and Sigma
+rule files or directories."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from remediator.errors import InputError
 from remediator.hunt.sigma import Rule, Skipped, load_path
 
 BUILTIN_DIR = Path(__file__).parent / "rules"
-BUILTIN = {"lapsus-2022": BUILTIN_DIR / "lapsus-2022.yml"}
+#: pack name -> file: each pack is named after the playbook it serves (`lapsus-2022`, `support-har-2023`, …)
+BUILTIN = {path.stem: path for path in sorted(BUILTIN_DIR.glob("*.yml"))}
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,7 @@ class RuleSet:
 
 
 def load_rule_set(specs: Sequence[str], *, where: str = "rules") -> RuleSet:
-    """`lapsus-2022` and/or paths to Sigma rule files or directories; a rule id loaded twice counts once."""
+    """Built-in pack names and/or paths to Sigma rule files or directories; a rule id loaded twice counts once."""
     rules: dict[str, Rule] = {}
     skipped: list[Skipped] = []
     for spec in specs:

@@ -23,15 +23,27 @@ from remediator.sandbox.store import Clock, Store, random_token
 from remediator.timeutil import format_time, parse_time
 
 __all__ = ["Sandbox", "SandboxConfig", "prepare", "run_serve", "serve"]
-SCENARIO_CLOCKS = {"lapsus-2022": "2022-03-22T12:00:00Z"}
-#: Scenarios persist some System Log events late, as Okta does (`SandboxConfig.log_delay`).
-SCENARIO_LOG_DELAYS = {"lapsus-2022": DEFAULT_LOG_DELAY}
+
+
+def _scenario_clock(name: str | None) -> str | None:
+    from remediator.sandbox.scenarios import SCENARIOS
+
+    found = SCENARIOS.get(name or "")
+    return found.clock if found else None
+
+
+def _scenario_log_delay(name: str | None) -> float:
+    """Scenarios persist some System Log events late, as Okta does (`SandboxConfig.log_delay`)."""
+    from remediator.sandbox.scenarios import SCENARIOS
+
+    found = SCENARIOS.get(name or "")
+    return DEFAULT_LOG_DELAY if found and found.log_delay else 0.0
 
 
 def _start_time(clock: str | None, data: dict[str, Any] | None, scenario: str | None) -> datetime | None:
     # A snapshot resumes at its own moment (org.clock, else taken_at), so its logs and dates stay coherent.
     text = (clock or ((data or {}).get("org") or {}).get("clock") or (data or {}).get("taken_at")
-            or SCENARIO_CLOCKS.get(scenario or ""))
+            or _scenario_clock(scenario))
     if not text:
         return None
     try:
@@ -79,7 +91,7 @@ def prepare(*, snapshot: dict[str, Any] | None = None, snapshot_path: str | os.P
     try:
         config = SandboxConfig(rate_limits=rate_limits, time_scale=time_scale, faults=faults, seed=seed,
                                token=token or random_token(), clock=format_time(start) if start else None,
-                               log_delay=SCENARIO_LOG_DELAYS.get(scenario or "", 0.0) if log_delay is None
+                               log_delay=_scenario_log_delay(scenario) if log_delay is None
                                else log_delay)
         store = snapshot_format.load(snapshot)
     except ValueError as err:

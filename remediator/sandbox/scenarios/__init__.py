@@ -1,18 +1,40 @@
-"""Scenario generators: `load(name, users, seed, clock)` returns a tenant snapshot dict."""
+"""Scenario generators: `load(name, users, seed, clock)` returns a tenant snapshot dict.
+
+Each scenario is a rehearsal tenant for one shipped playbook: `SCENARIOS[name]` gives its module (with
+`generate(users, seed, clock)`), the playbook it rehearses, its default clock and its System Log delay.
+"""
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from typing import Any
 
 from remediator.errors import InputError
 
-SCENARIOS = {"lapsus-2022": "remediator.sandbox.scenarios.lapsus_2022"}
+
+@dataclass(frozen=True)
+class Scenario:
+    module: str
+    playbook: str  # file name among the shipped playbooks
+    clock: str  # the tenant's default now
+    log_delay: bool = True  # persists some System Log events late, as Okta does
+
+
+_PKG = "remediator.sandbox.scenarios."
+SCENARIOS = {
+    "lapsus-2022": Scenario(_PKG + "lapsus_2022", "okta-lapsus-2022.yml", "2022-03-22T12:00:00Z"),
+    "support-har-2023": Scenario(_PKG + "support_har_2023", "okta-support-har-2023.yml", "2023-11-03T12:00:00Z"),
+}
+
+
+def scenario(name: str) -> Scenario:
+    found = SCENARIOS.get(name)
+    if found is None:
+        raise InputError(f"unknown scenario {name!r} (known: {', '.join(sorted(SCENARIOS))})", "--scenario")
+    return found
 
 
 def load(name: str, users: int, seed: int, clock: str) -> dict[str, Any]:
-    module_name = SCENARIOS.get(name)
-    if module_name is None:
-        raise InputError(f"unknown scenario {name!r} (known: {', '.join(sorted(SCENARIOS))})", "--scenario")
-    module = importlib.import_module(module_name)
+    module = importlib.import_module(scenario(name).module)
     return module.generate(users, seed, clock)
