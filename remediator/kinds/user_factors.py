@@ -10,24 +10,53 @@ and the last active super admin are never changed: they become findings.
 A selection of more than `max_users` (default 2,000) users is not read at all: at Okta's 300 calls a
 minute for one token, reading 100,000 users' factors one by one takes over five hours, so it is a
 finding asking for a narrower selector (or a higher `max_users`, knowingly).
+
+With `only_after_reset: true` a factor is suspect only when someone else reset all of the user's factors
+(a `user.mfa.factor.reset_all` event whose actor is not the user, at or after `enrolled_after`; one
+bounded System Log query) before it was enrolled: the help-desk reset an attacker talks their way into,
+while an admin who rotated her own factor keeps it (Okta's cross-tenant impersonation advisory of
+2023-08-31: https://sec.okta.com/articles/2023/08/cross-tenant-impersonation-prevention-and-detection).
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from remediator.errors import InputError, OktaApiError
-from remediator.facts import FACTORS
+from remediator.facts import EVENTS, FACTORS
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, TenantContext, Verdict, register
-from remediator.kinds.common import DATE_TIME, at_or_after, login, okta_time, protection, user_target
+from remediator.kinds.common import (
+    DATE_TIME,
+    at_or_after,
+    login,
+    okta_time,
+    protection,
+    tenant_now,
+    user_target,
+)
 from remediator.kinds.userbase import SELECTION_FACTS, UserKind, user_schema
 from remediator.plan import Change, Finding
-from remediator.timeutil import parse_time
+from remediator.timeutil import format_time, parse_time
 
 FACTOR_FIELDS = ("id", "factorType", "provider", "vendorName", "status", "created", "lastUpdated")
 MAX_USERS = 2000
+RESET_FILTER = 'eventType eq "user.mfa.factor.reset_all"'
+RETENTION = timedelta(days=90)
+
+
+def resets_by_others(events: list[dict[str, Any]]) -> dict[str, str]:
+    """Latest `published` per user id of a factor reset made by someone other than the user."""
+    out: dict[str, str] = {}
+    for event in events:
+        actor = (event.get("actor") or {}).get("id")
+        for target in event.get("target") or ():
+            uid, when = target.get("id"), event.get("published") or ""
+            if target.get("type") == "User" and uid and uid != actor and when > out.get(uid, ""):
+                out[uid] = when
+    return out
 
 
 @register
@@ -49,8 +78,10 @@ class UserFactors(UserKind):
         "action": {"enum": ["delete", "report"], "default": "delete"},
         "max_users": {"type": "integer", "minimum": 1, "default": MAX_USERS,
                       "description": "read the factors of at most this many selected users (one call each)"},
+        "only_after_reset": {"type": "boolean", "default": False,
+                             "description": "only factors enrolled after someone else reset the user's factors"},
     }, required=("enrolled_after",))
-    facts = (*SELECTION_FACTS, FACTORS, ep.USER_FACTORS)
+    facts = (*SELECTION_FACTS, FACTORS, ep.USER_FACTORS, EVENTS)
     writes = (ep.UNENROLL_FACTOR,)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
@@ -62,10 +93,21 @@ class UserFactors(UserKind):
         lists = await asyncio.gather(*(ctx.reads.factors(u["id"]) for u in live))
         observed["factors"] = {u["id"]: [{k: f.get(k) for k in FACTOR_FIELDS if k in f} for f in fs]
                                for u, fs in zip(live, lists, strict=True)}
+        if self.args.get("only_after_reset"):
+            now = await tenant_now(ctx)
+            start = max(parse_time(self.args["enrolled_after"]), now - RETENTION)
+            events = await ctx.reads.events(RESET_FILTER, format_time(start), format_time(now)) if start < now else []
+            ids = {u["id"] for u in live}
+            observed["resets"] = {k: v for k, v in resets_by_others(events).items() if k in ids}
         return observed
 
     def _suspect(self, observed: dict[str, Any], uid: str) -> list[dict[str, Any]]:
         since = parse_time(self.args["enrolled_after"])
+        if self.args.get("only_after_reset"):
+            reset = (observed.get("resets") or {}).get(uid)
+            if not reset:
+                return []
+            since = max(since, parse_time(reset).replace(microsecond=0))  # Okta keeps `created` in whole seconds
         return [f for f in observed.get("factors", {}).get(uid, []) if at_or_after(f.get("created"), since)]
 
     def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:

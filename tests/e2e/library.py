@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +17,21 @@ from tests.e2e.harness import REPO, cli, settled, write_inventory
 USERS, SEED = 400, 5
 
 
-def rehearse(tmp: Path, scenario: str, playbook: str) -> dict[str, Any]:
-    """Plan, apply --yes and plan again `playbooks/<playbook>` on a fresh sandbox of `scenario`."""
+def rehearse(tmp: Path, scenario: str, playbook: str,
+             extra_vars: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Plan, apply --yes and plan again `playbooks/<playbook>` on a fresh sandbox of `scenario`;
+    `extra_vars(snapshot)`: the tenant's further inventory vars (what a responder sets for their org)."""
     path = REPO / "playbooks" / playbook
     mp = pytest.MonkeyPatch()
     try:
         with Sandbox(scenario=scenario, users=USERS, seed=SEED) as sb:
-            planted = sb.snapshot()["scenario"]["planted"]
+            snapshot = sb.snapshot()
+            planted = snapshot["scenario"]["planted"]
+            more = extra_vars(snapshot) if extra_vars else {}
             inventory = write_inventory(tmp / "inv.yml", {"hooli": {
                 "org_url": sb.org_url, "token": sb.token,
-                "vars": {"break_glass": [planted["break_glass_login"]], "evidence_dir": str(tmp / "evidence")}}}, mp)
+                "vars": {"break_glass": [planted["break_glass_login"]], "evidence_dir": str(tmp / "evidence"),
+                         **more}}}, mp)
             common = ["-i", inventory, "--journal", tmp / "journal.jsonl", "-e", f"evidence_until={settled(sb)}"]
             clock = sb.now().isoformat()[:19]
             logs_before = len(sb.logs)

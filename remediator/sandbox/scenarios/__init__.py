@@ -25,6 +25,10 @@ _PKG = "remediator.sandbox.scenarios."
 SCENARIOS = {
     "lapsus-2022": Scenario(_PKG + "lapsus_2022", "okta-lapsus-2022.yml", "2022-03-22T12:00:00Z"),
     "support-har-2023": Scenario(_PKG + "support_har_2023", "okta-support-har-2023.yml", "2023-11-03T12:00:00Z"),
+    "cross-tenant-2023": Scenario(_PKG + "cross_tenant_2023", "okta-cross-tenant-impersonation-2023.yml",
+                                  "2023-09-05T12:00:00Z"),
+    "credential-stuffing-2024": Scenario(_PKG + "credential_stuffing_2024", "okta-credential-stuffing-2024.yml",
+                                         "2024-05-02T12:00:00Z"),
 }
 
 

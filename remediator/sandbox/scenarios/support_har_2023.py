@@ -53,26 +53,34 @@ _MESSAGES = {
     "user.account.privilege.grant": ("core.user.admin_privilege.granted", "Grant user privilege"),
     "system.api_token.create": ("api.token.create", "Create API token"),
     "application.lifecycle.create": ("app.generic.config.app_created", "Create application"),
+    "user.mfa.factor.reset_all": (None, "Reset all factors for user"),
+    "user.mfa.factor.activate": ("core.user.factor.activate", "Activate factor or authenticator"),
+    "system.idp.lifecycle.create": (None, "Create IdP"),
+    "system.idp.lifecycle.activate": (None, "Activate IdP"),
+    "policy.rule.update": (None, "Update policy rule"),
+    "security.threat.detected": ("security.threat.detected", "Request from suspicious actor"),
+    "user.account.lock": ("core.user.config.user_status.locked_out", "Max sign in attempts exceeded"),
 }
+_B62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def generate(users: int = 200, seed: int = 1, clock: str = DEFAULT_CLOCK, **kw: Any) -> dict[str, Any]:
     """The tenant snapshot of scenario `support-har-2023` (see the module docstring for what is planted)."""
-    try:
-        now = ms_of(clock)
-    except ValueError:
-        raise lapsus_2022.ScenarioError(f"not a date: {clock!r}", "--clock") from None
-    if now < _EARLIEST_CLOCK:
-        raise lapsus_2022.ScenarioError(f"{NAME} needs a clock after 2023-10-20 (the breach is planted before), "
-                                        f"got {clock}", "--clock")
+    Planter.check_clock(NAME, clock, _EARLIEST_CLOCK, "2023-10-20")
     snap = lapsus_2022.generate(users, seed, clock, **kw)
     return _Plant(snap, seed).build()
 
 
-class _Plant:
+class Planter:
+    """Plants an incident on the lapsus-2022 org at a later clock: objects, System Log events, the manifest.
+
+    Subclasses set `pack` (the hunt pack the planted events are for) and write `build`."""
+
+    pack = ""
+
     def __init__(self, snap: dict[str, Any], seed: int) -> None:
         self.snap, self.base = snap, snap["scenario"]["planted"]
-        self.rng = random.Random(f"{NAME}:{seed}")
+        self.rng = random.Random(f"{self.pack}:{seed}")
         self.org = snap["org_url"]
         self.ids = Ids(self.rng, snap["operator"][-3:])
         self.users = {u["id"]: u for u in snap["users"]}
@@ -81,9 +89,19 @@ class _Plant:
         self.hunt: dict[str, list[str]] = {}
         self.lookalike: list[str] = []
 
+    @staticmethod
+    def check_clock(name: str, clock: str, earliest: int, earliest_text: str) -> None:
+        try:
+            now = ms_of(clock)
+        except ValueError:
+            raise lapsus_2022.ScenarioError(f"not a date: {clock!r}", "--clock") from None
+        if now < earliest:
+            raise lapsus_2022.ScenarioError(f"{name} needs a clock after {earliest_text} (the incident is planted "
+                                            f"before), got {clock}", "--clock")
+
     # ---- objects ------------------------------------------------------------------------------------
-    def _user_like(self, template: dict[str, Any], local: str, first: str, last: str, created: int,
-                   title: str) -> dict[str, Any]:
+    def user_like(self, template: dict[str, Any], local: str, first: str, last: str, created: int,
+                  title: str) -> dict[str, Any]:
         out = copy.deepcopy(template)
         uid = self.ids.new("00u")
         domain = self.base["operator_login"].split("@")[1]
@@ -98,16 +116,40 @@ class _Plant:
         out["_links"] = {"self": {"href": f"{self.org}/api/v1/users/{uid}"}}
         return out
 
-    def _pick_victim(self) -> dict[str, Any]:
+    def special_ids(self) -> set[str]:
         base = self.base
-        skip = {base["operator_id"], base["break_glass_id"], *base["new_admins"], base["attack_victim"]}
-        for uid, admin in sorted(base["admins"].items()):
+        return {base["operator_id"], base["break_glass_id"], *base["new_admins"], base["attack_victim"]}
+
+    def pick_super_admin(self) -> dict[str, Any]:
+        """An ordinary ACTIVE super admin (role held directly), not one of lapsus-2022's planted accounts."""
+        skip = self.special_ids()
+        for uid, admin in sorted(self.base["admins"].items()):
             if uid not in skip and admin["status"] == "ACTIVE" and any(
                     r["type"] == "SUPER_ADMIN" and r["via"] == "USER" for r in admin["roles"]):
                 return self.users[uid]
-        raise lapsus_2022.ScenarioError("no ordinary super admin to plant the hijacked session on", "--users")
+        raise lapsus_2022.ScenarioError("no ordinary super admin to plant the incident on", "--users")
+
+    def default_app_policy(self) -> str:
+        return next(a["_links"]["accessPolicy"]["href"].rsplit("/", 1)[1] for a in self.snap["apps"]
+                    if a["name"] not in ("saasure", "okta_enduser") and "accessPolicy" in a["_links"])
 
     # ---- events -------------------------------------------------------------------------------------
+    def ip(self, prefix: str) -> str:
+        return f"{prefix}.{self.rng.randrange(0, 256)}.{self.rng.randrange(1, 255)}"
+
+    def session(self) -> str:
+        return "102" + "".join(self.rng.choices(_B62, k=22))
+
+    @staticmethod
+    def actor(user: dict[str, Any]) -> dict[str, Any]:
+        p = user["profile"]
+        return actor_of(user["id"], p["login"], f"{p['firstName']} {p['lastName']}")
+
+    @staticmethod
+    def target(user: dict[str, Any]) -> dict[str, Any]:
+        p = user["profile"]
+        return target_user(user["id"], p["login"], f"{p['firstName']} {p['lastName']}")
+
     def _at(self, text: str) -> str:
         ms = ms_of(text) + self.rng.randrange(1, 1000)
         while iso_ms(ms) in self.taken:
@@ -115,37 +157,64 @@ class _Plant:
         self.taken.add(iso_ms(ms))
         return iso_ms(ms)
 
-    def _event(self, when: str, event_type: str, actor: dict, ctx: Any, targets: list | None, session: str,
-               path: str, *, rules: tuple[str, ...] = (), lookalike: bool = False) -> None:
+    def event(self, when: str, event_type: str, actor: dict, ctx: Any, targets: list | None, session: str,
+              path: str, *, rules: tuple[str, ...] = (), lookalike: bool = False, failure: str | None = None,
+              threat: bool = False) -> str:
+        """One event in Okta's shape; `rules`: the pack's rules that must report it; `lookalike`: none may."""
         legacy, message = _MESSAGES[event_type]
         published = self._at(when)
         ev_uuid = str(uuid.UUID(int=self.rng.getrandbits(128), version=1))
-        request_id = "".join(self.rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", k=27))
+        request_id = "".join(self.rng.choices(_B62, k=27))
         self.events.append({
             "uuid": ev_uuid, "published": published, "eventType": event_type, "version": "0", "severity": "INFO",
             "legacyEventType": legacy, "displayMessage": message, "actor": actor, "client": ctx.client,
-            "outcome": {"result": "SUCCESS", "reason": None}, "target": targets,
+            "outcome": {"result": "FAILURE", "reason": failure} if failure else {"result": "SUCCESS", "reason": None},
+            "target": targets,
             "transaction": {"type": "WEB", "id": request_id, "detail": {}},
             "debugContext": {"debugData": {"requestId": request_id, "requestUri": path, "url": path + "?",
-                                           "threatSuspected": "false"}},
+                                           "threatSuspected": "true" if threat else "false"}},
             "authenticationContext": auth_context(session), "securityContext": ctx.security,
             "request": ctx.request})
         for rule_id in rules:
-            self.hunt.setdefault(f"{NAME}/{rule_id}", []).append(ev_uuid)
+            self.hunt.setdefault(f"{self.pack}/{rule_id}", []).append(ev_uuid)
         if lookalike:
             self.lookalike.append(ev_uuid)
+        return ev_uuid
 
-    def _ip(self, prefix: str) -> str:
-        return f"{prefix}.{self.rng.randrange(0, 256)}.{self.rng.randrange(1, 255)}"
+    def merge_logs(self) -> None:
+        self.snap["logs"] = sorted([*self.snap["logs"], *self.events], key=lambda e: e["published"])
+
+    def finish(self, breach_date: str, hunt_since: str, planted: dict[str, Any]) -> dict[str, Any]:
+        """The manifest: what every scenario shares, the scenario's own keys, and the hunt's expectations."""
+        base, snap = self.base, self.snap
+        published = {e["uuid"]: e["published"] for e in snap["logs"]}
+        legit = sorted(u for uuids in base["legit_post_breach_log_uuids"].values() for u in uuids
+                       if published[u] >= hunt_since)
+        manifest = {
+            "breach_date": breach_date, "hunt_since": hunt_since,
+            "operator_id": base["operator_id"], "operator_login": base["operator_login"],
+            "operator_token": base["operator_token"],
+            "break_glass_login": base["break_glass_login"], "break_glass_id": base["break_glass_id"],
+            **planted,
+            "hunt": self.hunt, "lookalike_log_uuids": self.lookalike, "legit_post_breach_log_uuids": legit,
+            "planted_log_uuids": sorted({u for uuids in self.hunt.values() for u in uuids} | set(legit)),
+        }
+        snap["scenario"] = {**snap["scenario"], "name": self.pack, "breach_date": breach_date,
+                            "log_events": len(snap["logs"]), "planted": manifest}
+        return snap
+
+
+class _Plant(Planter):
+    pack = NAME
 
     # ---- assembly -----------------------------------------------------------------------------------
     def build(self) -> dict[str, Any]:
         snap, base, rng, org = self.snap, self.base, self.rng, self.org
-        victim = self._pick_victim()
+        victim = self.pick_super_admin()
         template = next(u for u in snap["users"] if u["id"] not in base["admins"] and u["status"] == "ACTIVE")
-        rogue = self._user_like(template, "okta.integration.svc", "Okta", "Integration",
+        rogue = self.user_like(template, "okta.integration.svc", "Okta", "Integration",
                                 ms_of("2023-10-02T02:31:12Z"), "Service Account")
-        hire = self._user_like(template, "dana.whitfield", "Dana", "Whitfield", ms_of("2023-10-09T15:12:40Z"),
+        hire = self.user_like(template, "dana.whitfield", "Dana", "Whitfield", ms_of("2023-10-09T15:12:40Z"),
                                "Financial Analyst")
         snap["users"] = [*snap["users"], rogue, hire]
         grant = role(org, self.ids, "SUPER_ADMIN", assignee=rogue["id"], group=False,
@@ -176,14 +245,14 @@ class _Plant:
                             access_policy=default_policy, kid=kid)]
 
         # ---- the System Log -------------------------------------------------------------------------
-        home = make_context(self._ip("73.14"), _HOME, _AGENT)
-        vpn = make_context(self._ip("185.159"), _VPN, _AGENT, proxy=True)
+        home = make_context(self.ip("73.14"), _HOME, _AGENT)
+        vpn = make_context(self.ip("185.159"), _VPN, _AGENT, proxy=True)
         name = f"{victim['profile']['firstName']} {victim['profile']['lastName']}"
         v_actor = actor_of(victim["id"], victim["profile"]["login"], name)
         r_actor = actor_of(rogue["id"], rogue["profile"]["login"], "Okta Integration")
         r_target = [target_user(rogue["id"], rogue["profile"]["login"], "Okta Integration")]
         session = "102" + "".join(rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", k=22))
-        ev = self._event
+        ev = self.event
         ev("2023-10-01T15:02:00Z", "user.session.start", v_actor, home, None, session, "/idp/idx/identify",
            lookalike=True)
         ev("2023-10-01T15:03:00Z", "user.session.access_admin_app", v_actor, home, None, session, "/admin/dashboard",
@@ -214,9 +283,9 @@ class _Plant:
         w_name = f"{walker['profile']['firstName']} {walker['profile']['lastName']}"
         w_session = "102" + "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=22))
         ev("2023-10-05T19:12:00Z", "user.session.start", actor_of(walker["id"], walker["profile"]["login"], w_name),
-           make_context(self._ip("185.159"), _VPN, _AGENT, proxy=True), None, w_session, "/idp/idx/identify",
+           make_context(self.ip("185.159"), _VPN, _AGENT, proxy=True), None, w_session, "/idp/idx/identify",
            lookalike=True)
-        home2 = make_context(self._ip("73.92"), _HOME, _AGENT)
+        home2 = make_context(self.ip("73.92"), _HOME, _AGENT)
         session_2 = "102" + "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=22))
         ev("2023-10-09T15:00:00Z", "user.session.start", v_actor, home2, None, session_2, "/idp/idx/identify",
            lookalike=True)
@@ -227,45 +296,37 @@ class _Plant:
            lookalike=True)
         ev(hire["activated"], "user.lifecycle.activate", v_actor, home2, h_target, session_2,
            f"/api/v1/users/{hire['id']}/lifecycle/activate", lookalike=True)
-        snap["logs"] = sorted([*snap["logs"], *self.events], key=lambda e: e["published"])
-
-        since = HUNT_SINCE
-        legit = sorted(u for key, uuids in base["legit_post_breach_log_uuids"].items() for u in uuids
-                       if next(e for e in snap["logs"] if e["uuid"] == u)["published"] >= since)
+        self.merge_logs()
         admins = dict(base["admins"])
         admins[rogue["id"]] = {"login": rogue["profile"]["login"], "status": "ACTIVE", "created": rogue["created"],
                                "passwordChanged": rogue["passwordChanged"],
                                "roles": [{"type": "SUPER_ADMIN", "via": "USER", "role_id": grant["id"],
                                           "created": grant["created"]}]}
-        planted = {
-            "breach_date": BREACH_DATE, "hunt_since": HUNT_SINCE,
-            "operator_id": base["operator_id"], "operator_login": base["operator_login"],
-            "operator_token": base["operator_token"],
-            "break_glass_login": base["break_glass_login"], "break_glass_id": base["break_glass_id"],
+        return self.finish(BREACH_DATE, HUNT_SINCE, {
             "admins": admins, "hijacked_admin": victim["id"], "new_admins": [rogue["id"]],
             "okta_support_enabled": base["okta_support_enabled"],
             "support_cases_enabled": base["support_cases_enabled"],
             "support_cases_requested": base["support_cases_requested"],
             "rogue_api_tokens": [rogue_token], "lookalike_tokens": [old_token],
             "rogue_apps": [rogue_app], "lookalike_apps": [old_app], "lookalike_new_users": [hire["id"]],
-            "admin_console_rules": _admin_console_rules(snap),
+            "admin_console_rules": admin_console_rules(snap),
             "admin_console_session": dict(snap["settings"]["/api/v1/first-party-app-settings/admin-console"]),
-            "hunt": self.hunt, "lookalike_log_uuids": self.lookalike,
-            "legit_post_breach_log_uuids": legit,
-            "planted_log_uuids": sorted({u for uuids in self.hunt.values() for u in uuids} | set(legit)),
-        }
-        snap["scenario"] = {**snap["scenario"], "name": NAME, "breach_date": BREACH_DATE,
-                            "log_events": len(snap["logs"]), "planted": planted}
-        return snap
+        })
 
 
-def _admin_console_rules(snap: dict[str, Any]) -> list[str]:
-    """`policy/rule` of every Admin Console sign-in rule not at 2FA with re-authentication at each sign-in."""
+def admin_console_rules(snap: dict[str, Any], *, phishing_resistant: bool = False) -> list[str]:
+    """`policy/rule` of every Admin Console sign-in rule not at 2FA with re-authentication at each sign-in
+    (or, with `phishing_resistant`, not requiring a phishing-resistant possession factor)."""
     admin_app = next(a for a in snap["apps"] if a["name"] == "saasure")
     pid = admin_app["_links"]["accessPolicy"]["href"].rsplit("/", 1)[1]
     out = []
     for rule in snap["policy_rules"].get(pid, ()):
         method = rule["actions"]["appSignOn"]["verificationMethod"]
-        if method.get("factorMode") != "2FA" or method.get("reauthenticateIn") != "PT0S":
+        if phishing_resistant:
+            weak = not any((c.get("possession") or {}).get("phishingResistant") == "REQUIRED"
+                           for c in method.get("constraints") or ())
+        else:
+            weak = method.get("factorMode") != "2FA" or method.get("reauthenticateIn") != "PT0S"
+        if weak:
             out.append(f"{pid}/{rule['id']}")
     return sorted(out)

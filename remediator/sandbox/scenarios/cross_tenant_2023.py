@@ -1,0 +1,132 @@
+"""Scenario `cross-tenant-2023`: the lapsus-2022 org in September 2023, after help-desk social engineering.
+
+Okta's advisory of 2023-08-31 ("Cross-Tenant Impersonation"): callers talked IT help desks into resetting
+the MFA of super admins, enrolled their own factor, then added a second identity provider (and Org2Org
+apps) to sign in as any user. Breach date: 2023-07-24T00:00:00Z. The tenant is the `lapsus-2022` org
+(same seed) at this scenario's clock; what it holds from 2022 is before the date (look-alikes).
+
+Planted (`snapshot["scenario"]["planted"]`, computed from the data):
+  - `reset_admin`: an ACTIVE SUPER_ADMIN whose factors a help-desk admin (`help_desk_admin`) reset on
+    2023-08-01; the caller enrolled an SMS factor (`attacker_factors`) from an anonymizing VPN, reached the
+    Admin Console, created and activated a SAML IdP (`rogue_idps`), an Org2Org app (`rogue_apps`),
+    weakened an Admin Console rule and granted SUPER_ADMIN to an old account (`unallowed_role_holders`);
+  - `hunt`: rule id of the `cross-tenant-2023` pack -> uuids of the planted events it must report;
+  - look-alikes: an admin who rotated her own factor (`lookalike_factors`, no reset before it), the help
+    desk resetting an ordinary user's MFA, an Org2Org app from 2021 (`lookalike_apps`), the IdPs from
+    before the date (`lookalike_idps`); `lookalike_log_uuids` are events nothing may report.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from remediator.sandbox.scenarios import lapsus_2022
+from remediator.sandbox.scenarios._shapes import app, factor, ms_of, role, saml_idp
+from remediator.sandbox.scenarios._syslog import make_context
+from remediator.sandbox.scenarios.support_har_2023 import _AGENT, _HOME, _VPN, Planter, admin_console_rules
+
+NAME = "cross-tenant-2023"
+DEFAULT_CLOCK = "2023-09-05T12:00:00Z"
+BREACH_DATE = "2023-07-24T00:00:00Z"
+HUNT_SINCE = "2023-07-17T00:00:00Z"
+_EARLIEST_CLOCK = ms_of("2023-08-15T00:00:00Z")
+
+
+def generate(users: int = 200, seed: int = 1, clock: str = DEFAULT_CLOCK, **kw: Any) -> dict[str, Any]:
+    """The tenant snapshot of scenario `cross-tenant-2023` (see the module docstring for what is planted)."""
+    Planter.check_clock(NAME, clock, _EARLIEST_CLOCK, "2023-08-15")
+    return _Plant(lapsus_2022.generate(users, seed, clock, **kw), seed).build()
+
+
+class _Plant(Planter):
+    pack = NAME
+
+    def build(self) -> dict[str, Any]:
+        snap, base, org = self.snap, self.base, self.org
+        victim = self.pick_super_admin()
+        help_desk = self.users[next(uid for uid, a in sorted(base["admins"].items()) if a["status"] == "ACTIVE"
+                                    and any(r["type"] == "HELP_DESK_ADMIN" for r in a["roles"]))]
+        rotator = self.users[next(uid for uid, a in sorted(base["admins"].items())
+                                  if a["status"] == "ACTIVE" and uid not in {victim["id"], help_desk["id"]}
+                                  and uid not in self.special_ids() and snap["factors"].get(uid))]
+        ordinary = [u for u in snap["users"] if u["id"] not in base["admins"] and u["status"] == "ACTIVE"]
+        promoted, reset_user = ordinary[0], ordinary[1]
+        t = ms_of
+        # the victim's factors were reset, the caller enrolled one of their own
+        bad_factor = factor(org, victim["id"], self.ids.new("mbl"), "sms", "ACTIVE",
+                            created=t("2023-08-01T14:20:11Z"), updated=t("2023-08-01T14:20:40Z"),
+                            profile={"phoneNumber": "+14155550187"})
+        own_factor = factor(org, rotator["id"], self.ids.new("fwf"), "webauthn", "ACTIVE",
+                            created=t("2023-08-10T09:02:03Z"), updated=t("2023-08-10T09:02:30Z"),
+                           profile={"credentialId": "x2HbK7v4Qm1", "authenticatorName": "MacBook Touch ID"})
+        snap["factors"] = {**snap["factors"], victim["id"]: [bad_factor], reset_user["id"]: [],
+                           rotator["id"]: [*snap["factors"][rotator["id"]], own_factor]}
+        grant = role(org, self.ids, "SUPER_ADMIN", assignee=promoted["id"], group=False,
+                     created=t("2023-08-01T14:31:09Z"))
+        snap["user_roles"] = {**snap["user_roles"], promoted["id"]: [grant]}
+        rogue_idp, rogue_app, old_app = self.ids.new("0oa"), self.ids.new("0oa"), self.ids.new("0oa")
+        snap["idps"] = [*snap["idps"], saml_idp(org, rogue_idp, "Okta Federation",
+                                                issuer="http://www.okta.com/exk1fed7tqf2e5Mq40x7",
+                                                sso_url="https://federation-hub.okta.com/app/saml/sso",
+                                                kid=f"{self.rng.getrandbits(128):032x}",
+                                                created=t("2023-08-01T14:40:22Z"))]
+        kid, org_id = snap["apps"][0]["credentials"]["signing"]["kid"], snap["org"]["id"]
+        policy_id = self.default_app_policy()
+        snap["apps"] = [*snap["apps"],
+                        app(org, old_app, org_id, "okta_org2org", "Subsidiary Okta org", "SAML_2_0",
+                            created=t("2021-05-11T10:00:00Z"), updated=t("2021-05-11T10:00:00Z"),
+                            access_policy=policy_id, kid=kid),
+                        app(org, rogue_app, org_id, "okta_org2org", "Okta Org2Org", "SAML_2_0",
+                            created=t("2023-08-01T14:50:02Z"), updated=t("2023-08-01T14:50:02Z"),
+                            access_policy=policy_id, kid=kid)]
+
+        # ---- the System Log -------------------------------------------------------------------------
+        office = make_context(self.ip("73.14"), _HOME, _AGENT)
+        vpn = make_context(self.ip("185.159"), _VPN, _AGENT, proxy=True)
+        hd_actor = self.actor(help_desk)
+        v_actor, v_target = self.actor(victim), [self.target(victim)]
+        session, hd_session = self.session(), self.session()
+        ev = self.event
+        ev("2023-08-01T14:05:00Z", "user.mfa.factor.reset_all", hd_actor, office, v_target, hd_session,
+           f"/api/v1/users/{victim['id']}/lifecycle/reset_factors", rules=("privileged-mfa-reset",))
+        ev("2023-08-01T14:20:40Z", "user.mfa.factor.activate", v_actor, vpn, v_target, session,
+           f"/api/v1/users/{victim['id']}/factors", rules=("factor-enrolled-from-proxy",))
+        ev("2023-08-01T14:25:00Z", "user.session.access_admin_app", v_actor, vpn, None, session, "/admin/dashboard")
+        ev(grant["created"], "user.account.privilege.grant", v_actor, vpn, [self.target(promoted)], session,
+           f"/api/v1/users/{promoted['id']}/roles", rules=("privilege-grant",))
+        idp_target = [{"id": rogue_idp, "type": "IdentityProvider", "alternateId": "Okta Federation",
+                       "displayName": "Okta Federation", "detailEntry": None}]
+        ev("2023-08-01T14:40:22Z", "system.idp.lifecycle.create", v_actor, vpn, idp_target, session, "/api/v1/idps",
+           rules=("idp-created-or-activated",))
+        ev("2023-08-01T14:40:50Z", "system.idp.lifecycle.activate", v_actor, vpn, idp_target, session,
+           f"/api/v1/idps/{rogue_idp}/lifecycle/activate", rules=("idp-created-or-activated",))
+        ev("2023-08-01T14:50:02Z", "application.lifecycle.create", v_actor, vpn,
+           [{"id": rogue_app, "type": "AppInstance", "alternateId": "Okta Org2Org", "displayName": "Okta Org2Org",
+             "detailEntry": None}], session, "/api/v1/apps", rules=("org2org-app-created",))
+        rules = admin_console_rules(snap)
+        ev("2023-08-01T14:55:31Z", "policy.rule.update", v_actor, vpn,
+           [{"id": rules[0].split("/")[1], "type": "PolicyRule", "alternateId": "unknown",
+             "displayName": "Admin App Policy", "detailEntry": None}], session,
+           f"/api/v1/policies/{rules[0].split('/')[0]}/rules/{rules[0].split('/')[1]}", rules=("policy-rule-changed",))
+        # look-alikes: an admin rotating her own factor; the help desk resetting an ordinary user's MFA
+        ev("2023-08-10T09:02:30Z", "user.mfa.factor.activate", self.actor(rotator), office,
+           [self.target(rotator)], self.session(), f"/api/v1/users/{rotator['id']}/factors", lookalike=True)
+        ev("2023-08-15T16:10:00Z", "user.mfa.factor.reset_all", hd_actor, office, [self.target(reset_user)],
+           self.session(), f"/api/v1/users/{reset_user['id']}/lifecycle/reset_factors", lookalike=True)
+        self.merge_logs()
+
+        admins = copy.deepcopy(base["admins"])
+        admins[promoted["id"]] = {"login": promoted["profile"]["login"], "status": "ACTIVE",
+                                  "created": promoted["created"], "passwordChanged": promoted["passwordChanged"],
+                                  "roles": [{"type": "SUPER_ADMIN", "via": "USER", "role_id": grant["id"],
+                                             "created": grant["created"]}]}
+        return self.finish(BREACH_DATE, HUNT_SINCE, {
+            "admins": admins, "admin_groups": base["admin_groups"], "reset_admin": victim["id"],
+            "help_desk_admin": help_desk["id"], "attacker_factors": {victim["id"]: [bad_factor["id"]]},
+            "lookalike_factors": {rotator["id"]: [own_factor["id"]]},
+            "unallowed_role_holders": [promoted["id"]],
+            "rogue_idps": [rogue_idp], "lookalike_idps": sorted(i["id"] for i in snap["idps"] if i["id"] != rogue_idp),
+            "rogue_apps": [rogue_app], "lookalike_apps": [old_app],
+            "admin_console_rules": admin_console_rules(snap, phishing_resistant=True),
+        })
