@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -14,14 +13,12 @@ from remediator.cli.run import (
     InventoryOpt,
     JsonOpt,
     ReportOpt,
-    _console,
-    _load_saved_plan,
-    _write,
+    check_fail_on,
+    emit_plan,
+    load_saved_plan,
+    plan_exit_code,
 )
-from remediator.errors import InputError
-from remediator.plan import SEVERITIES, merge_plans
-from remediator.report import render_plan, render_report
-from remediator.triage import open_findings
+from remediator.plan import merge_plans
 
 
 @app.command()
@@ -37,24 +34,12 @@ def merge(
     fail_on: FailOnOpt = None,
 ) -> int:
     """Join the plans of several shards into one (tenants in the inventory's order with -i)."""
-    if fail_on is not None and fail_on not in SEVERITIES:
-        raise InputError(f"must be one of {', '.join(SEVERITIES)}, not {fail_on!r}", where="--fail-on")
+    check_fail_on(fail_on)
     order = None
     if inventory is not None:
         from remediator.inventory import load_inventory
 
         order = [t.name for t in load_inventory(inventory)]
-    merged = merge_plans([(str(p), _load_saved_plan(p)) for p in plans], order)
-    if out is not None:
-        _write(out, merged.dumps(), "plan")
-    if report is not None:
-        _write(report, render_report(report, merged, title="remediator plan (merged)"), "report")
-    if as_json:
-        sys.stdout.write(merged.dumps())
-    else:
-        render_plan(merged, _console())
-    if merged.has_errors:
-        return 1
-    if not detailed_exitcode:
-        return 0
-    return 2 if merged.has_changes or (fail_on is not None and open_findings(merged, fail_on)) else 0
+    merged = merge_plans([(str(p), load_saved_plan(p)) for p in plans], order)
+    emit_plan(merged, as_json=as_json, out=out, report=report, title="remediator plan (merged)")
+    return plan_exit_code(merged, detailed_exitcode=detailed_exitcode, fail_on=fail_on)

@@ -131,24 +131,34 @@ def plan(
     from remediator.playbook import load_playbook
 
     notify_url = _notify_url(notify, notify_format)
-    if fail_on is not None and fail_on not in SEVERITIES:
-        raise InputError(f"must be one of {', '.join(SEVERITIES)}, not {fail_on!r}", where="--fail-on")
+    check_fail_on(fail_on)
     pb = load_playbook(playbook)
     jobs = _jobs(pb, _tenants(inventory, limit, shard), extra_vars, tags)
     settings = PlanSettings(forks=forks, journal_path=journal, client_options=_time_limits(timeout, deadline),
                             ignore_journal=ignore_journal, playbook=playbook_ref(pb))
     with _progress(as_json=as_json, quiet=quiet):
         plan_doc = asyncio.run(engine_plan(jobs, settings))
-    _emit_plan(plan_doc, as_json=as_json, out=out, report=report, verbose=verbose, show_acked=show_acked)
+    emit_plan(plan_doc, as_json=as_json, out=out, report=report, verbose=verbose, show_acked=show_acked)
     if notify_url is not None:
         from remediator.notify import send
 
         send(notify_url, notify_format, plan_doc, command="plan")
+    return plan_exit_code(plan_doc, detailed_exitcode=detailed_exitcode, fail_on=fail_on)
+
+
+def check_fail_on(fail_on: str | None) -> None:
+    if fail_on is not None and fail_on not in SEVERITIES:
+        raise InputError(f"must be one of {', '.join(SEVERITIES)}, not {fail_on!r}", where="--fail-on")
+
+
+def plan_exit_code(plan_doc: Plan, *, detailed_exitcode: bool, fail_on: str | None) -> int:
+    """1 when a tenant could not be planned; with --detailed-exitcode, 2 when changes to a tenant are
+    pending (local-only changes do not count) or, with --fail-on, an open finding of that severity or
+    above remains; else 0."""
     if plan_doc.has_errors:
         return 1
     if not detailed_exitcode:
         return 0
-    # local-only changes do not count; findings count only with --fail-on, and only open ones
     return 2 if plan_doc.has_changes or (fail_on is not None and open_findings(plan_doc, fail_on)) else 0
 
 
@@ -183,26 +193,28 @@ def _notify_url(notify: str | None, fmt: str) -> str | None:
     return check_url(notify)
 
 
-def _emit_plan(
+def emit_plan(
     plan_doc: Plan,
     *,
     as_json: bool,
     out: Path | None,
     report: Path | None,
-    verbose: bool,
+    verbose: bool = False,
     show_acked: bool = False,
+    title: str = "remediator plan",
 ) -> None:
+    """Save the plan (`--out`), write its report (`--report`), print it (JSON or for a terminal)."""
     if out is not None:
         _write(out, plan_doc.dumps(), "plan")
     if report is not None:
-        _write(report, render_report(report, plan_doc, title="remediator plan"), "report")
+        _write(report, render_report(report, plan_doc, title=title), "report")
     if as_json:
         sys.stdout.write(plan_doc.dumps())
     else:
         render_plan(plan_doc, _console(), verbose=verbose, show_acked=show_acked)
 
 
-def _load_saved_plan(path: Path) -> Plan:
+def load_saved_plan(path: Path) -> Plan:
     try:
         data = json.loads(path.read_text())
     except OSError as exc:
@@ -264,7 +276,7 @@ def apply(
     if saved:
         if extra_vars:
             raise InputError("-e applies to playbooks; a saved plan is applied exactly as planned", where="-e")
-        full = _load_saved_plan(source)
+        full = load_saved_plan(source)
         names = {t.name for t in tenants}
         plan_doc = replace(full, tenants=tuple(t for t in full.tenants if t.name in names))
         if not plan_doc.tenants:
