@@ -1,8 +1,10 @@
 """Ratios and targets from one benchmark run, and the table for benchmarks/README.md.
 
 Every row is a ratio against the floor or the model (or a fixed budget: RSS, events/s), with its
-target from issue 5. `--quick` gates each row with 50% slack (a `<= x` target fails above 1.5 x, a
-`>= x` target below x / 1.5). A wall/floor row is gated only when the floor spans two or more windows
+target from issues 5 and 14. `met` says whether the target itself holds; the gate is separate: a full
+run gates each row at its target, `--quick` with 50% slack (a `<= x` target fails above 1.5 x, a
+`>= x` target below x / 1.5), so a quick row can pass its gate and still say `met: no`.
+A wall/floor row is gated only when the floor spans two or more windows
 of its binding bucket: within one window the client may send everything at once, the floor
 (calls / rate) is then longer than the work itself and the ratio measures round trips, not pacing.
 """
@@ -24,18 +26,26 @@ END = "<!-- results:end -->"
 
 def _row(rows: list[dict[str, Any]], rid: str, workload: str, metric: str, value: float | None, op: str,
          target: float, quick: bool, *, gated: bool = True, note: str = "") -> None:
+    """One ratio. `met`: the value meets the target itself, whatever the run. `gate_ok`: it is within the
+    run's gate (`threshold`: the target in a full run, the target with 50% slack in --quick), which is
+    what the exit status checks. Two fields, so a missed target within CI's slack is never written as met."""
     if value is None:
         rows.append({"id": rid, "workload": workload, "metric": metric, "value": None, "op": op, "target": target,
-                     "threshold": None, "ok": False, "gated": gated, "note": note or "not measured"})
+                     "threshold": None, "met": False, "gate_ok": False, "gated": gated,
+                     "note": note or "not measured"})
         return
     threshold = target
     if quick:
         threshold = target * SLACK if op == "<=" else target / SLACK
         if target == 0:
             threshold = 0
-    ok = value <= threshold if op == "<=" else value >= threshold
     rows.append({"id": rid, "workload": workload, "metric": metric, "value": round(value, 4), "op": op,
-                 "target": target, "threshold": round(threshold, 4), "ok": ok, "gated": gated, "note": note})
+                 "target": target, "threshold": round(threshold, 4), "met": _holds(value, op, target),
+                 "gate_ok": _holds(value, op, threshold), "gated": gated, "note": note})
+
+
+def _holds(value: float, op: str, bound: float) -> bool:
+    return value <= bound if op == "<=" else value >= bound
 
 
 def _total(calls: Mapping[str, int]) -> int:
@@ -60,7 +70,7 @@ def targets(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
     stats = pa["plan_stats"]
     ratio, fl, windows = wall_vs_floor(pa["plan_wall_s"], want, ts)
     pa["plan_model"], pa["plan_floor"] = want, fl.to_json()
-    _row(rows, "plan.wall_floor", f"plan, {size}", "wall / floor", ratio, "<=", 1.3, quick,
+    _row(rows, "plan.wall_floor", f"plan, {size}", "wall / floor", ratio, "<=", 1.2, quick,
          gated=windows >= 2, note=_floor_note(fl, windows, pa["plan_wall_s"]))
     _row(rows, "plan.calls_model", f"plan, {size}", "calls / model", stats["requests"] / _total(want), "<=", 1.1,
          quick, note=_calls_note(stats["calls"], want))
@@ -92,7 +102,7 @@ def targets(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
     astats = pa["apply_stats"]
     ratio, fl, windows = wall_vs_floor(pa["apply_wall_s"], want_apply, ts)
     pa["apply_model"], pa["apply_floor"] = want_apply, fl.to_json()
-    _row(rows, "apply.wall_floor", f"apply, {size}", "wall / floor", ratio, "<=", 1.3, quick,
+    _row(rows, "apply.wall_floor", f"apply, {size}", "wall / floor", ratio, "<=", 1.2, quick,
          gated=windows >= 2, note=_floor_note(fl, windows, pa["apply_wall_s"]))
     _row(rows, "apply.calls_model", f"apply, {size}", "calls / model (one write per change)",
          astats["requests"] / _total(want_apply), "<=", 1.1, quick, gated=False,
@@ -137,7 +147,7 @@ def targets(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
     # (e) hunt
     hu = raw["hunt"]
     _row(rows, "hunt.events_per_s", f"hunt, {hu['events']:,} events, built-in rules", "events / CPU second",
-         hu["events"] / max(1e-9, hu["cpu_s"]), ">=", 100_000, quick,
+         hu["events"] / max(1e-9, hu["cpu_s"]), ">=", 150_000, quick,
          note=f"{hu['hits']} hits, {hu['cpu_s']:.2f} s CPU on one core")
 
     # (f) many tenants
@@ -150,12 +160,10 @@ def targets(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
          mu["plan_wall_s"] / mu["single_wall_s"], "<=", 1.5, quick, gated=not quick,
          note=f"{mu['plan_wall_s']:.2f} s vs {mu['single_wall_s']:.2f} s; client CPU {mu['plan_cpu_s']:.1f} s; "
               f"errors {mu['plan']['errors']}")
-    cpu_bound = (mu["plan_cpu_s"] + mu["sandbox_cpu_s"]) / CORES
+    bound, note = multi_cpu_bound(mu)
     _row(rows, "multi.cpu_bound", f"plan, {n} tenants at once",
-         "wall / max(one tenant's wall, CPU needed / cores)",
-         mu["plan_wall_s"] / max(mu["single_wall_s"], cpu_bound), "<=", 1.5, quick,
-         note=f"CPU needed {mu['plan_cpu_s'] + mu['sandbox_cpu_s']:.1f} s on {CORES} cores: the tenants run "
-              "side by side as far as the machine allows")
+         "wall / max(one tenant's wall, CPU needed / cores left to it)",
+         mu["plan_wall_s"] / max(mu["single_wall_s"], bound), "<=", 1.5, quick, note=note)
 
     # the sandbox must not be the bottleneck
     shares = {k: raw[k]["sandbox_cpu_s"] / max(1e-9, raw[k]["process_wall_s"])
@@ -164,13 +172,34 @@ def targets(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
     _row(rows, "sandbox.cpu", "sandbox process", "CPU share (cores), worst rate-limited workload", shares[worst],
          "<=", 0.5, quick, note=", ".join(f"{k} {v:.2f}" for k, v in shares.items()))
     multi_share = mu["sandbox_cpu_s"] / max(1e-9, mu["process_wall_s"])
-    _row(rows, "sandbox.cpu_multi", "sandbox process", "CPU share (cores), 50-tenant burst", multi_share, "<=", 0.5,
+    _row(rows, "sandbox.cpu_multi", "sandbox process", f"CPU share (cores), {n}-tenant burst", multi_share, "<=", 0.5,
          quick, gated=False, note=f"{mu['sandbox_cpu_s']:.1f} s CPU for {n + 1} tenants: not rate-limited, so no "
                                   "time scale lowers it (see README)")
     _row(rows, "sandbox.rss", "sandbox process", "peak RSS, MB (main tenant)",
-         raw["sandbox_peak_rss_mb"]["main"], "<=", 2048, quick,
+         raw["sandbox_peak_rss_mb"]["main"], "<=", 1024, quick,
          note=f"{numbers.users:,} users, {numbers.log_events:,} events")
+    _row(rows, "sandbox.generate", "sandbox process", "generation and load, s (main tenant)",
+         raw["sandboxes"]["main"]["generate_s"], "<=", 20, quick,
+         note=f"{numbers.users:,} users, {numbers.log_events:,} events, before the first request")
     return rows
+
+
+def multi_cpu_bound(mu: Mapping[str, Any]) -> tuple[float, str]:
+    """The least wall the machine allowed the tenants' CPU: client + sandbox CPU over the cores that other
+    work left them during the plan (/proc/stat), and neither process (one thread each) faster than one core.
+
+    Both CPU figures are the processes' own (they do not grow with load); the cores left to them do
+    shrink under load, which is what stretches the wall on a shared machine (CI runs alone: all cores)."""
+    client = mu["plan_cpu_s"]
+    sandbox = mu["plan_sandbox_cpu_s"] if "plan_sandbox_cpu_s" in mu else mu["sandbox_cpu_s"]
+    wall = max(1e-9, mu["plan_wall_s"])
+    others = max(0.0, mu.get("plan_machine_busy_s", client + sandbox) - client - sandbox)
+    cores = min(float(CORES), max(0.25, CORES - others / wall))
+    bound = max((client + sandbox) / cores, max(client, sandbox) / min(1.0, cores))
+    note = (f"CPU needed {client + sandbox:.2f} s (client {client:.2f}, sandbox {sandbox:.2f}) on {cores:.2f} of "
+            f"{CORES} cores left by other work ({others:.2f} s of CPU meanwhile): bound {bound:.2f} s, one "
+            f"tenant alone {mu['single_wall_s']:.2f} s, wall {mu['plan_wall_s']:.2f} s")
+    return bound, note
 
 
 def _floor_note(fl: model.Floor, windows: int, wall: float) -> str:
@@ -200,11 +229,19 @@ def render_table(rows: list[dict[str, Any]], raw: dict[str, Any]) -> str:
     if delay.get("max_s"):
         head = head.rstrip("\n") + (f" Delayed persistence on: {delay['share']:.0%} of System Log events "
                                      f"persisted up to {delay['max_s']:g} s late.\n\n")
-    lines = ["| workload | ratio | measured | target | met | notes |", "|---|---|---|---|---|---|"]
+    gate = "CI gate (target + 50%)" if raw["quick"] else "gate"
+    lines = [f"| workload | ratio | measured | target | met | {gate} | notes |", "|---|---|---|---|---|---|---|"]
     for r in rows:
-        met = ("yes" if r["ok"] else "**no**") + ("" if r["gated"] else " (not gated)")
+        met = "yes" if r["met"] else "**no**"
+        if not r["gated"]:
+            check = "not gated"
+        elif r["threshold"] is None:
+            check = "**failed** (not measured)"
+        else:
+            check = f"{r['op']} {_fmt(r['threshold'])}: " + ("passed" if r["gate_ok"] else "**failed**")
         target = f"{r['op']} {_fmt(r['target'])}"
-        lines.append(f"| {r['workload']} | {r['metric']} | {_fmt(r['value'])} | {target} | {met} | {r['note']} |")
+        lines.append(f"| {r['workload']} | {r['metric']} | {_fmt(r['value'])} | {target} | {met} | {check} "
+                     f"| {r['note']} |")
     return head + "\n".join(lines) + "\n"
 
 

@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(table + f"\nresults: {out}\n")
     if not args.quick and not args.no_readme:
         update_readme(HERE / "README.md", table)
-    failed = [r["id"] for r in rows if r["gated"] and not r["ok"]]
+    failed = [r["id"] for r in rows if r["gated"] and not r["gate_ok"]]
     if failed:
         sys.stdout.write(f"missed: {', '.join(failed)}\n")
         return 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import model
-from benchmarks.report import _row
+from benchmarks.report import _row, render_table
 from remediator.sandbox.scenarios.lapsus_2022 import generate
 
 
@@ -91,7 +91,22 @@ def test_quick_gates_with_half_again_the_target() -> None:
     _row(rows, "d", "w", "m", 13.0, ">=", 20, True)
     _row(rows, "e", "w", "m", 1.2, "<=", 1.1, False)
     _row(rows, "f", "w", "m", 1, "<=", 0, True)
-    assert [r["ok"] for r in rows] == [True, False, True, False, False, False]
+    assert [r["gate_ok"] for r in rows] == [True, False, True, False, False, False]
+    # the target itself: only a full run's rows or values at the target are met, never one within the slack
+    assert [r["met"] for r in rows] == [False, False, False, False, False, False]
+    _row(rows, "g", "w", "m", 1.3, "<=", 1.3, True)
+    _row(rows, "h", "w", "m", 25, ">=", 20, True)
+    assert [r["met"] for r in rows[-2:]] == [True, True]
+
+
+def test_the_table_says_met_only_when_the_target_is_met() -> None:
+    rows: list[dict] = []
+    _row(rows, "a", "w", "archive", 1.18, "<=", 1.1, True)
+    table = render_table(rows, {"date": "d", "quick": True, "time_scale": 20, "window_s": 3.0, "latency": "l",
+                                "total_wall_s": 1, "load_before": [0], "load_after": [0], "machine": {"cpus": 2}})
+    line = next(x for x in table.splitlines() if "archive" in x)
+    cells = [c.strip() for c in line.split("|")[1:-1]]
+    assert cells[4] == "**no**" and cells[5] == "<= 1.65: passed"
 
 
 def test_a_selector_on_100000_users_costs_its_search_not_a_scan() -> None:

@@ -29,7 +29,7 @@ def test_quick_benchmark_meets_every_target_within_half_again(tmp_path: Path) ->
     assert out.exists(), done.stderr[-3000:]
     rows = json.loads(out.read_text())["rows"]
     missed = [f"{r['id']}: {r['value']} (threshold {r['op']} {r['threshold']}; {r['note']})"
-              for r in rows if r["gated"] and not r["ok"]]
+              for r in rows if r["gated"] and not r["gate_ok"]]
     assert not missed, "\n".join(missed)
     assert done.returncode == 0, done.stdout[-3000:]
     ids = {r["id"] for r in rows}
