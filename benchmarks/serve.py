@@ -72,7 +72,7 @@ async def serve(args: argparse.Namespace) -> None:
     built = []
     for i in range(args.tenants):
         seed = args.seed + i
-        snap = generate(args.users, seed, DEFAULT_CLOCK, log_events=args.log_events)
+        snap = generate(args.users, seed, DEFAULT_CLOCK, log_events=args.log_events, compact_logs=True)
         glass = snap["scenario"]["planted"].get("break_glass_login")
         numbers = scenario_numbers(snap, protected_logins=(glass,) if args.break_glass and glass else ())
         config = SandboxConfig(rate_limits=args.rate_limits, time_scale=args.time_scale, faults=args.faults,

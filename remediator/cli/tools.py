@@ -68,12 +68,17 @@ def sandbox_serve(
     log_delay: Annotated[float | None, typer.Option(
         "--log-delay", min=0, help="Some System Log events persist up to this many seconds late (0: off; "
                                    "default: the scenario's, off for snapshots).")] = None,
+    log_events: Annotated[int | None, typer.Option(
+        "--log-events", min=0, max=10_000_000, help="Size of the scenario's generated System Log (default: 20 "
+                                                    "events per user, within 2,000..200,000).")] = None,
 ) -> int:
     """Serve a sandbox tenant on 127.0.0.1 until SIGTERM/SIGINT."""
     from remediator.sandbox.server import run_serve
 
     if (scenario is None) == (snapshot_file is None):
         raise InputError("give exactly one of --scenario NAME or --snapshot FILE", where="sandbox serve")
+    if log_events is not None and snapshot_file is not None:
+        raise InputError("sizes a generated scenario's System Log; a snapshot brings its own", where="--log-events")
     if rate_limits not in ("off", "enterprise", "workforce"):
         raise InputError(f"must be off, enterprise or workforce, not {rate_limits!r}", where="--rate-limits")
     if clock is not None:
@@ -101,6 +106,7 @@ def sandbox_serve(
         time_scale=time_scale,
         faults=faults,
         log_delay=log_delay,
+        log_events=log_events,
     )
 
 

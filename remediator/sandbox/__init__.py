@@ -69,10 +69,12 @@ def read_snapshot_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 def prepare(*, snapshot: dict[str, Any] | None = None, snapshot_path: str | os.PathLike[str] | None = None,
             scenario: str | None = None, users: int = 200, seed: int = 1, clock: str | None = None,
             token: str | None = None, rate_limits: str = "off", time_scale: float = 1.0,
-            faults: str | None = None, log_delay: float | None = None) -> tuple[Store, Clock, SandboxConfig]:
+            faults: str | None = None, log_delay: float | None = None,
+            log_events: int | None = None) -> tuple[Store, Clock, SandboxConfig]:
     """Build the state, clock and config of a tenant from a snapshot (dict or file) or a scenario.
 
-    `log_delay` (seconds, see `SandboxConfig`): None takes the scenario's (off for snapshots)."""
+    `log_delay` (seconds, see `SandboxConfig`): None takes the scenario's (off for snapshots).
+    `log_events`: the size of a scenario's generated System Log (None: the scenario's default)."""
     if snapshot is not None and snapshot_path is not None:
         raise InputError("give a snapshot or a snapshot file, not both", "--snapshot")
     if scenario and (snapshot is not None or snapshot_path is not None):
@@ -84,7 +86,7 @@ def prepare(*, snapshot: dict[str, Any] | None = None, snapshot_path: str | os.P
         from remediator.sandbox.scenarios import load as load_scenario
 
         start = start or parse_time(format_time(datetime.now().astimezone()))
-        snapshot = load_scenario(scenario, users, seed, format_time(start))
+        snapshot = load_scenario(scenario, users, seed, format_time(start), log_events=log_events)
         start = _start_time(clock, snapshot, scenario) or start
     if snapshot is None:
         snapshot = snapshot_format.minimal(clock=format_time(start) if start else None)

@@ -118,13 +118,14 @@ def run_serve(*, scenario: str | None = None, snapshot: str | os.PathLike[str] |
               seed: int = 1, clock: str | None = None, port: int = 0, token: str | None = None,
               ready_file: str | os.PathLike[str] | None = None, rate_limits: str = "off",
               time_scale: float = 1.0, faults: str | None = None, on_ready: Callable[[str], Any] | None = None,
-              log_delay: float | None = None) -> int:
+              log_delay: float | None = None, log_events: int | None = None) -> int:
     """`remediator sandbox serve`: serve until SIGTERM/SIGINT, then exit 0. Bad input raises InputError."""
     from remediator.sandbox import prepare
 
     store, clock_obj, config = prepare(snapshot_path=snapshot, scenario=scenario, users=users, seed=seed,
                                        clock=clock, token=token, rate_limits=rate_limits,
-                                       time_scale=time_scale, faults=faults, log_delay=log_delay)
+                                       time_scale=time_scale, faults=faults, log_delay=log_delay,
+                                       log_events=log_events)
 
     async def main() -> None:
         app = build_app(store, clock_obj, config, default_middlewares(config))

@@ -16,6 +16,7 @@ import pickle
 import random
 from typing import Any
 
+from remediator.sandbox.eventlog import EventLog
 from remediator.sandbox.store import Store, new_id
 from remediator.timeutil import format_time, utcnow
 
@@ -92,7 +93,7 @@ def _load(data: dict[str, Any], copy_data: bool) -> Store:
     store.authenticators = list(data.get("authenticators") or [])
     store.log_streams = list(data.get("log_streams") or [])
     store.settings = dict(data.get("settings") or {})
-    store.logs = list(data.get("logs") or [])
+    store.logs = EventLog(data.get("logs") or [])
     store.reindex_logs()
     operator = data.get("operator")
     if operator not in store.users:

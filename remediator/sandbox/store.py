@@ -16,6 +16,7 @@ from array import array
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from remediator.sandbox.eventlog import EventLog
 from remediator.timeutil import format_time, parse_time, utcnow
 
 _ALNUM = string.ascii_letters + string.digits
@@ -93,9 +94,9 @@ class Store:
         self.authenticators: list[dict[str, Any]] = []
         self.log_streams: list[dict[str, Any]] = []
         self.settings: dict[str, dict[str, Any]] = {}  # Okta's singletons, keyed by the path that reads them
-        self.logs: list[dict[str, Any]] = []
+        self.logs: EventLog = EventLog()
         self.log_keys: list[str] = []
-        self.log_by_type: dict[str, list[int]] = {}  # eventType -> positions, ascending
+        self.log_by_type: dict[str, array[int]] = {}  # eventType -> positions, ascending (8 bytes each)
         self.persistence: Persistence | None = None   # None: every event is visible at its `published`
 
     # ---- users -------------------------------------------------------------------------------------
@@ -166,15 +167,17 @@ class Store:
 
     # ---- System Log --------------------------------------------------------------------------------
     def reindex_logs(self) -> None:
-        keys = [time_key(event["published"]) for event in self.logs]
+        logs = self.logs if isinstance(self.logs, EventLog) else EventLog(self.logs)
+        keys = [time_key(published) for published in logs.published()]
         if any(keys[i] > keys[i + 1] for i in range(len(keys) - 1)):
             order = sorted(range(len(keys)), key=keys.__getitem__)
-            self.logs = [self.logs[i] for i in order]
+            logs = logs.reordered(order)
             keys = [keys[i] for i in order]
+        self.logs = logs
         self.log_keys = keys
         self.log_by_type = {}
-        for position, event in enumerate(self.logs):
-            self.log_by_type.setdefault(event.get("eventType"), []).append(position)
+        for position, event_type in enumerate(logs.event_types()):
+            self.log_by_type.setdefault(event_type, array("q")).append(position)
         if self.persistence is not None:
             self.persistence.rebuild(self.log_keys)
 
@@ -194,7 +197,7 @@ class Store:
         return key
 
     def append_log(self, event: dict[str, Any]) -> None:
-        self.log_by_type.setdefault(event.get("eventType"), []).append(len(self.logs))
+        self.log_by_type.setdefault(event.get("eventType"), array("q")).append(len(self.logs))
         self.logs.append(event)
         key = time_key(event["published"])
         self.log_keys.append(key)

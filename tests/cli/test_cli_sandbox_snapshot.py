@@ -65,6 +65,40 @@ def test_serve_bad_options(args: list[str], fragment: str) -> None:
     assert fragment in result.output and "Traceback" not in result.output
 
 
+def test_serve_log_events_sets_the_size_of_the_generated_system_log(tmp_path: Path) -> None:
+    ready = tmp_path / "ready.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "remediator", "sandbox", "serve", "--scenario", "lapsus-2022", "--users", "60",
+         "--log-events", "2345", "--log-delay", "0", "--token", "test-token-123", "--ready-file", str(ready)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        info = _wait_for(ready, proc)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        url: str | None = info["org_url"] + "/api/v1/logs?since=2021-12-31T00:00:00.000Z&limit=1000"
+        seen = 0
+        while url:
+            request = urllib.request.Request(url, headers={"Authorization": "SSWS test-token-123",
+                                                          "Accept": "application/json"})
+            with opener.open(request, timeout=10) as response:
+                page = json.loads(response.read())
+                links = response.headers.get_all("Link") or []
+            seen += len(page)
+            nxt = [link.split(";")[0].strip("<> ") for link in links if 'rel="next"' in link]
+            url = nxt[0] if nxt and page else None
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=20)
+    assert seen == 2345 and code == 0
+
+
+def test_serve_log_events_is_for_a_scenario_not_a_snapshot(tmp_path: Path) -> None:
+    snap = tmp_path / "s.json"
+    snap.write_text(json.dumps(small_tenant()))
+    result = cli("sandbox", "serve", "--snapshot", str(snap), "--log-events", "10")
+    assert result.exit_code == 1 and "--log-events" in result.output and "Traceback" not in result.output
+
+
 def test_serve_needs_one_source() -> None:
     result = cli("sandbox", "serve")
     assert result.exit_code == 1 and "--scenario" in result.output

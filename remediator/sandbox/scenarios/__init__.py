@@ -39,6 +39,8 @@ def scenario(name: str) -> Scenario:
     return found
 
 
-def load(name: str, users: int, seed: int, clock: str) -> dict[str, Any]:
+def load(name: str, users: int, seed: int, clock: str, *, log_events: int | None = None) -> dict[str, Any]:
+    """The scenario's snapshot to serve; `log_events` sizes its System Log (None: the scenario's default).
+    Its `logs` may be compact (an `eventlog.EventLog`, lapsus-2022's): a sandbox serves them a page at a time."""
     module = importlib.import_module(scenario(name).module)
-    return module.generate(users, seed, clock)
+    return module.generate(users, seed, clock, log_events=log_events, compact_logs=True)
