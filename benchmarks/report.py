@@ -165,6 +165,17 @@ def targets(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
          "wall / max(one tenant's wall, CPU needed / cores left to it)",
          mu["plan_wall_s"] / max(mu["single_wall_s"], bound), "<=", 1.5, quick, note=note)
 
+    # (g) --shard K/4: each shard alone against the unsharded run
+    sh = raw.get("shard")
+    if sh:
+        worst = max(sh["shards"], key=lambda x: x["wall_s"])
+        _row(rows, "shard.wall", f"plan, {sh['tenants']} tenants, --shard K/4", "slowest shard's wall / unsharded wall",
+             worst["wall_s"] / max(1e-9, sh["unsharded_wall_s"]), "<=", 0.3, quick, gated=not quick,
+             note=f"unsharded {sh['unsharded_wall_s']:.2f} s; shards (each alone) "
+                  + ", ".join(f"{x['shard']} {x['tenants']} tenants {x['wall_s']:.2f} s" for x in sh["shards"])
+                  + ("; not gated in --quick: at its size a shard's wall is one tenant's chain of round trips"
+                     if quick else ""))
+
     # the sandbox must not be the bottleneck
     shares = {k: raw[k]["sandbox_cpu_s"] / max(1e-9, raw[k]["process_wall_s"])
               for k in ("plan_apply", "archive", "naive")}

@@ -213,6 +213,12 @@ def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any]) -> dict[st
             workload("workloads.py", "plan", "--ready", files["multi"], "--count", str(sizes.tenants + 1),
                      "--single-first"), sizes.worker_timeout))
         out["multi"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2)}
+
+        # (g) the same tenants unsharded, then each of 4 shards alone (`--shard K/4`)
+        res, wall, cpu = measured(multi_pid, lambda: run_worker(
+            workload("workloads.py", "shard", "--ready", files["multi"], "--count", str(sizes.tenants + 1),
+                     "--shards", "4"), sizes.worker_timeout))
+        out["shard"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2)}
         out["sandbox_peak_rss_mb"] = {name: round(peak_rss_mb(r["pid"]), 1) for name, r in ready.items()}
         out["load_after"] = os.getloadavg()
     finally:

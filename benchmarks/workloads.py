@@ -7,6 +7,7 @@ own, and the sandbox's CPU is measured in its own process.
     python benchmarks/workloads.py multi   --ready R --tenants N
     python benchmarks/workloads.py archive --ready R --dir D
     python benchmarks/workloads.py hunt    --dir D --tenant-name t00
+    python benchmarks/workloads.py shard   --ready R --count N [--shards 4]
 
 Prints one JSON object on stdout. Only talks to the org URLs of the ready file (127.0.0.1).
 """
@@ -331,9 +332,40 @@ def run_hunt(args: argparse.Namespace) -> dict[str, Any]:
             "wall_s": round(time.perf_counter() - t0, 3), "maxrss_mb": round(usage()["maxrss_mb"], 1)}
 
 
+async def run_shards(args: argparse.Namespace) -> dict[str, Any]:
+    """The tenants planned unsharded, then each `--shard K/N` of them alone, one after the other (as N
+    runners on N machines would, each with the whole of this one): each shard's wall against the whole."""
+    from remediator.shard import in_shard
+
+    ready = json.loads(Path(args.ready).read_text())
+    picked = ready["tenants"][: args.count]
+    playbook = load_playbook(PLAYBOOK)
+    work = Path(tempfile.mkdtemp(prefix="bench-shard-"))
+    specs = [spec_for(t, i) for i, t in enumerate(picked)]
+    extra = parse_extra_vars([])
+
+    async def timed(chosen: list[TenantSpec], label: str) -> float:
+        settings = PlanSettings(journal_path=work / f"{label}.jsonl", forks=max(10, len(chosen)),
+                                playbook=playbook_ref(playbook))
+        t0 = time.perf_counter()
+        planned = await plan(jobs_for(playbook, chosen, extra, PLAN_TAGS), settings)
+        wall = time.perf_counter() - t0
+        if any(t.status != "ok" for t in planned.tenants):
+            raise SystemExit(f"shard run {label}: a tenant in error")
+        return wall
+
+    whole = await timed(specs, "all")
+    shards = []
+    for k in range(1, args.shards + 1):
+        chosen = in_shard(specs, k, args.shards)
+        shards.append({"shard": f"{k}/{args.shards}", "tenants": len(chosen),
+                       "wall_s": round(await timed(chosen, f"shard{k}") if chosen else 0.0, 3)})
+    return {"tenants": len(specs), "shards": shards, "unsharded_wall_s": round(whole, 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="one benchmark workload")
-    p.add_argument("workload", choices=["plan", "multi", "archive", "hunt"])
+    p.add_argument("workload", choices=["plan", "multi", "archive", "hunt", "shard"])
     p.add_argument("--ready")
     p.add_argument("--tenant", type=int, default=0)
     p.add_argument("--count", type=int, default=1)
@@ -344,11 +376,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pause-before-apply", action="store_true")
     p.add_argument("--dir")
     p.add_argument("--tenant-name", default="t00")
+    p.add_argument("--shards", type=int, default=4)
     args = p.parse_args(argv)
     if args.workload == "hunt":
         result = run_hunt(args)
     elif args.workload == "archive":
         result = asyncio.run(run_archive(args))
+    elif args.workload == "shard":
+        result = asyncio.run(run_shards(args))
     else:
         result = asyncio.run(run_plan(args))
     sys.stdout.write(json.dumps(result) + "\n")
