@@ -371,3 +371,23 @@ def test_oauth_clients_pass_through_and_are_absent_by_default() -> None:
     client = {"client_id": "0oa1serviceApp000001", "jwks": {"keys": [{"kty": "RSA", "e": "AQAB", "n": "xyz"}]},
               "scopes": ["okta.users.manage"]}
     assert generate(60, 1, log_events=0, oauth_clients=[client])["oauth_clients"] == [client]
+
+
+def test_compact_logs_open_as_the_same_events_and_serve_the_same_pages() -> None:
+    # the sandbox keeps generated events as compact rows (memory at a million events): every event opens as
+    # exactly the dict the generator always produced, key order included, and survives a copy
+    import pickle
+
+    from remediator.sandbox.eventlog import EventLog
+    from remediator.sandbox.snapshot import load
+
+    plain = generate(120, 7, log_events=3_000)
+    compact = generate(120, 7, log_events=3_000, compact_logs=True)
+    assert isinstance(compact["logs"], EventLog) and not isinstance(plain["logs"], EventLog)
+    assert json.dumps(list(compact["logs"])) == json.dumps(plain["logs"])
+    assert json.dumps(compact["logs"][10:20]) == json.dumps(plain["logs"][10:20])
+    assert list(pickle.loads(pickle.dumps(compact["logs"]))) == plain["logs"]
+    a, b = load(plain), load(compact)
+    assert a.log_keys == b.log_keys and {k: list(v) for k, v in a.log_by_type.items()} == \
+        {k: list(v) for k, v in b.log_by_type.items()}
+    assert json.dumps(list(a.logs)) == json.dumps(list(b.logs))
