@@ -23,7 +23,7 @@ FACTOR_LOG_NAMES = {"push": "OKTA_VERIFY_PUSH", "token:software:totp": "OKTA_SOF
 _CAN_HAVE_FACTORS = frozenset(("ACTIVE", "SUSPENDED", "LOCKED_OUT", "PASSWORD_EXPIRED", "RECOVERY"))
 
 
-@dataclass
+@dataclass(slots=True)  # 100,000 of them while a tenant is generated: no per-object __dict__
 class Person:
     """A user before it becomes Okta JSON: times are epoch ms (None where Okta writes null)."""
 

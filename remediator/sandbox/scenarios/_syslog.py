@@ -273,7 +273,7 @@ class LogPlanner:
                 target = [{"id": a.uid, "type": "User", "alternateId": actor["alternateId"],
                            "displayName": actor["displayName"], "detailEntry": None}]
                 path = "/enduser/api/v1/home/password"
-            append(Row(ms, r, nodes, iso_ms(ms), fail_meta if code == START_FAIL else meta[code], actor, ctx,
+            append(Row(ms << 128 | r, nodes, iso_ms(ms), fail_meta if code == START_FAIL else meta[code], actor, ctx,
                        outcome, target, path, a.factor if code == MFA else _NO_FACTOR, auth))
         return events
 
@@ -291,6 +291,7 @@ def _rid(ms: int, r: int) -> str:
     return rid.replace("+", "-").replace("/", "@")
 
 
+_RANDOM = (1 << 128) - 1
 _NO_FACTOR = ...  # not an MFA event: no `factor` key (a singleton that survives pickling, unlike object())
 
 
@@ -300,13 +301,13 @@ class Row:
     Okta's wire dict, key for key and value for value as it always was, uuid and request id included
     (they follow from the time and the random bits). eventlog.EventLog opens rows a page at a time."""
 
-    __slots__ = ("actor", "auth", "ctx", "factor", "meta", "ms", "nodes", "outcome", "path", "published", "r",
-                 "target")
+    __slots__ = ("actor", "auth", "bits", "ctx", "factor", "meta", "nodes", "outcome", "path", "published", "target")
 
-    def __init__(self, ms: int, r: int, nodes: list[str], published: str, meta: tuple[str, str | None, str, str],
+    def __init__(self, bits: int, nodes: list[str], published: str, meta: tuple[str, str | None, str, str],
                  actor: dict, ctx: Context, outcome: dict, target: list | None, path: str, factor: Any,
                  auth: dict) -> None:
-        self.ms, self.r, self.nodes, self.published, self.meta, self.actor = ms, r, nodes, published, meta, actor
+        # bits: the epoch ms above the 128 random bits (one int object instead of two)
+        self.bits, self.nodes, self.published, self.meta, self.actor = bits, nodes, published, meta, actor
         self.ctx, self.outcome, self.target, self.path = ctx, outcome, target, path
         self.factor, self.auth = factor, auth
 
@@ -316,7 +317,8 @@ class Row:
 
     def event(self) -> dict[str, Any]:
         name, legacy, message, severity = self.meta
-        path, ctx, ms, r = self.path, self.ctx, self.ms, self.r
+        path, ctx, bits = self.path, self.ctx, self.bits
+        ms, r = bits >> 128, bits & _RANDOM
         rid = _rid(ms, r)
         debug = {"requestId": rid, "requestUri": path, "threatSuspected": "false", "url": url_of(path)}
         if self.factor is not _NO_FACTOR:
