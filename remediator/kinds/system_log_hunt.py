@@ -59,15 +59,54 @@ def _actor_key(event: dict[str, Any]) -> str:
     return str(actor.get("id") or actor.get("alternateId") or "")
 
 
-def _sample(event: dict[str, Any]) -> dict[str, Any]:
+PRIVILEGE_GRANTS = frozenset({"user.account.privilege.grant", "group.privilege.grant"})
+PRIVILEGE_REVOKES = frozenset({"user.account.privilege.revoke", "group.privilege.revoke"})
+
+
+def _privileges(event: dict[str, Any]) -> list[str] | None:
+    """What the holder has after a privilege event (event-types.json: a grant lists the privileges the user
+    currently has, a revoke means none is left); None for other events."""
+    kind = event.get("eventType")
+    if kind in PRIVILEGE_REVOKES:
+        return []
+    if kind not in PRIVILEGE_GRANTS:
+        return None
+    debug = (event.get("debugContext") or {}).get("debugData") or {}
+    return [p.strip() for p in str(debug.get("privilegeGranted") or "").split(",") if p.strip()]
+
+
+def privilege_forms(events: list[dict[str, Any]]) -> dict[str, str]:
+    """uuid -> "grant" | "removal" | "revoke" for privilege events, oldest first: a grant event listing fewer
+    privileges than its holder's previous event records a removal that left some privilege."""
+    held: dict[str, set[str]] = {}
+    out: dict[str, str] = {}
+    for event in events:
+        after = _privileges(event)
+        if after is None:
+            continue
+        now = {p.casefold() for p in after}
+        form = "revoke" if event.get("eventType") in PRIVILEGE_REVOKES else "grant"
+        for target in event.get("target") or ():
+            holder = str((target or {}).get("id"))
+            if form == "grant" and holder in held and now < held[holder]:
+                form = "removal"
+            held[holder] = now
+        out[str(event.get("uuid"))] = form
+    return out
+
+
+def _sample(event: dict[str, Any], forms: dict[str, str] | None = None) -> dict[str, Any]:
     """An event as a responder reads it in a finding: when, what, who, from where, on what."""
     actor = event.get("actor") or {}
     source = event.get("client") or {}
+    extra: dict[str, Any] = {}
+    if (after := _privileges(event)) is not None:
+        extra = {"privileges_after": after, "form": (forms or {}).get(str(event.get("uuid")), "grant")}
     return {
         "uuid": event.get("uuid"), "published": event.get("published"), "eventType": event.get("eventType"),
         "actor": actor.get("alternateId") or actor.get("id"), "ip": source.get("ipAddress"),
         "targets": _targets(event), "displayMessage": event.get("displayMessage"),
-        "outcome": (event.get("outcome") or {}).get("result"), "request_id": request_id(event),
+        "outcome": (event.get("outcome") or {}).get("result"), "request_id": request_id(event), **extra,
     }
 
 
@@ -172,6 +211,7 @@ class SystemLogHunt(Kind):
             out.append(self.finding("info", f"Sigma rule skipped: {skipped.title}",
                                     Target("hunt_rule", skipped.source, skipped.title), {"reason": skipped.reason}))
         events = sorted(observed.get("events") or (), key=lambda e: (time_key(e["published"]), e.get("uuid", "")))
+        forms = privilege_forms(events)
         groups: dict[tuple[str, str], list[tuple[dict[str, Any], list[Any]]]] = {}
         for event in events:
             if not since <= time_key(event["published"]) < until or own_write(event, own):
@@ -180,10 +220,10 @@ class SystemLogHunt(Kind):
             if rules:
                 rules = sorted(rules, key=lambda r: SEVERITIES.index(r.severity))
                 groups.setdefault((rules[0].id, _actor_key(event)), []).append((event, rules))
-        out += [self._group(hits) for hits in groups.values()]
+        out += [self._group(hits, forms) for hits in groups.values()]
         return out
 
-    def _group(self, hits: list[tuple[dict[str, Any], list[Any]]]) -> Finding:
+    def _group(self, hits: list[tuple[dict[str, Any], list[Any]]], forms: dict[str, str]) -> Finding:
         """One finding per rule and actor: the most severe rule an event matched names its group; the
         evidence counts the events, spans first to last seen, lists the source IPs and event types, a
         few sample events in full and every event by uuid (the report and the JSON plan list them all)."""
@@ -200,7 +240,7 @@ class SystemLogHunt(Kind):
             "actor": who, "actor_id": actor.get("id"), "count": len(hits),
             "first_seen": hits[0][0].get("published"), "last_seen": hits[-1][0].get("published"),
             "source_ips": ips, "event_types": sorted({str(e.get("eventType")) for e, _ in hits}),
-            "samples": [_sample(e) for e, _ in hits[:SAMPLES]],
+            "samples": [_sample(e, forms) for e, _ in hits[:SAMPLES]],
             "events": [{"uuid": e.get("uuid"), "published": e.get("published"), "eventType": e.get("eventType"),
                         "request_id": request_id(e), "rules": [r.id for r in rules]} for e, rules in hits],
         }
