@@ -149,6 +149,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class NoOp:
+    """Something a kind looked at that needs nothing, and why: shown with `plan -v`, never in the document."""
+
+    state: str
+    kind: str
+    reason: str
+    target: Target | None = None
+
+
+@dataclass(frozen=True)
 class PlannedState:
     """One state as rendered for the tenant: what `apply` re-decides with."""
 

@@ -19,7 +19,7 @@ from remediator.errors import RemediatorError
 from remediator.guardrails import DEFAULT_MAX_CHANGES, Protected, is_lockout, protect
 from remediator.kinds import REGISTRY
 from remediator.kinds.base import Kind
-from remediator.plan import Change, Finding, Plan, PlannedState, PlaybookRef, TenantPlan
+from remediator.plan import Change, Finding, NoOp, Plan, PlannedState, PlaybookRef, TenantPlan
 from remediator.playbook.validation import SECRET_KEYS
 from remediator.timeutil import format_time, utcnow
 
@@ -172,13 +172,19 @@ def drop_covered_session_clears(changes: list[Change]) -> list[Change]:
 
 
 async def _read_and_diff(kind: Kind, session: TenantSession) -> tuple[list[Change | Finding], list[str]]:
+    """The kind's decision on what it read: changes and findings, and the reasons of its no-ops (a kind that
+    yields no no-ops yet explains itself with `explain`)."""
     tenant = session.spec.name
     progress.state_started(tenant, kind.state)
     try:
         observed = await kind.read(session.ctx)  # type: ignore[arg-type]
     finally:
         progress.state_done(tenant, kind.state)
-    return list(kind.diff(observed)), list(kind.explain(observed))
+    items = list(kind.diff(observed))
+    decided = [i for i in items if isinstance(i, Change | Finding)]
+    if type(kind).explain is not Kind.explain:
+        return decided, list(kind.explain(observed))
+    return decided, [i.reason for i in items if isinstance(i, NoOp)]
 
 
 async def _guard(changes: list[Change], session: TenantSession) -> tuple[list[Change], list[Finding]]:

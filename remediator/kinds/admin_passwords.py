@@ -41,7 +41,7 @@ from remediator.kinds.common import (
     user_target,
     when,
 )
-from remediator.plan import Change, Finding
+from remediator.plan import Change, Finding, NoOp
 from remediator.timeutil import parse_time
 
 NO_PASSWORD = frozenset({"STAGED", "PROVISIONED"})
@@ -98,15 +98,16 @@ class AdminPasswords(Kind):
             return f"{status} since {user.get('statusChanged')}: awaiting a new password"
         return None
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        out: list[Change | Finding] = []
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+        out: list[Change | Finding | NoOp] = []
         method = self.args.get("method", "reset")
         revoke = self.args.get("revoke_sessions", True)
         action, status_after = ACTIONS[method]
         since = okta_time(self.args["changed_after"])
         for admin in observed.get("admins", []):
             user = admin["user"]
-            if self._settled(user):
+            if (settled := self._settled(user)):
+                out.append(self.no_op(f"{login(user)}: {settled}", user_target(user)))
                 continue
             pw = user.get("passwordChanged")
             changed = f"was last changed {pw}, before {since}" if pw else f"was never changed (wanted: after {since})"
@@ -127,13 +128,9 @@ class AdminPasswords(Kind):
                 f"{login(user)} holds {roles} and its password {changed}: "
                 f"{PURPOSE[method]}{sessions}.",
             ))
-        return out
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        notes = [f"{login(a['user'])}: {why}" for a in observed.get("admins", []) if (why := self._settled(a["user"]))]
         if not observed.get("admins"):
-            notes.append("no user holds an admin role")
-        return notes
+            out.append(self.no_op("no user holds an admin role"))
+        return out
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         user = (await ctx.reads.fresh(ep.USER, change.target.id)).body

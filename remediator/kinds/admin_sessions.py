@@ -39,7 +39,7 @@ from remediator.kinds.common import (
     tenant_now,
     user_target,
 )
-from remediator.plan import Change, Finding
+from remediator.plan import Change, Finding, NoOp
 from remediator.timeutil import format_time, parse_time
 
 CLEAR_FILTER = 'eventType eq "user.session.clear"'
@@ -122,12 +122,17 @@ class AdminSessions(Kind):
                  if at_or_after(t, since)]
         return max(times) if times else None
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        out: list[Change | Finding] = []
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+        out: list[Change | Finding | NoOp] = []
         since = okta_time(self.args["cleared_after"])
         for admin in observed.get("admins", []):
             user = admin["user"]
-            if user.get("status") == "DEPROVISIONED" or self._evidence_for(observed, user["id"]):
+            if user.get("status") == "DEPROVISIONED":
+                out.append(self.no_op(f"{login(user)}: DEPROVISIONED", user_target(user)))
+                continue
+            if (at := self._evidence_for(observed, user["id"])):
+                source = "System Log" if observed.get("log_clears", {}).get(user["id"]) == at else "journal"
+                out.append(self.no_op(f"{login(user)}: sessions cleared {at} ({source})", user_target(user)))
                 continue
             if protection(observed, user) == "token owner":
                 out.append(self.finding(
@@ -146,20 +151,9 @@ class AdminSessions(Kind):
                 f"{' and forget its remembered devices' if forget else ''} (sessions that web or native apps keep "
                 "themselves are not ended by Okta).",
             ))
-        return out
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        notes = []
-        for admin in observed.get("admins", []):
-            user = admin["user"]
-            if user.get("status") == "DEPROVISIONED":
-                notes.append(f"{login(user)}: DEPROVISIONED")
-            elif (at := self._evidence_for(observed, user["id"])):
-                source = "System Log" if observed.get("log_clears", {}).get(user["id"]) == at else "journal"
-                notes.append(f"{login(user)}: sessions cleared {at} ({source})")
         if not observed.get("admins"):
-            notes.append("no user holds an admin role")
-        return notes
+            out.append(self.no_op("no user holds an admin role"))
+        return out
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         """The latest clear of this user since the date: one log query per run, shared by all changes."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from remediator.facts import Endpoint, Readable, derive_scopes
-from remediator.plan import Change, Finding
+from remediator.plan import Change, Finding, NoOp
 
 if TYPE_CHECKING:
     from remediator.facts import TenantReads
@@ -96,12 +96,14 @@ class Kind(ABC):
         """Read what `diff` needs. Read-only; use `ctx.reads` for anything other kinds read too."""
 
     @abstractmethod
-    def diff(self, observed: Any) -> list[Change | Finding]:
-        """Pure: from the arguments and the observed state, the changes and findings, each with a reason."""
+    def diff(self, observed: Any) -> list[Change | Finding | NoOp]:
+        """Pure: from the arguments and the observed state, for each object looked at, a change, a finding or a
+        no-op (`self.no_op`), each with its reason and decided in the same branch."""
 
     def explain(self, observed: Any) -> list[str]:
-        """Pure, like `diff`: why what is already in the desired state needs nothing (for verbose output)."""
-        return []
+        """Why what is already in the desired state needs nothing (verbose output): the reasons of `diff`'s
+        no-ops. A kind whose `diff` yields no no-ops yet may still override this."""
+        return [item.reason for item in self.diff(observed) if isinstance(item, NoOp)]
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         """Re-read `change.target` now, projected on the keys of `change.before` (for stale checks)."""
@@ -146,6 +148,9 @@ class Kind(ABC):
     def change(self, action: str, target: Any, before: dict[str, Any], after: dict[str, Any], reason: str) -> Change:
         return Change(state=self.state, kind=self.name, action=action, target=target,
                       before=before, after=after, reason=reason, local=self.local)
+
+    def no_op(self, reason: str, target: Any = None) -> NoOp:
+        return NoOp(state=self.state, kind=self.name, reason=reason, target=target)
 
     def finding(self, severity: Any, title: str, target: Any = None, evidence: dict[str, Any] | None = None) -> Finding:
         return Finding(state=self.state, kind=self.name, severity=severity, title=title,

@@ -6,6 +6,7 @@ import pytest
 
 from remediator.kinds import REGISTRY
 from remediator.kinds.admin_sessions import CLEAR_FILTER, journal_clears, log_clears
+from remediator.plan import Finding, NoOp
 from tests.kinds import datafiles
 from tests.kinds.fakes import admin_org, context, role, user
 
@@ -68,7 +69,8 @@ async def test_plan_apply_plan_with_one_log_query_for_every_stale_check():
     out = kind.diff(await kind.read(ctx))
     changes = [c for c in out if c.__class__.__name__ == "Change"]
     assert [c.target.label for c in changes] == ["bob@acme.com"]
-    assert [f.severity for f in out if f not in changes] == ["info"]  # the token owner is left alone
+    assert [f.severity for f in out if isinstance(f, Finding)] == ["info"]  # the token owner is left alone
+    assert [n.reason for n in out if isinstance(n, NoOp)] == kind.explain(await kind.read(ctx))
     assert client.calls_to("GET", "/api/v1/logs")[0][2]["filter"] == CLEAR_FILTER
     apply_kind = REGISTRY[KIND]("s", {})  # from a saved plan: no arguments
     apply_ctx = context(client)
@@ -89,7 +91,10 @@ async def test_the_journal_of_an_earlier_run_is_evidence():
                _record("okta.admin_sessions", "clear_sessions", "00ubob"))
     kind = REGISTRY[KIND]("s", ARGS)
     out = kind.diff(await kind.read(context(client, journal=journal)))
-    assert [f.severity for f in out] == ["info"]
+    assert [f.severity for f in out if isinstance(f, Finding)] == ["info"]
+    assert {n.target.label: n.reason.split(": ", 1)[1] for n in out if isinstance(n, NoOp)} == {
+        "ann@acme.com": f"sessions cleared {journal[0]['time']} (journal)",
+        "bob@acme.com": f"sessions cleared {journal[1]['time']} (journal)"}
 
 
 async def test_three_steps_on_the_sandbox():
