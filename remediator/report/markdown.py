@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ def markdown_report(
             lines += [f"**Could not be planned:** {_cell(tenant.error)}", ""]
             continue
         records = of_tenant(journal_records, tenant.name, tenant.org_url)  # keyed by org, not name
+        lines += _compliance_section(tenant, records)
         lines += _timeline_section(tenant, records)
         lines += _changes_section(tenant.changes, records, recap_by_name.get(tenant.name))
         lines += _findings_section(tenant.findings)
@@ -70,6 +72,45 @@ def _changes_section(changes: Sequence[Any], records: Sequence[dict[str, Any]], 
                         rec.get("result", "planned"), rec.get("time", ""), rec.get("request_id") or ""))
     if recap is not None:
         out += ["", f"Recap: ok={recap.ok} changed={recap.changed} failed={recap.failed} skipped={recap.skipped}"]
+    return [*out, ""]
+
+
+#: a state or manual step named by a STIG rule id (`V-273194 ...`) is a row of the compliance table
+RULE_ID = re.compile(r"^(V-\d{6})\b\s*(.*)$")
+
+
+def _compliance_section(tenant: Any, records: Sequence[dict[str, Any]]) -> list[str]:
+    """For baselines whose states are named by rule id (the DISA STIG playbook): rule, title, status
+    (compliant, changed, to change, finding, manual, acknowledged)."""
+    done = outcomes_by_change(records)
+    acked = {str(a.get("step")): a for a in acknowledgements(records)}
+    rows: list[tuple[str, str, str]] = []
+    for state in tenant.states:
+        match = RULE_ID.match(state.name)
+        if state.kind == "manual":
+            for step in state.args.get("steps") or ():
+                step_id = str(step.get("id", ""))
+                if RULE_ID.match(step_id):
+                    who = acked.get(step_id)
+                    rows.append((step_id, str(step.get("title", "")),
+                                 f"manual, acknowledged by {who.get('by')}" if who else "manual"))
+            continue
+        if not match:
+            continue
+        changes = [c for c in tenant.changes if c.state == state.name]
+        findings = [f for f in tenant.findings if f.state == state.name]
+        if changes:
+            status = "changed" if all((done.get(c.id) or {}).get("result") == "applied" for c in changes) \
+                else "to change"
+        elif findings:
+            status = "finding: " + "; ".join(f.title for f in findings)
+        else:
+            status = "compliant"
+        rows.append((match.group(1), match.group(2), status))
+    if not rows:
+        return []
+    out = ["### Compliance", "", "| rule | title | status |", "|---|---|---|"]
+    out += [_row(*row) for row in sorted(rows)]
     return [*out, ""]
 
 

@@ -35,9 +35,9 @@ def rehearse(tmp: Path, scenario: str, playbook: str,
             common = ["-i", inventory, "--journal", tmp / "journal.jsonl", "-e", f"evidence_until={settled(sb)}"]
             clock = sb.now().isoformat()[:19]
             logs_before = len(sb.logs)
-            first = cli("plan", path, *common, "--json", "--out", tmp / "plan.json")
+            first = cli("plan", path, *common, "--json", "--out", tmp / "plan.json", "--report", tmp / "plan.md")
             plan_writes = len(sb.logs) - logs_before
-            applied = cli("apply", path, *common, "--yes")
+            applied = cli("apply", path, *common, "--yes", "--report", tmp / "apply.md")
             second = cli("plan", path, *common, "--json", "--detailed-exitcode")
             end, logs = sb.snapshot(), sb.logs
     finally:

@@ -74,3 +74,19 @@ def test_a_compliant_tenant_plans_nothing(run: dict[str, Any]) -> None:
     assert {f["state"].split()[0] for f in second["findings"] if f["kind"] != "manual"} == {"V-273202"}
     result = cli("journal", "verify", run["dir"] / "journal.jsonl")
     assert result.exit_code == 0, result.output
+
+
+def _table(report: str) -> dict[str, str]:
+    section = report[report.index("### Compliance"):].split("\n\n")[1]
+    rows = [line.split(" | ") for line in section.splitlines()[2:]]
+    return {r[0].lstrip("| "): r[2].rstrip(" |") for r in rows}
+
+
+def test_reports_read_as_a_compliance_table(run: dict[str, Any]) -> None:
+    planned = _table((run["dir"] / "plan.md").read_text())
+    applied = _table((run["dir"] / "apply.md").read_text())
+    assert set(planned) == set(applied) == set(stig_rules())
+    assert planned["V-273197"] == applied["V-273197"] == "compliant"
+    assert planned["V-273186"] == "to change" and applied["V-273186"] == "changed"
+    assert planned["V-273202"].startswith("finding: ")
+    assert planned["V-273188"] == "manual"
