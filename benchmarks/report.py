@@ -165,6 +165,19 @@ def targets(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
          "wall / max(one tenant's wall, CPU needed / cores left to it)",
          mu["plan_wall_s"] / max(mu["single_wall_s"], bound), "<=", 1.5, quick, note=note)
 
+    # (h) the fleet: hundreds of tenants at 100 ms latency (only with --fleet)
+    fl = raw.get("fleet")
+    if fl:
+        m = fl["plan_tenants"]
+        label = f"plan, {m} tenants x {fl['users']:,} users at once, {fl['latency']}"
+        bound, note = multi_cpu_bound(fl)
+        _row(rows, "fleet.cpu_bound", label, "wall / max(one tenant's wall, CPU needed / cores left to it)",
+             fl["plan_wall_s"] / max(fl["single_wall_s"], bound), "<=", 1.5, quick,
+             note=note + f"; errors {fl['plan']['errors']}; sandbox generated in {fl['generate_s']:.0f} s")
+        _row(rows, "fleet.cpu_per_tenant", label, "client CPU per tenant plan, ms", 1000 * fl["plan_cpu_s"] / m,
+             "<=", 30, quick, note=f"client CPU {fl['plan_cpu_s']:.1f} s for {m} tenants, "
+                                   f"{fl['plan_stats']['requests']:,} calls")
+
     # (g) --shard K/4: each shard alone against the unsharded run
     sh = raw.get("shard")
     if sh:

@@ -38,6 +38,7 @@ from benchmarks.report import render_table, targets, update_readme  # noqa: E402
 HERE = ROOT / "benchmarks"
 PYTHON = sys.executable
 LATENCY = "latency:25ms"
+FLEET_LATENCY = "latency:100ms"  # issue 14's fleet row: hundreds of tenants at a real Okta round trip
 READY_TIMEOUT = 420.0
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -87,10 +88,10 @@ class Sandboxes:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str, *, users: int, tenants: int = 1, events: int | None = None,
-              break_glass: bool = False) -> None:
+              break_glass: bool = False, latency: str = LATENCY) -> None:
         cmd = [PYTHON, str(HERE / "serve.py"), "--ready-file", str(self.work / f"{name}.json"),
                "--tenants", str(tenants), "--users", str(users), "--rate-limits", "enterprise",
-               "--time-scale", str(self.time_scale), "--faults", LATENCY]
+               "--time-scale", str(self.time_scale), "--faults", latency]
         if events is not None:
             cmd += ["--log-events", str(events)]
         if break_glass:
@@ -157,7 +158,8 @@ def workload(script: str, *args: str) -> list[str]:
     return [PYTHON, str(HERE / script), *args]
 
 
-def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any]) -> dict[str, Any]:
+def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any],
+          fleet: tuple[int, int] | None = None) -> dict[str, Any]:
     """Every workload in turn; `out` holds what was measured so far, even when one fails."""
     ts = sizes.time_scale
     window = model.WINDOW_SECONDS / ts
@@ -220,10 +222,29 @@ def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any]) -> dict[st
                      "--shards", "4"), sizes.worker_timeout))
         out["shard"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2)}
         out["sandbox_peak_rss_mb"] = {name: round(peak_rss_mb(r["pid"]), 1) for name, r in ready.items()}
+
+        if fleet:  # (h) hundreds of tenants at 100 ms latency: its own sandbox, started once the others are done
+            tenants, users = fleet
+            boxes.start("fleet", users=users, tenants=tenants + 1, events=2_000, latency=FLEET_LATENCY)
+            fleet_ready = boxes.ready("fleet", timeout=READY_TIMEOUT * 2)
+            res, wall, cpu = measured(fleet_ready["pid"], lambda: run_worker(
+                workload("workloads.py", "plan", "--ready", str(work / "fleet.json"), "--count", str(tenants + 1),
+                         "--single-first"), sizes.worker_timeout * 2))
+            out["fleet"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2),
+                            "latency": FLEET_LATENCY, "users": users, "generate_s": fleet_ready["generate_s"]}
         out["load_after"] = os.getloadavg()
     finally:
         boxes.stop()
     return out
+
+
+def parse_fleet(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    tenants, _, users = text.lower().partition("x")
+    if not (tenants.isdigit() and users.isdigit()):
+        raise SystemExit(f"error: --fleet: must be TENANTSxUSERS, e.g. 500x2000, not {text!r}")
+    return int(tenants), int(users)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-scale", type=float, default=None, help="a rate-limit minute lasts 60/X s")
     p.add_argument("--out", type=Path, default=None, help="results JSON (default benchmarks/results/<date>.json)")
     p.add_argument("--no-readme", action="store_true", help="do not rewrite the table in benchmarks/README.md")
+    p.add_argument("--fleet", metavar="TENANTSxUSERS", default=None,
+                   help="also plan that many tenants at once at 100 ms latency (issue 14: 500x2000; off by default: "
+                        "minutes of generation and GBs of sandbox)")
     args = p.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     if args.time_scale:
@@ -240,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     raw: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="remediator-bench-") as tmp:
         try:
-            bench(sizes, Path(tmp), args.quick, raw)
+            bench(sizes, Path(tmp), args.quick, raw, fleet=parse_fleet(args.fleet))
         except BenchError as exc:
             sys.stderr.write(f"benchmark could not run: {exc}\n")
             partial = HERE / "results" / "partial.json" if args.out is None else args.out.with_suffix(".partial.json")
