@@ -12,10 +12,12 @@ nobody can sign in to the account (`SUSPENDED`, `DEPROVISIONED`) or it has no pa
 - `expire`: `POST /users/{id}/lifecycle/expire_password`: weaker, since whoever knows the old password
   may still sign in once and choose the next one; for tenants where email resets are not an option.
 
-With `revoke_sessions` (default true) the same apply then ends the admin's sessions and OAuth tokens
-(`DELETE /users/{id}/sessions?oauthTokens=true`, idempotent) so that a session the attacker holds
-does not outlive the password. Protected accounts (the token owner, `break_glass` logins) are never
-planned: they become findings (high) to rotate by hand.
+`revokeSessions=true` on the reset revokes the admin's sessions "except for the current session" (spec,
+resetPassword), so with `revoke_sessions` (default true) the same apply then ends the admin's Okta
+sessions and revokes their OAuth tokens (`DELETE /users/{id}/sessions?oauthTokens=true&forgetDevices=true`,
+idempotent) so that a session the attacker holds does not outlive the password; sessions that web or
+native apps keep themselves are not ended by Okta (spec, revokeUserSessions). Protected accounts (the
+token owner, `break_glass` logins) are never planned: they become findings (high) to rotate by hand.
 """
 
 from __future__ import annotations
