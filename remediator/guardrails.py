@@ -5,6 +5,8 @@ second line of defence, applied to every kind's output, so that a bug in one kin
 responder out of their own tenant:
 
 - the token owner (the operator) and `break_glass` logins are never suspended, reset or stripped;
+- the OAuth 2.0 service app remediator authenticates as is never deactivated (no user stands behind
+  its token, so the app is the operator);
 - the last active SUPER_ADMIN is never suspended, reset or stripped;
 - a tenant whose plan exceeds `max_changes` stops before its first write.
 """
@@ -30,6 +32,9 @@ LOCKOUT_ACTIONS = frozenset(
     }
 )
 
+#: Actions that take an OAuth 2.0 app away from whoever authenticates as it (remediator's own service app).
+APP_LOCKOUT_ACTIONS = frozenset({"deactivate", "deactivate_app", "delete", "delete_app"})
+
 DEFAULT_MAX_CHANGES = 250
 
 
@@ -40,15 +45,22 @@ class Protected:
     user_ids: frozenset[str] = frozenset()
     logins: frozenset[str] = frozenset()
     active_super_admins: frozenset[str] | None = None  # None: not known (no lockout change planned)
+    #: the OAuth 2.0 service app remediator authenticates as (no user stands behind its token)
+    app_ids: frozenset[str] = frozenset()
 
     def covers(self, change: Change) -> bool:
         target = change.target
+        if target.type == "app":
+            return target.id in self.app_ids
         return target.type == "user" and (
             target.id in self.user_ids or (target.label or "").lower() in {login.lower() for login in self.logins}
         )
 
 
 def is_lockout(change: Change) -> bool:
+    """A change that takes away an account someone (or remediator itself) signs in with."""
+    if change.target.type == "app":
+        return change.action in APP_LOCKOUT_ACTIONS
     return change.target.type == "user" and change.action in LOCKOUT_ACTIONS
 
 
@@ -67,7 +79,9 @@ def protect(
                     severity="high",
                     title=f"protected account: {change.action} by hand: {change.target.label or change.target.id}",
                     target=change.target,
-                    evidence={"planned": change.to_json(), "why": "token owner or break_glass account"},
+                    evidence={"planned": change.to_json(),
+                              "why": "remediator's own service app" if change.target.type == "app"
+                              else "token owner or break_glass account"},
                 )
             )
         else:

@@ -207,7 +207,9 @@ async def protection(session: TenantSession) -> Protected:
         and any(r.get("type") == "SUPER_ADMIN" and r.get("status", "ACTIVE") == "ACTIVE" for r in a.roles)
     )
     operator_login = str((me.get("profile") or {}).get("login", "")).lower()
+    client_id = getattr(session.client, "client_id", None)
     return Protected(
+        app_ids=frozenset({client_id} if client_id else ()),  # a service app: the app is the operator
         user_ids=frozenset({me["id"]} if me.get("id") else ()),  # a service app owns no user account
         logins=session.ctx.protected_logins | ({operator_login} if operator_login else frozenset()),
         active_super_admins=active_supers,

@@ -40,3 +40,35 @@ def test_max_changes() -> None:
     check_max_changes("acme", changes, 3)
     with pytest.raises(GuardrailError, match="acme: 3 changes planned, more than max_changes=2"):
         check_max_changes("acme", changes, 2)
+
+
+def test_the_service_app_remediator_runs_as_is_never_deactivated() -> None:
+    """A service app has no user behind its token (GET /users/me answers 404): the app is the operator, and
+    `okta.apps` deactivating it would cut the run off mid-response (issue 10 point 8)."""
+    own = Change("s", "okta.apps", "deactivate", Target("app", "0oaself", "remediator"), {"status": "ACTIVE"},
+                 {"status": "INACTIVE"}, "r")
+    rogue = Change("s", "okta.apps", "deactivate", Target("app", "0oarogue", "org2org"), {"status": "ACTIVE"},
+                   {"status": "INACTIVE"}, "r")
+    kept, findings = protect([own, rogue], Protected(app_ids=frozenset({"0oaself"})))
+    assert kept == [rogue]
+    assert [(f.target.id, f.severity, f.evidence["why"]) for f in findings] == [
+        ("0oaself", "high", "remediator's own service app")]
+    assert protect([own], Protected())[0] == [own]  # an API token's run: no app to protect
+
+
+async def test_protection_names_the_client_id_of_the_session() -> None:
+    from types import SimpleNamespace
+
+    from remediator.engine.planner import protection
+
+    class Reads:
+        async def me(self) -> dict:
+            return {}
+
+        async def admins(self) -> list:
+            return []
+
+    session = SimpleNamespace(client=SimpleNamespace(client_id="0oaself"),
+                              ctx=SimpleNamespace(reads=Reads(), protected_logins=frozenset()))
+    guard = await protection(session)  # type: ignore[arg-type]
+    assert guard.app_ids == {"0oaself"} and guard.user_ids == frozenset()
