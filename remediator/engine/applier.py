@@ -221,7 +221,7 @@ async def _redecide(tenant: TenantPlan, kinds: Mapping[str, Kind], session: Tena
         else:
             doubtful.append(change)
     verdicts = await asyncio.gather(*(_verdict(kinds[c.state], c, session) for c in doubtful))
-    guard = await protection(session) if any(is_lockout(c) for c in doubtful) else None
+    guard = await protection(session, doubtful) if any(is_lockout(c) for c in doubtful) else None
     stale: list[tuple[Change, dict[str, Any], str]] = []
     done: list[Change] = []
     for change, (verdict, current) in zip(doubtful, verdicts, strict=True):

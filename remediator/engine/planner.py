@@ -191,12 +191,18 @@ async def _guard(changes: list[Change], session: TenantSession) -> tuple[list[Ch
     """Second line of defence against locking out the operator, break-glass or the last super admin."""
     if not any(is_lockout(c) for c in changes):
         return changes, []
-    return protect(changes, await protection(session))
+    return protect(changes, await protection(session, changes))
 
 
-async def protection(session: TenantSession) -> Protected:
-    """Who must not be locked out now: the token owner, `break_glass` logins, the active super admins."""
+async def protection(session: TenantSession, changes: Iterable[Change] = ()) -> Protected:
+    """Who must not be locked out now: the token owner, `break_glass` logins, the active super admins, and
+    the service app remediator runs as. The users are read only when `changes` (default: any) touch a user,
+    so that a playbook that changes only apps needs no user or role scope."""
     assert session.ctx is not None
+    client_id = getattr(session.client, "client_id", None)
+    changes = list(changes)
+    if changes and not any(is_lockout(c) and c.target.type == "user" for c in changes):
+        return Protected(app_ids=frozenset({client_id} if client_id else ()))
     reads = session.ctx.reads
     me = await reads.me()
     admins = await reads.admins()
@@ -207,7 +213,6 @@ async def protection(session: TenantSession) -> Protected:
         and any(r.get("type") == "SUPER_ADMIN" and r.get("status", "ACTIVE") == "ACTIVE" for r in a.roles)
     )
     operator_login = str((me.get("profile") or {}).get("login", "")).lower()
-    client_id = getattr(session.client, "client_id", None)
     return Protected(
         app_ids=frozenset({client_id} if client_id else ()),  # a service app: the app is the operator
         user_ids=frozenset({me["id"]} if me.get("id") else ()),  # a service app owns no user account

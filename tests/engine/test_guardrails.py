@@ -72,3 +72,22 @@ async def test_protection_names_the_client_id_of_the_session() -> None:
                               ctx=SimpleNamespace(reads=Reads(), protected_logins=frozenset()))
     guard = await protection(session)  # type: ignore[arg-type]
     assert guard.app_ids == {"0oaself"} and guard.user_ids == frozenset()
+
+
+async def test_app_changes_alone_read_no_user() -> None:
+    """okta.apps needs no user or role scope: protecting its own app must not read /users/me or the admins."""
+    from types import SimpleNamespace
+
+    from remediator.engine.planner import protection
+
+    class Reads:
+        async def me(self) -> dict:
+            raise AssertionError("read /users/me")
+
+        admins = me
+
+    own = Change("s", "okta.apps", "deactivate", Target("app", "0oaself", "me"), {}, {}, "r")
+    session = SimpleNamespace(client=SimpleNamespace(client_id="0oaself"),
+                              ctx=SimpleNamespace(reads=Reads(), protected_logins=frozenset()))
+    guard = await protection(session, [own])  # type: ignore[arg-type]
+    assert guard.app_ids == {"0oaself"}
