@@ -287,6 +287,10 @@ class Plan:
         if error is not None:
             place = "/".join(str(p) for p in error.absolute_path) or "(document)"
             raise PlaybookError(f"malformed plan at {place}: {error.message[:200]}", where=where)
+        names = [t["name"] for t in data["tenants"]]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise PlaybookError(f"malformed plan: tenant {twice[0]!r} appears twice", where=where)
         pb = data["playbook"]
         return cls(
             format_version=data["format_version"],

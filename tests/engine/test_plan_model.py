@@ -117,3 +117,10 @@ def test_not_a_plan(doc: object) -> None:
 def test_bad_severity() -> None:
     with pytest.raises(ValueError):
         Finding("s", "k", "urgent", "t")  # type: ignore[arg-type]
+
+
+def test_a_tenant_twice_is_refused() -> None:
+    doc = _plan().to_json()
+    doc["tenants"].append(doc["tenants"][0])
+    with pytest.raises(PlaybookError, match="tenant 'acme' appears twice"):
+        Plan.from_json(doc, where="x.json")
