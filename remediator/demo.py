@@ -17,10 +17,13 @@ from typing import Any
 import yaml
 from rich.console import Console
 
+from remediator import shipped
 from remediator.engine import ApplySettings, PlanSettings, apply, jobs_for, plan, playbook_ref
 from remediator.evidence import evidence_dir
+from remediator.inventory import load_inventory
 from remediator.journal import Journal, verify
 from remediator.kinds.system_log_archive import SETTLE
+from remediator.playbook import load_playbook, parse_extra_vars
 from remediator.report import render_plan, render_recap
 from remediator.timeutil import format_time
 
@@ -30,15 +33,11 @@ PLAYBOOK = "okta-lapsus-2022.yml"
 
 def shipped_playbook(name: str = PLAYBOOK) -> Path:
     """The shipped playbook (in the source tree or the installed package alike)."""
-    from remediator import shipped
-
     return shipped.playbook(name)
 
 
 def run_demo(console: Console, *, users: int = 2000, workdir: Path = Path(".remediator/demo"),
              scenario: str = "lapsus-2022") -> int:
-    from remediator.inventory import load_inventory
-    from remediator.playbook import load_playbook, parse_extra_vars
     from remediator.sandbox import Sandbox
     from remediator.sandbox.scenarios import scenario as find_scenario
 

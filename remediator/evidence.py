@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from uuid import uuid4
 
+from remediator import journal
 from remediator.errors import InputError, OktaError, VerifyError
 from remediator.locks import AdvisoryLock
 from remediator.org import OrgIdentity
@@ -605,7 +606,6 @@ def verify_evidence(path: str | Path, journal: str | Path | None = None) -> list
 
 def _journalled_writes(path: str | Path) -> list[dict[str, Any]]:
     """The journal's applied archive writes that carry a manifest hash, after checking the journal's chain."""
-    from remediator import journal
 
     journal.verify(path)
     return [r for r in journal.read_records(path)

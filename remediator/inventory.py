@@ -12,12 +12,15 @@ import ipaddress
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from remediator.errors import CredentialError, InputError, InventoryError
+from remediator.okta import auth as okta_auth
+from remediator.source import read_source
+from remediator.validation import first_error, secret_key_path
 
 TENANT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -94,9 +97,6 @@ class TenantSpec:
 
 def load_inventory(path: str | Path) -> list[TenantSpec]:
     """Read an inventory (contract.md); raise InventoryError naming file:line and the tenant."""
-    from remediator.playbook.loader import read_source
-    from remediator.playbook.validation import first_error
-
     located, _ = read_source(path, InventoryError)
     data = located.data
     if not isinstance(data, dict):
@@ -127,8 +127,6 @@ def load_inventory(path: str | Path) -> list[TenantSpec]:
 
 
 def _refuse_secrets(data: Any, located: Any) -> None:
-    from remediator.playbook.validation import secret_key_path
-
     path = secret_key_path(data)
     if path is not None:
         tenant = f"tenant {path[1]}: " if len(path) >= 2 and path[0] == "tenants" else ""
@@ -306,23 +304,15 @@ def _private_key_tenant(
     spec = TenantSpec(name=name, org_url=org_url, where=where, client_id=str(client_id),
                       scopes=tuple(s.strip() for s in scopes if str(s).strip()))
     if key_yaml is None:
-        return _replace(spec, private_key_env=_ENV_KEYS["privateKey"])
+        return replace(spec, private_key_env=_ENV_KEYS["privateKey"])
     text = str(key or "")
     if text and not text.lstrip().startswith(("-----BEGIN", "{")):
-        return _replace(spec, private_key_file=Path(text).expanduser())  # the SDK takes a path too
-    return _replace(spec, config_file=key_yaml)
-
-
-def _replace(spec: TenantSpec, **changes: Any) -> TenantSpec:
-    from dataclasses import replace
-
-    return replace(spec, **changes)
+        return replace(spec, private_key_file=Path(text).expanduser())  # the SDK takes a path too
+    return replace(spec, config_file=key_yaml)
 
 
 def _okta_yaml(path: Path) -> dict[str, tuple[Any, str]]:
     """okta.yaml's `okta.client` settings with where each was written."""
-    from remediator.playbook.loader import read_source
-
     located, _ = read_source(path, InventoryError)
     data = located.data if located.data is not None else {}
     okta = data.get("okta") or {} if isinstance(data, dict) else None
@@ -355,8 +345,6 @@ def resolve_auth(
 
     `scopes` is used for a service app whose inventory entry lists none (the kinds' own scopes).
     """
-    from remediator.okta import auth as okta_auth
-
     env = os.environ if environ is None else environ
     if spec.client_id:
         granted = spec.scopes or tuple(scopes or ())

@@ -21,6 +21,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from remediator.inventory import INVENTORY_SCHEMA
+from remediator.kinds import REGISTRY
+from remediator.plan import PLAN_SCHEMA
+
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 VAR_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 TEMPLATE: dict[str, Any] = {"type": "string", "pattern": r"\{\{|\{%", "description": "a Jinja2 template"}
@@ -55,9 +59,6 @@ def templatable(schema: Any) -> Any:
 
 def _kinds_default() -> Mapping[str, Any]:
     """The package's own kinds (tests may register throwaway ones; they are not published)."""
-    import remediator.kinds  # noqa: F401  (registers every kind)
-    from remediator.kinds.base import REGISTRY
-
     return {name: kind for name, kind in REGISTRY.items() if kind.__module__.startswith("remediator.kinds.")}
 
 
@@ -137,14 +138,10 @@ def docstring_example(kind: Any) -> str | None:
 
 
 def inventory_schema() -> dict[str, Any]:
-    from remediator.inventory import INVENTORY_SCHEMA
-
     return {"$schema": SCHEMA_DIALECT, "title": "remediator inventory", **INVENTORY_SCHEMA}
 
 
 def plan_schema() -> dict[str, Any]:
-    from remediator.plan import PLAN_SCHEMA
-
     return PLAN_SCHEMA
 
 

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
+from remediator.engine.session import RunSettings, TenantSession
 from remediator.errors import OktaApiError, OktaError
 from remediator.facts import (
     ADMINS,
@@ -56,8 +57,6 @@ SNAPSHOT = Fact("snapshot", tuple(dict.fromkeys(e for f in (ME, ORG, USERS, GROU
 
 async def take_snapshot(spec: Any, *, logs_since: str | None = None) -> dict[str, Any]:
     """Open the tenant's client and read everything the snapshot holds."""
-    from remediator.engine.session import RunSettings, TenantSession
-
     async with TenantSession(spec, RunSettings(), scopes=SNAPSHOT.scopes) as session:
         assert session.ctx is not None
         return await read_snapshot(session.ctx.reads, org_url=spec.org_url, logs_since=logs_since)

@@ -18,6 +18,7 @@ from remediator.cli.run import (
     load_saved_plan,
     plan_exit_code,
 )
+from remediator.inventory import load_inventory
 from remediator.plan import merge_plans
 
 
@@ -37,8 +38,6 @@ def merge(
     check_fail_on(fail_on)
     order = None
     if inventory is not None:
-        from remediator.inventory import load_inventory
-
         order = [t.name for t in load_inventory(inventory)]
     merged = merge_plans([(str(p), load_saved_plan(p)) for p in plans], order)
     emit_plan(merged, as_json=as_json, out=out, report=report, title="remediator plan (merged)")

@@ -13,16 +13,21 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from remediator import progress
 from remediator.cli.app import app
 from remediator.engine import ApplySettings, PlanSettings, jobs_for, playbook_ref
 from remediator.engine import apply as engine_apply
 from remediator.engine import plan as engine_plan
 from remediator.errors import InputError, PlaybookError
+from remediator.inventory import default_tenant, load_inventory, select
 from remediator.journal import DEFAULT_PATH, Journal, read_records
+from remediator.notify import FORMATS, check_url, send
 from remediator.okta.client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
 from remediator.plan import SEVERITIES, Plan
+from remediator.playbook import load_playbook, parse_extra_vars, playbook_scopes, validate_paths
 from remediator.report import evidence_dirs, render_plan, render_recap, render_report
 from remediator.report.terminal import result_line
+from remediator.shard import in_shard, parse_shard
 from remediator.triage import open_findings
 
 InventoryOpt = Annotated[Path | None, typer.Option("-i", "--inventory", help="Inventory YAML (tenants).")]
@@ -59,9 +64,6 @@ def _say(message: str) -> None:
 
 
 def _tenants(inventory: Path | None, limit: str | None, shard: str | None = None) -> list[Any]:
-    from remediator.inventory import default_tenant, load_inventory, select
-    from remediator.shard import in_shard, parse_shard
-
     tenants = select(load_inventory(inventory) if inventory else [default_tenant()], limit)
     if shard is None:
         return tenants
@@ -70,8 +72,6 @@ def _tenants(inventory: Path | None, limit: str | None, shard: str | None = None
 
 
 def _jobs(playbook: Any, tenants: list[Any], extra: list[str] | None, tags: str | None) -> list[Any]:
-    from remediator.playbook import parse_extra_vars
-
     tag_set = {t.strip() for t in tags.split(",") if t.strip()} if tags else None
     return jobs_for(playbook, tenants, parse_extra_vars(extra or []), tag_set)
 
@@ -92,8 +92,6 @@ def validate(
         "--scopes", help="Print the OAuth scopes a service app needs for these playbooks, one per line.")] = False,
 ) -> None:
     """Check playbooks (and an inventory) without touching any tenant."""
-    from remediator.playbook import playbook_scopes, validate_paths
-
     lines = playbook_scopes(playbooks, inventory) if scopes else validate_paths(playbooks, inventory)
     for line in lines:
         typer.echo(line)
@@ -128,8 +126,6 @@ def plan(
     quiet: QuietOpt = False,
 ) -> int:
     """Read each tenant and show what would change and what was found. Never writes to a tenant."""
-    from remediator.playbook import load_playbook
-
     notify_url = _notify_url(notify, notify_format)
     check_fail_on(fail_on)
     pb = load_playbook(playbook)
@@ -140,8 +136,6 @@ def plan(
         plan_doc = asyncio.run(engine_plan(jobs, settings))
     emit_plan(plan_doc, as_json=as_json, out=out, report=report, verbose=verbose, show_acked=show_acked)
     if notify_url is not None:
-        from remediator.notify import send
-
         send(notify_url, notify_format, plan_doc, command="plan")
     return plan_exit_code(plan_doc, detailed_exitcode=detailed_exitcode, fail_on=fail_on)
 
@@ -164,8 +158,6 @@ def plan_exit_code(plan_doc: Plan, *, detailed_exitcode: bool, fail_on: str | No
 
 def _progress(*, as_json: bool, quiet: bool) -> Any:
     """Progress on stderr when a person watches a terminal; nothing with --json, --quiet, in CI or piped."""
-    from remediator import progress
-
     return progress.reporting(progress.RichReporter() if progress.wanted(as_json=as_json, quiet=quiet)
                               else progress.Reporter())
 
@@ -178,8 +170,6 @@ def _time_limits(timeout: float, deadline: float) -> dict[str, Any]:
 def _notify_url(notify: str | None, fmt: str) -> str | None:
     """The webhook URL, checked before any tenant is touched (`env:VAR` reads it from the environment)."""
     import os
-
-    from remediator.notify import FORMATS, check_url
 
     if fmt not in FORMATS:
         raise InputError(f"must be one of {', '.join(FORMATS)}, not {fmt!r}", where="--notify-format")
@@ -263,8 +253,6 @@ def apply(
     def on_result(tenant: str, change: Any, result: str, detail: dict[str, Any]) -> None:
         lines.append(result_line(tenant, change, result, detail))
         if not as_json:  # as it happens on a terminal; with --json, in the final document
-            from remediator import progress
-
             with progress.current().printing():
                 _console().print(escape(lines[-1]))
 
@@ -282,8 +270,6 @@ def apply(
         if not plan_doc.tenants:
             raise InputError("no tenant of the plan is selected by the inventory/--limit", where=str(source))
     else:
-        from remediator.playbook import load_playbook
-
         pb = load_playbook(source)
         jobs = _jobs(pb, tenants, extra_vars, tags)
         with _progress(as_json=as_json, quiet=quiet):
@@ -311,8 +297,6 @@ def apply(
     else:
         render_recap(recap.tenants, _console())
     if notify_url is not None:
-        from remediator.notify import send
-
         send(notify_url, notify_format, plan_doc, recap.tenants, command="apply")
     return 1 if plan_doc.has_errors else recap.exit_code
 

@@ -1,4 +1,8 @@
-"""snapshot, sandbox serve, evidence verify, journal verify, ack, demo."""
+"""snapshot, sandbox serve, evidence verify, journal verify, ack, demo.
+
+The sandbox (and the demo, which starts one) is imported by the commands that start it only: no other
+command loads the emulated tenant.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,12 @@ import typer
 from rich.console import Console
 
 from remediator.cli.app import RemediatorGroup, app
+from remediator.cli.run import _tenants
 from remediator.errors import InputError
+from remediator.evidence import verify_evidence
+from remediator.inventory import load_inventory
 from remediator.journal import DEFAULT_PATH, Journal, verify
+from remediator.snapshot import take_snapshot
 from remediator.timeutil import format_time, parse_time
 
 sandbox_app = typer.Typer(cls=RemediatorGroup, help="The sandbox tenant: a local emulation of the Okta API.")
@@ -31,9 +39,6 @@ def snapshot(
     logs_since: Annotated[str | None, typer.Option("--logs-since", help="Also copy the System Log since.")] = None,
 ) -> int:
     """Read one tenant's state into the snapshot format that `sandbox serve --snapshot` loads."""
-    from remediator.cli.run import _tenants
-    from remediator.snapshot import take_snapshot
-
     tenants = _tenants(inventory, limit)
     if len(tenants) != 1:
         raise InputError(f"snapshot takes one tenant, {len(tenants)} selected (use --limit NAME)", where="--limit")
@@ -117,8 +122,6 @@ def evidence_verify(
         "--journal", help="Also check each manifest against the last archive write this journal recorded.")] = None,
 ) -> int:
     """Recompute every chunk's hash, count and range against the manifests; exit 1 on any mismatch."""
-    from remediator.evidence import verify_evidence
-
     for line in verify_evidence(directory, journal=journal):
         typer.echo(line)
     return 0
@@ -168,8 +171,6 @@ def ack(
         except ValueError as exc:
             raise InputError(str(exc), where="--expires") from None
     if inventory is not None:
-        from remediator.inventory import load_inventory
-
         specs = {t.name: t for t in load_inventory(inventory)}
         if tenant not in specs:
             raise InputError(f"no tenant {tenant!r} in the inventory", where=str(inventory))

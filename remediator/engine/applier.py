@@ -32,7 +32,7 @@ from remediator.journal import Journal, tenant_lock
 from remediator.kinds import REGISTRY
 from remediator.kinds.base import Kind
 from remediator.plan import Change, Plan, TenantPlan
-from remediator.playbook.validation import describe, validator
+from remediator.validation import describe, validator
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,9 @@ from remediator.guardrails import DEFAULT_MAX_CHANGES, Protected, is_lockout, pr
 from remediator.kinds import REGISTRY
 from remediator.kinds.base import Kind
 from remediator.plan import Change, Finding, NoOp, Plan, PlannedState, PlaybookRef, TenantPlan
-from remediator.playbook.validation import SECRET_KEYS
+from remediator.playbook import render_states
 from remediator.timeutil import format_time, utcnow
+from remediator.validation import SECRET_KEYS
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,6 @@ class Decision:
 def jobs_for(playbook: Any, tenants: Iterable[Any], extra_vars: dict[str, Any],
              tags: set[str] | None = None) -> list[TenantJob]:
     """Render the playbook for every tenant first, so that bad input fails before any request."""
-    from remediator.playbook import render_states
-
     return [TenantJob(spec, render_states(playbook, spec.vars, extra_vars, tags=tags)) for spec in tenants]
 
 

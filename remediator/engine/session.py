@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from remediator.errors import VerifyError
-from remediator.facts import SESSION
+from remediator.facts import SESSION, TenantReads
+from remediator.inventory import resolve_auth
 from remediator.journal import own_request_ids, tenant_records
 from remediator.kinds import scopes_of
 from remediator.kinds.base import TenantContext
+from remediator.okta.client import OktaClient
 from remediator.org import OrgIdentity, org_identity
 from remediator.plan import PlaybookRef
 
@@ -71,9 +73,6 @@ class TenantSession:
         self.org: OrgIdentity | None = None
 
     async def __aenter__(self) -> TenantSession:
-        from remediator.facts import TenantReads
-        from remediator.inventory import resolve_auth
-        from remediator.okta.client import OktaClient
 
         auth = resolve_auth(self.spec, scopes=sorted(self.scopes | SESSION.scopes))
         factory = self.settings.client_factory or OktaClient

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from remediator.facts import endpoints as ep
 from remediator.facts import role_group_id
+from remediator.kinds.base import Applied
 from remediator.plan import Target
 from remediator.timeutil import format_time, parse_time
 
@@ -137,9 +139,6 @@ async def clear_sessions(ctx: Any, user_id: str, *, forget_devices: bool = True)
     or native apps keep themselves go on (spec, revokeUserSessions). `forgetDevices` (remembered factors on
     every device) defaults to true on Identity Engine but false on Classic, so it is always sent. Returns the
     kind's `Applied`."""
-    from remediator.facts import endpoints as ep
-    from remediator.kinds.base import Applied
-
     resp = await ep.CLEAR_SESSIONS.send(ctx.client, user_id, params={"oauthTokens": "true",
                                                                      "forgetDevices": str(forget_devices).lower()})
     return Applied(request_id=resp.request_id)

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from remediator.inventory import load_inventory
+from remediator.kinds import scopes_of
 from remediator.playbook.loader import load_playbook
 from remediator.playbook.render import RenderedPlaybook, render_states
 
@@ -17,8 +19,6 @@ def validate_paths(
 
     Raises the first PlaybookError/InventoryError met: each is one line naming its place.
     """
-    from remediator.inventory import load_inventory
-
     extra = dict(extra_vars or {})
     lines: list[str] = []
     tenants = load_inventory(inventory) if inventory is not None else None
@@ -41,9 +41,6 @@ def playbook_scopes(playbooks: list[Path], inventory: Path | None,
 
     Every state counts, whatever its `when` says for one tenant: the same app serves every tenant.
     """
-    from remediator.inventory import load_inventory
-    from remediator.kinds import scopes_of
-
     extra = dict(extra_vars or {})
     tenant_vars = [t.vars for t in load_inventory(inventory)] if inventory is not None else [{}]
     kinds = {state.kind for path in playbooks for pb in [load_playbook(path)] for variables in tenant_vars

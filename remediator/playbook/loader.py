@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
-import hashlib
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -17,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from remediator.errors import PlaybookError
-from remediator.playbook.source import Located, YamlError, load_yaml
-from remediator.playbook.validation import first_error_at, secret_key_path, show
+from remediator.kinds import REGISTRY
+from remediator.schema import IMPORT_STATE, STATE_KEYS, playbook_schema
+from remediator.source import Located, read_source
+from remediator.validation import first_error_at, secret_key_path, show
 
 
 @dataclass(frozen=True)
@@ -68,42 +69,13 @@ class Playbook:
         return git_info(self.path)
 
 
-def kinds_registry() -> dict[str, Any]:
-    import remediator.kinds  # noqa: F401  (importing the package registers every kind)
-    from remediator.kinds.base import REGISTRY
-
-    return REGISTRY
-
-
-def read_source(path: str | Path, error: type[PlaybookError] | Any = PlaybookError) -> tuple[Located, str]:
-    """Read and parse a YAML file; return it located and the SHA-256 of its bytes."""
-    name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise error("no such file", where=name) from None
-    except IsADirectoryError:
-        raise error("is a directory, not a file", where=name) from None
-    except OSError as exc:
-        raise error(f"cannot read: {exc.strerror}", where=name) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise error(f"not UTF-8 text (byte {exc.start})", where=name) from None
-    try:
-        located = load_yaml(text, name)
-    except YamlError as exc:
-        raise error(exc.message, where=f"{name}:{exc.line}" if exc.line else name) from None
-    return located, hashlib.sha256(raw).hexdigest()
-
-
 def load_playbook(path: str | Path, _chain: tuple[tuple[Path, str], ...] = ()) -> Playbook:
     """Load a playbook and check everything that does not need variables; raise PlaybookError.
 
     A state `- import: OTHER.yml` (a path relative to this file) stands for the other playbook's
     states, in order; its `vars` apply under this file's. An import cycle is refused naming both files.
     """
-    located, digest = read_source(path)
+    located, digest = read_source(path, PlaybookError)
     data = located.data
     if not isinstance(data, dict):
         raise PlaybookError(
@@ -167,8 +139,6 @@ def _expand_imports(located: Located, path: Path, chain: tuple[tuple[Path, str],
 @functools.cache
 def _structure_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
     """(the playbook's own keys, with each state only required to be a mapping; one state's keys)."""
-    from remediator.schema import playbook_schema
-
     schema = playbook_schema(with_kinds=False)
     outline = copy.deepcopy(schema)
     outline["properties"]["states"]["items"] = {"type": "object", "description": "a mapping (name, kind, when, tags)"}
@@ -197,12 +167,10 @@ def _state_problems(located: Located, state_schema: dict[str, Any]) -> list[tupl
 
 
 def _kind_problems(located: Located) -> list[tuple[int, str]]:
-    from remediator.schema import STATE_KEYS
-
     states = located.data.get("states")
     if not isinstance(states, list):
         return []
-    registry = kinds_registry()
+    registry = REGISTRY
     problems = []
     for index, state in enumerate(states):
         if not isinstance(state, dict) or is_import(state):
@@ -223,8 +191,6 @@ def _kind_problems(located: Located) -> list[tuple[int, str]]:
 
 
 def _import_schema() -> dict[str, Any]:
-    from remediator.schema import IMPORT_STATE
-
     return IMPORT_STATE
 
 
@@ -234,8 +200,6 @@ def state_label(state: dict[str, Any], index: int) -> str:
 
 
 def unknown_key(key: Any, registry: dict[str, Any]) -> str:
-    from remediator.schema import STATE_KEYS
-
     text = str(key)
     close = difflib.get_close_matches(text, [*registry, *STATE_KEYS], n=1, cutoff=0.6)
     if close:

@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from remediator.errors import InputError, PlaybookError
-from remediator.playbook.loader import Playbook, kinds_registry, state_label, unknown_key
-from remediator.playbook.source import Located, Path_, YamlError, load_yaml
+from remediator.kinds import REGISTRY
+from remediator.playbook.loader import Playbook, state_label, unknown_key
 from remediator.playbook.templating import ENV, RenderError, is_template, plain, strings_in
-from remediator.playbook.validation import first_error_at, show
 from remediator.schema import STATE_KEYS
+from remediator.source import Located, Path_, YamlError, load_yaml
+from remediator.validation import first_error_at, show
 
 VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -168,7 +169,7 @@ def render_states(
     """Render the playbook with one tenant's variables; check each state's arguments against its kind."""
     merged = Variables.merge(pb, tenant_vars, extra_vars)
     variables = plain(merged.resolve_all())
-    renderer = _StateRenderer(pb.located, variables, kinds_registry(), merged)
+    renderer = _StateRenderer(pb.located, variables, REGISTRY, merged)
     states = []
     first_seen: dict[str, str] = {}
     for part in pb.states:

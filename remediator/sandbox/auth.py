@@ -24,7 +24,7 @@ import jwt
 from aiohttp import web
 
 from remediator.sandbox import dpop
-from remediator.sandbox.app import Handler, OktaHTTPError, Tenant, tenant_of
+from remediator.sandbox.wire import Handler, OktaHTTPError, Tenant, tenant_of
 
 routes = web.RouteTableDef()
 TOKEN_PATH = "/oauth2/v1/token"

@@ -23,7 +23,7 @@ from typing import Any
 import jwt
 from aiohttp import web
 
-from remediator.sandbox.app import OktaHTTPError, Tenant
+from remediator.sandbox.wire import OktaHTTPError, Tenant
 
 __all__ = ["Refusal", "check_resource_proof", "check_token_proof", "thumbprint"]
 

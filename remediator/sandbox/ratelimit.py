@@ -54,6 +54,8 @@ from typing import Any
 from aiohttp import web
 
 from remediator.okta.buckets import PER_MINUTE, WINDOW_SECONDS, bucket_for
+from remediator.sandbox.wire import TENANT
+from remediator.timeutil import parse_time
 
 __all__ = [
     "CONCURRENCY_LIMIT",
@@ -141,18 +143,12 @@ def _config_clock(config: Any) -> Callable[[], float]:
     start = getattr(config, "clock", None)
     if not start:
         return time.time
-    from remediator.timeutil import parse_time
-
     offset = parse_time(start).timestamp() - time.time()
     return lambda: time.time() + offset
 
 
 def _app_clock(app: web.Application) -> Callable[[], float] | None:
     """The sandbox's own tenant clock (`Tenant.clock.now()`), so Reset and Date share one time base."""
-    try:
-        from remediator.sandbox.app import TENANT
-    except ImportError:
-        return None
     if not isinstance(app, web.Application):
         return None
     tenant = app.get(TENANT)
@@ -164,10 +160,6 @@ def _app_clock(app: web.Application) -> Callable[[], float] | None:
 
 def _oauth_client(app: web.Application, access_token: str) -> str:
     """The OAuth service app a sandbox access token was issued to (unknown tokens count on their own)."""
-    try:
-        from remediator.sandbox.app import TENANT
-    except ImportError:
-        return "Bearer" + access_token
     tenant = app.get(TENANT) if isinstance(app, web.Application) else None
     issued = getattr(tenant, "access_tokens", {}).get(access_token) or {}
     client_id = (issued.get("client") or {}).get("client_id")

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from remediator.sandbox import scim, syslog
-from remediator.sandbox.app import (
+from remediator.sandbox.wire import (
     OktaHTTPError,
     by_id,
     int_param,

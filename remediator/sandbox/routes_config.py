@@ -26,7 +26,8 @@ from typing import Any
 from aiohttp import web
 
 from remediator.sandbox import scim, syslog
-from remediator.sandbox.app import (
+from remediator.sandbox.store import Store, new_id
+from remediator.sandbox.wire import (
     OktaHTTPError,
     by_id,
     id_cursor_page,
@@ -38,7 +39,6 @@ from remediator.sandbox.app import (
     tenant_of,
     validation_error,
 )
-from remediator.sandbox.store import Store, new_id
 from remediator.timeutil import format_time
 
 routes = web.RouteTableDef()

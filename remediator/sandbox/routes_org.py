@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from remediator.sandbox import syslog
-from remediator.sandbox.app import (
+from remediator.sandbox.wire import (
     OktaHTTPError,
     by_id,
     id_cursor_page,

@@ -13,8 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from remediator.sandbox import syslog
-from remediator.sandbox.app import OktaHTTPError, by_id, int_param, json_response, not_found, scope, tenant_of
 from remediator.sandbox.routes_users import user_or_404
+from remediator.sandbox.wire import OktaHTTPError, by_id, int_param, json_response, not_found, scope, tenant_of
 
 routes = web.RouteTableDef()
 

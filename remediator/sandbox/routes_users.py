@@ -18,7 +18,9 @@ from typing import Any
 from aiohttp import web
 
 from remediator.sandbox import scim, syslog
-from remediator.sandbox.app import (
+from remediator.sandbox.auth import PRINCIPAL
+from remediator.sandbox.store import Store
+from remediator.sandbox.wire import (
     OktaHTTPError,
     by_id,
     int_param,
@@ -28,8 +30,6 @@ from remediator.sandbox.app import (
     status_error,
     tenant_of,
 )
-from remediator.sandbox.auth import PRINCIPAL
-from remediator.sandbox.store import Store
 from remediator.timeutil import format_time
 
 routes = web.RouteTableDef()

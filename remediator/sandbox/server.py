@@ -15,9 +15,13 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from remediator.sandbox.app import TENANT, Middleware, Tenant, build_app
+from remediator.sandbox.app import build_app
 from remediator.sandbox.config import SandboxConfig
+from remediator.sandbox.faults import faults_middleware
+from remediator.sandbox.loading import prepare
+from remediator.sandbox.ratelimit import ratelimit_middleware
 from remediator.sandbox.store import Clock, Store
+from remediator.sandbox.wire import TENANT, Middleware, Tenant
 
 T = TypeVar("T")
 HOST = "127.0.0.1"
@@ -25,16 +29,8 @@ HOST = "127.0.0.1"
 
 def default_middlewares(config: SandboxConfig) -> list[Middleware]:
     """Rate limits (also when "off": it then only writes relaxed headers) and faults when configured."""
-    out: list[Middleware] = []
-    try:
-        from remediator.sandbox.ratelimit import ratelimit_middleware
-    except ImportError:
-        if config.rate_limits != "off":
-            raise
-    else:
-        out.append(ratelimit_middleware(config))
+    out: list[Middleware] = [ratelimit_middleware(config)]
     if config.faults:
-        from remediator.sandbox.faults import faults_middleware
         out.append(faults_middleware(config.faults, config.seed))
     return out
 
@@ -120,8 +116,6 @@ def run_serve(*, scenario: str | None = None, snapshot: str | os.PathLike[str] |
               time_scale: float = 1.0, faults: str | None = None, on_ready: Callable[[str], Any] | None = None,
               log_delay: float | None = None, log_events: int | None = None) -> int:
     """`remediator sandbox serve`: serve until SIGTERM/SIGINT, then exit 0. Bad input raises InputError."""
-    from remediator.sandbox import prepare
-
     store, clock_obj, config = prepare(snapshot_path=snapshot, scenario=scenario, users=users, seed=seed,
                                        clock=clock, token=token, rate_limits=rate_limits,
                                        time_scale=time_scale, faults=faults, log_delay=log_delay,

@@ -22,7 +22,8 @@ from typing import Any
 from aiohttp import web
 
 from remediator.sandbox import scim
-from remediator.sandbox.app import (
+from remediator.sandbox.auth import PRINCIPAL
+from remediator.sandbox.wire import (
     REQUEST_ID,
     OktaHTTPError,
     int_param,
@@ -31,7 +32,6 @@ from remediator.sandbox.app import (
     tenant_of,
     validation_error,
 )
-from remediator.sandbox.auth import PRINCIPAL
 from remediator.timeutil import format_time, parse_time
 
 routes = web.RouteTableDef()

@@ -18,8 +18,8 @@ from remediator.inventory import load_inventory
 from remediator.journal import Journal, read_records, verify
 from remediator.plan import PLAN_SCHEMA, PlaybookRef
 from remediator.playbook import load_playbook, render_states
-from remediator.playbook.validation import validator
 from remediator.sandbox import Sandbox
+from remediator.validation import validator
 from tests.e2e.harness import FAST_CLIENT, cli, counting_writes, write_inventory, write_playbook
 from tests.sandbox.fixtures import call, small_tenant
 

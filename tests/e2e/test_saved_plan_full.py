@@ -183,7 +183,7 @@ def test_a_reset_interrupted_before_its_session_clear_is_completed(tmp_path: Pat
     the sessions (without a second reset) instead of calling the change "already in effect"."""
     from aiohttp import web
 
-    from remediator.sandbox.app import error_response
+    from remediator.sandbox.wire import error_response
 
     broken = {"on": True}
 

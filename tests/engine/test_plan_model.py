@@ -9,8 +9,8 @@ import pytest
 
 from remediator.errors import PlaybookError
 from remediator.plan import PLAN_SCHEMA, Change, Finding, Plan, PlannedState, PlaybookRef, Target, TenantPlan
-from remediator.playbook.validation import validator
 from remediator.schema import ROOT
+from remediator.validation import validator
 
 
 def _plan() -> Plan:

@@ -26,7 +26,7 @@ from remediator import schema as schemas
 from remediator.facts import GUARDRAILS, SESSION, endpoints
 from remediator.kinds import REGISTRY
 from remediator.sandbox import Sandbox
-from remediator.sandbox.app import OktaHTTPError
+from remediator.sandbox.wire import OktaHTTPError
 from tests.e2e.harness import cli, write_playbook
 from tests.sandbox import okta_reference
 from tests.sandbox.fixtures import rsa_client

@@ -104,7 +104,7 @@ async def test_network_zones_three_steps_on_the_sandbox():
 
 
 def test_a_zone_network_without_zones_is_refused():
-    from remediator.playbook.validation import validator
+    from remediator.validation import validator
 
     schema = REGISTRY[KIND].schema
     assert list(validator(schema).iter_errors({"network": {"connection": "ZONE"}}))

@@ -11,7 +11,7 @@ from remediator import schema as schemas
 from remediator.facts import derive_scopes
 from remediator.kinds.base import REGISTRY
 from remediator.playbook import load_playbook, render_states
-from remediator.playbook.validation import validator
+from remediator.validation import validator
 
 
 def test_committed_schemas_are_fresh():

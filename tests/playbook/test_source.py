@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from remediator.playbook.source import YamlError, load_yaml
+from remediator.source import YamlError, load_yaml
 
 DOC = """\
 name: x

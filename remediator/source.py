@@ -12,11 +12,15 @@ Two departures from PyYAML's SafeLoader, both for safety of the input:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from remediator.errors import InputError
 
 Path_ = tuple[Any, ...]
 """The path of a node: mapping keys and sequence indexes from the document root."""
@@ -142,3 +146,25 @@ class _Recorder:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def read_source(path: str | Path, error: type[InputError]) -> tuple[Located, str]:
+    """Read and parse a YAML file; return it located and the SHA-256 of its bytes."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error("no such file", where=name) from None
+    except IsADirectoryError:
+        raise error("is a directory, not a file", where=name) from None
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror}", where=name) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 text (byte {exc.start})", where=name) from None
+    try:
+        located = load_yaml(text, name)
+    except YamlError as exc:
+        raise error(exc.message, where=f"{name}:{exc.line}" if exc.line else name) from None
+    return located, hashlib.sha256(raw).hexdigest()

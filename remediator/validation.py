@@ -16,7 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
-from remediator.playbook.source import Located, Path_
+from remediator.source import Located, Path_
 from remediator.timeutil import parse_time
 
 FORMAT_CHECKER = FormatChecker(formats=())
