@@ -678,12 +678,12 @@ def _verify_tenant(d: Path) -> tuple[str, list[str]]:
         total += chunk.events
     pending = 0
     if manifest.pending is not None:
-        p = manifest.pending
+        held = manifest.pending
         floor = cov["until"] if cov else ""
-        pseudo = Chunk(p.file, p.sha256, p.events, floor, "~", "", "", "", "")
-        found = _verify_chunk(d / p.file, pseudo, seen, "", whole=False)
-        errors += [f"pending ({p.file}): {e}" for e in found]
-        pending = p.events
+        pseudo = Chunk(held.file, held.sha256, held.events, floor, "~", "", "", "", "")
+        found = _verify_chunk(d / held.file, pseudo, seen, "", whole=False)
+        errors += [f"pending ({held.file}): {e}" for e in found]
+        pending = held.events
     covered = f"{cov['since']} .. {cov['until']}" if cov else "nothing"
     late = f" ({sum(c.events for c in manifest.late)} arrived late)" if manifest.late else ""
     after = f"; {pending} events read beyond it, pending" if manifest.pending else ""

@@ -70,8 +70,8 @@ class TenantVars(dict[str, Any]):
 
     places: dict[str, str]
 
-    def __init__(self, values: Mapping[str, Any] = (), places: Mapping[str, str] | None = None) -> None:
-        super().__init__(values)
+    def __init__(self, values: Mapping[str, Any] | None = None, places: Mapping[str, str] | None = None) -> None:
+        super().__init__(values or {})
         self.places = dict(places or {})
 
 
@@ -357,6 +357,7 @@ def resolve_auth(
 
 
 def _token(spec: TenantSpec, env: Mapping[str, str]) -> str:
+    token: str | None
     if spec.config_file is not None:
         token = _from_okta_yaml(spec, "token")
     elif spec.token_env:

@@ -66,7 +66,7 @@ class Change:
         return (self.state, self.kind, self.action, self.target.type, self.target.id)
 
     def to_json(self) -> dict[str, Any]:
-        doc = {
+        doc: dict[str, Any] = {
             "id": self.id,
             "state": self.state,
             "kind": self.kind,

@@ -55,7 +55,7 @@ class _Loader(yaml.SafeLoader):
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
-    return loader.construct_scalar(node)  # type: ignore[return-value]
+    return loader.construct_scalar(node)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
@@ -64,7 +64,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 def _bounded_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     """An integer, or a YAML error at its line when it has more digits than Python reads (4,300)."""
     try:
-        return yaml.SafeLoader.construct_yaml_int(loader, node)  # type: ignore[no-any-return]
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
     except ValueError:
         raise yaml.constructor.ConstructorError(
             None, None, f"an integer of {len(str(node.value))} characters: more digits than any valid value has",

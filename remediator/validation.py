@@ -109,7 +109,8 @@ def _extras(error: ValidationError) -> list[Any]:
     schema = error.schema if isinstance(error.schema, dict) else {}
     known = set(schema.get("properties", {}))
     patterns = schema.get("patternProperties", {})
-    return [k for k in error.instance if k not in known and not any(re.search(p, str(k)) for p in patterns)]
+    instance: Any = error.instance
+    return [k for k in instance if k not in known and not any(re.search(p, str(k)) for p in patterns)]
 
 
 def show(value: Any) -> str:
@@ -163,7 +164,9 @@ def _additional(error: ValidationError, name: str) -> str:
 
 
 def _required(error: ValidationError, name: str) -> str:
-    missing = [k for k in error.validator_value if k not in error.instance]
+    required: Any = error.validator_value
+    instance: Any = error.instance
+    missing = [k for k in required if k not in instance]
     where = f" in {name}" if error.absolute_path else ""
     return f"missing {show(missing[0] if missing else '?')}{where}"
 
@@ -171,8 +174,8 @@ def _required(error: ValidationError, name: str) -> str:
 def _type(error: ValidationError, name: str) -> str:
     if "propertyNames" in error.relative_schema_path:
         return f"key {show(error.instance)} in {name} must be text (quote it)"
-    expected = error.validator_value
-    expected = " or ".join(expected) if isinstance(expected, list) else expected
+    value: Any = error.validator_value
+    expected = " or ".join(value) if isinstance(value, list) else str(value)
     return f"{name} must be {_article(expected)}, got {show(error.instance)}"
 
 
@@ -188,8 +191,9 @@ def _const(error: ValidationError, name: str) -> str:
 
 
 def _enum(error: ValidationError, name: str) -> str:
-    options = ", ".join(show(v) for v in error.validator_value)
-    close = difflib.get_close_matches(str(error.instance), [str(v) for v in error.validator_value], n=1, cutoff=0.6)
+    values: Any = error.validator_value
+    options = ", ".join(show(v) for v in values)
+    close = difflib.get_close_matches(str(error.instance), [str(v) for v in values], n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     if "propertyNames" in error.relative_schema_path:
         return f"key {show(error.instance)} in {name} must be one of {options}{hint}"
@@ -207,7 +211,7 @@ def _maximum(error: ValidationError, name: str) -> str:
 def _min_length(error: ValidationError, name: str) -> str:
     if error.validator_value == 1:
         return f"{name} must not be empty"
-    what = {list: "items", dict: "keys"}.get(type(error.instance), "characters")
+    what = "items" if isinstance(error.instance, list) else "keys" if isinstance(error.instance, dict) else "characters"
     return f"{name} needs at least {error.validator_value} {what}, got {show(error.instance)}"
 
 

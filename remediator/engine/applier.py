@@ -182,8 +182,8 @@ def checked_kinds(tenant: TenantPlan) -> dict[str, Kind]:
         declared[state.name] = state
     seen: set[tuple[str, ...]] = set()
     for change in tenant.changes:
-        state = declared.get(change.state)
-        if state is None or state.kind != change.kind:
+        planned = declared.get(change.state)
+        if planned is None or planned.kind != change.kind:
             raise PlaybookError(f"change {change.id}: no state {change.state!r} of kind {change.kind!r} in the plan",
                                 where=where)
         if change.id != replace(change, id="").id:

@@ -61,9 +61,8 @@ class Endpoint:
         """
         if recheck is None:
             recheck = self._recheck(client, self.path(*values), values)
-        extra = {"ok": self.ok} if self.ok else {}
         return await client.request(self.method, self.path(*values), params=params, json=json, recheck=recheck,
-                                    **extra)
+                                    ok=self.ok or None)
 
 
     def _recheck(self, client: OktaClient, path: str, values: tuple[str, ...]) -> Recheck | None:

@@ -126,7 +126,7 @@ class TenantReads:
 
     def __init__(self, client: OktaClient) -> None:
         self.client = client
-        self._tasks: dict[Hashable, asyncio.Task[Any]] = {}
+        self._tasks: dict[Hashable, asyncio.Future[Any]] = {}
 
     def _once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> Awaitable[T]:
         task = self._tasks.get(key)
@@ -137,7 +137,7 @@ class TenantReads:
         # shield: one caller being cancelled must not cancel the read the others are waiting for
         return asyncio.shield(task)
 
-    def _forget_failed(self, key: Hashable, task: asyncio.Task[Any]) -> None:
+    def _forget_failed(self, key: Hashable, task: asyncio.Future[Any]) -> None:
         if (task.cancelled() or task.exception() is not None) and self._tasks.get(key) is task:
             del self._tasks[key]
 

@@ -130,7 +130,7 @@ def _tokens(value: str) -> list[str]:
 
 def _literal_fragment(tokens: list[str]) -> str:
     """The longest run of literal characters (what any matching text must contain)."""
-    best, run = "", []
+    best, run = "", list[str]()
     for t in [*tokens, "\0*"]:
         if t.startswith("\0"):
             best = max(best, "".join(run), key=len)
@@ -225,7 +225,7 @@ def compile_field(spec: str, raw: Any) -> tuple[Predicate, Requirement, bool]:
             text_test: Callable[[str], bool] = re.compile(str(v), flags).search  # type: ignore[assignment]
         else:
             text_test = _string_test(str(as_text(v)), how, "cased" in mset)
-        tests.append(lambda found, t=text_test: any((s := as_text(x)) is not None and t(s) for x in found))
+        tests.append(_any_text(text_test))
 
     def leaf(e: dict[str, Any], a: Known) -> bool:
         found = resolve(e, path)
@@ -429,3 +429,8 @@ def load_path(path: str | Path) -> tuple[list[Rule], list[Skipped]]:
         rules += r
         skipped += s
     return rules, skipped
+
+
+def _any_text(test: Callable[[str], bool]) -> Callable[[list[Any]], bool]:
+    """Whether any of the values found, as text, passes `test`."""
+    return lambda found: any((s := as_text(x)) is not None and test(s) for x in found)

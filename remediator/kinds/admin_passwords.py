@@ -22,10 +22,11 @@ token owner, `break_glass` logins) are never planned: they become findings (high
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from remediator.errors import InputError, OktaApiError
-from remediator.facts import ADMINS, ME
+from remediator.facts import ADMINS, ME, Readable
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
 from remediator.kinds.common import (
@@ -80,7 +81,7 @@ class AdminPasswords(Kind):
         },
         "additionalProperties": False,
     }
-    facts = (ADMINS, ME, ep.USER)
+    facts: ClassVar[tuple[Readable, ...]] = (ADMINS, ME, ep.USER)
     writes = (ep.RESET_PASSWORD, ep.EXPIRE_PASSWORD, ep.CLEAR_SESSIONS)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
@@ -100,7 +101,7 @@ class AdminPasswords(Kind):
             return f"{status} since {user.get('statusChanged')}: awaiting a new password"
         return None
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+    def diff(self, observed: dict[str, Any]) -> Sequence[Change | Finding | NoOp]:
         out: list[Change | Finding | NoOp] = []
         method = self.args.get("method", "reset")
         revoke = self.args.get("revoke_sessions", True)

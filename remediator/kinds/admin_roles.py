@@ -170,7 +170,7 @@ class AdminRoles(UserKind):
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action != "unassign_role":
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
-        uid, done = change.target.id, {}
+        uid, done = change.target.id, dict[str, str | None]()
         for rid in change.before.get("roles", []):
             try:
                 resp = await ep.UNASSIGN_USER_ROLE.send(ctx.client, uid, rid)

@@ -20,6 +20,7 @@ Example of a kind's docstring example block (the loader extracts the YAML after 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -96,7 +97,7 @@ class Kind(ABC):
         """Read what `diff` needs. Read-only; use `ctx.reads` for anything other kinds read too."""
 
     @abstractmethod
-    def diff(self, observed: Any) -> list[Change | Finding | NoOp]:
+    def diff(self, observed: Any) -> Sequence[Change | Finding | NoOp]:
         """Pure: from the arguments and the observed state, for each object looked at, a change, a finding or a
         no-op (`self.no_op`), each with its reason and decided in the same branch."""
 

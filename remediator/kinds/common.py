@@ -75,7 +75,7 @@ def is_admin_role(role: dict[str, Any]) -> bool:
 
 def role_summary(role: dict[str, Any]) -> dict[str, Any]:
     """A role assignment as plans show it (no links except the group it comes through)."""
-    out = {k: role.get(k) for k in ("id", "type", "label", "assignmentType", "created") if k in role}
+    out: dict[str, Any] = {k: role.get(k) for k in ("id", "type", "label", "assignmentType", "created") if k in role}
     group = role_group_id(role)
     if group:
         out["group"] = group

@@ -197,8 +197,8 @@ class Mfa(Kind):
                 signon = get_path(rule, "actions.signon") or {}
                 if not _active(rule) or signon.get("access") != "ALLOW" or signon.get("requireFactor") is True:
                     continue
-                before = {REQUIRE_FACTOR: signon.get("requireFactor")}
-                after = {REQUIRE_FACTOR: True}
+                before: dict[str, Any] = {REQUIRE_FACTOR: signon.get("requireFactor")}
+                after: dict[str, Any] = {REQUIRE_FACTOR: True}
                 if not signon.get("factorPromptMode"):
                     before[PROMPT_MODE], after[PROMPT_MODE] = None, "ALWAYS"
                 out.append(self.change(
@@ -209,7 +209,7 @@ class Mfa(Kind):
         return out
 
     def _app_policies(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        modes = {name: self.args.get(arg) for name, arg in APP_MODES if self.args.get(arg)}
+        modes = {name: str(self.args[arg]) for name, arg in APP_MODES if self.args.get(arg)}
         first = observed.get("first_party_apps", {})
         out: list[Change | Finding] = []
         policies = observed.get("app_policies", [])
@@ -260,7 +260,8 @@ class Mfa(Kind):
                                         f"{method.get('type')}: check it requires {mode} by hand",
                                         _rule_target(policy, rule), {"verificationMethod": method}))
                 continue
-            before, after = {FACTOR_MODE: method.get("factorMode")}, {FACTOR_MODE: mode}
+            before: dict[str, Any] = {FACTOR_MODE: method.get("factorMode")}
+            after: dict[str, Any] = {FACTOR_MODE: mode}
             if method.get("constraints") and not _has_second_factor(method["constraints"]):
                 before[CONSTRAINTS], after[CONSTRAINTS] = method["constraints"], None
             out.append(self.change(

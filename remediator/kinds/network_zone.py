@@ -207,8 +207,9 @@ def _view(zone: dict[str, Any]) -> dict[str, Any]:
     for key in ("gateways", "proxies"):
         if key in view:
             view[key] = _values(view[key])
-    if isinstance(view.get("ipServiceCategories"), dict):
-        view["ipServiceCategories"] = sorted(view["ipServiceCategories"].get("include") or [])
+    categories = view.get("ipServiceCategories")
+    if isinstance(categories, dict):
+        view["ipServiceCategories"] = sorted(categories.get("include") or [])
     return view
 
 

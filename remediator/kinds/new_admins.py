@@ -34,7 +34,7 @@ time to the assignment's `created`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from remediator.errors import InputError, OktaApiError
 from remediator.facts import ADMINS, EVENTS, ME
@@ -216,7 +216,7 @@ class NewAdmins(Kind):
         supers = set(active_super_admins(observed.get("admins", [])))
         roles = {a["user"]["id"]: a.get("roles", []) for a in observed.get("admins", [])}
 
-        def strips_super(item: Change | Finding) -> bool:
+        def strips_super(item: Change | Finding) -> TypeGuard[Change]:
             if not isinstance(item, Change) or item.target.id not in supers:
                 return False
             if item.action == "suspend":

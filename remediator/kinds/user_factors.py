@@ -160,7 +160,7 @@ class UserFactors(UserKind):
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action != "unenroll_factor":
             raise InputError(f"{self.name}: the plan names an action this kind does not make: {change.action!r}")
-        uid, done = change.target.id, {}
+        uid, done = change.target.id, dict[str, str | None]()
         for fid in change.before.get("factors", []):
             try:
                 resp = await ep.UNENROLL_FACTOR.send(ctx.client, uid, fid)

@@ -9,7 +9,7 @@ Observed state of a user kind (plain JSON, so that `diff` tests are data files):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from remediator.facts import ADMINS, GROUP_MEMBERS, GROUP_NAMED, ME, USERS
 from remediator.guardrails import LOCKOUT_ACTIONS
@@ -71,7 +71,7 @@ class UserKind(Kind):
         """When the lockout changes would hit every active super admin, those become critical findings."""
         supers = set(observed.get("active_super_admins") or ())
 
-        def hits(item: Change | Finding) -> bool:
+        def hits(item: Change | Finding) -> TypeGuard[Change]:
             return isinstance(item, Change) and item.action in LOCKOUT_ACTIONS and item.target.id in supers
 
         hit = {i.target.id for i in out if hits(i)}

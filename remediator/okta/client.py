@@ -700,7 +700,7 @@ def no_resend(session: aiohttp.ClientSession) -> None:
     `_retry_connection` (aiohttp's own test client turns it off the same way); our retry decides instead.
     """
     if getattr(session, "_retry_connection", False):
-        session._retry_connection = False  # type: ignore[attr-defined]
+        session._retry_connection = False
 
 
 def _auth_retry(auth: Any, resp: OktaResponse) -> bool:

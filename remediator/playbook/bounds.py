@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2.sandbox import SecurityError
+from jinja2.utils import pass_eval_context
 
 __all__ = [
     "MAX_BUILT",
@@ -236,12 +237,15 @@ def bounded_filters(filters: dict[str, Callable[..., Any]]) -> dict[str, Callabl
         budget().build(len(result))
         return result
 
+    # jinja2 passes the eval context to these, as to the originals
+    @pass_eval_context
     def join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
         items = list(value)
         check_size(len(items))
         budget().build(estimate_join(items, str(d)))
         return base["join"](eval_ctx, items, d, attribute)
 
+    @pass_eval_context
     def replace(eval_ctx: Any, s: Any, old: Any, new: Any, count: int | None = None) -> Any:
         budget().build(estimate_replace(str(s), str(old), str(new), count))
         return base["replace"](eval_ctx, s, old, new, count)
@@ -255,14 +259,12 @@ def bounded_filters(filters: dict[str, Callable[..., Any]]) -> dict[str, Callabl
         budget().step(slices)
         return base["slice"](value, slices, fill_with)
 
+    @pass_eval_context
     def tojson(eval_ctx: Any, value: Any, indent: int | None = None) -> Any:
         if isinstance(indent, int) and indent > 100:
             raise SecurityError("tojson indent: at most 100")
         return base["tojson"](eval_ctx, value, indent)
 
-    # jinja2 passes the eval context to these, as to the originals
-    for fn in (join, replace, tojson):
-        fn.jinja_pass_arg = base[fn.__name__].jinja_pass_arg  # type: ignore[attr-defined]
     return {"center": center, "indent": indent, "format": format_, "join": join, "replace": replace,
             "batch": batch, "slice": slice_, "tojson": tojson}
 

@@ -11,6 +11,7 @@ import difflib
 import functools
 import os
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,7 +200,7 @@ def state_label(state: dict[str, Any], index: int) -> str:
     return f"state {name!r}" if isinstance(name, str) and name else f"state #{index + 1}"
 
 
-def unknown_key(key: Any, registry: dict[str, Any]) -> str:
+def unknown_key(key: Any, registry: Mapping[str, Any]) -> str:
     text = str(key)
     close = difflib.get_close_matches(text, [*registry, *STATE_KEYS], n=1, cutoff=0.6)
     if close:

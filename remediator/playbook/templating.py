@@ -103,7 +103,7 @@ class PlaybookEnvironment(ImmutableSandboxedEnvironment):
     """The sandboxed, immutable environment with native types and strict undefined."""
 
     code_generator_class = _CodeGenerator
-    concat = staticmethod(_native_concat)  # type: ignore[assignment]
+    concat = staticmethod(_native_concat)
     intercepted_binops = frozenset({"*", "**", "+", "%"})
     bounded_join = staticmethod(bounds.bounded_join)
     bounded_loop = staticmethod(bounds.bounded_loop)
@@ -112,7 +112,9 @@ class PlaybookEnvironment(ImmutableSandboxedEnvironment):
         super().__init__(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
         self.filters.update(to_datetime=to_datetime, days_before=days_before, days_after=days_after, iso=iso)
         self.filters.update(bounds.bounded_filters(self.filters))
-        self.globals["lipsum"] = bounds.bounded_lipsum(self.globals["lipsum"])
+        lipsum = self.globals["lipsum"]
+        assert callable(lipsum)  # jinja2's own global
+        self.globals["lipsum"] = bounds.bounded_lipsum(lipsum)
         self._templates: dict[str, Template] = {}
         self._expressions: dict[str, Any] = {}
         self._names: dict[tuple[str, bool], frozenset[str]] = {}
@@ -206,7 +208,7 @@ class PlaybookEnvironment(ImmutableSandboxedEnvironment):
                 names = frozenset(meta.find_undeclared_variables(self.parse(text)))
             except TemplateError:
                 names = frozenset()
-            self._remember(self._names, (source, expression), names)  # type: ignore[arg-type]
+            self._remember(self._names, (source, expression), names)
         return names
 
 

@@ -30,7 +30,7 @@ def by_severity(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
 
 
 def severity_counts(findings: tuple[Finding, ...] | list[Finding]) -> str:
-    counts = Counter(f.severity for f in findings)
+    counts: Counter[str] = Counter(f.severity for f in findings)
     parts = [f"{counts[s]} {s}" for s in SEVERITIES if counts[s]]
     return ", ".join(parts) if parts else "none"
 

@@ -244,8 +244,8 @@ def timeline_svg(marks: Sequence[Mark]) -> str:
             parts.append(f"<text class=\"tick\" x=\"{seg.x(t):.1f}\" y=\"{axis_y + 16}\" text-anchor=\"{anchor}\">"
                          f"{t.strftime('%Y-%m-%d %H:%M')}</text>")
     for a, b in pairwise(segments):
-        mid = (a.x1 + b.x0) / 2
-        parts.append(f"<text class=\"tick\" x=\"{mid:.1f}\" y=\"{axis_y + 4}\" text-anchor=\"middle\">≈</text>")
+        gap_x = (a.x1 + b.x0) / 2
+        parts.append(f"<text class=\"tick\" x=\"{gap_x:.1f}\" y=\"{axis_y + 4}\" text-anchor=\"middle\">≈</text>")
     parts.append("</svg>")
     return "".join(parts)
 

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from remediator.plan import Plan, TenantPlan
+from remediator.plan import Change, Finding, Plan, TenantPlan
 from remediator.report.common import by_severity, compact, severity_counts, summary_line, target_label
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -46,10 +46,11 @@ def _render_tenant(
     if tenant.status != "ok":
         console.print(f"  [bold red]error[/bold red]: {escape(tenant.error or 'unknown error')}")
         return
-    states: dict[str, list[Any]] = {name: [] for name in state_order}
+    states: dict[str, list[Change | Finding]] = {name: [] for name in state_order}
     acked = [f for f in tenant.findings if f.acknowledged]
     shown = tenant.findings if show_acked else tuple(f for f in tenant.findings if not f.acknowledged)
-    for item in (*tenant.changes, *by_severity(shown)):
+    items: list[Change | Finding] = [*tenant.changes, *by_severity(shown)]
+    for item in items:
         states.setdefault(item.state, []).append(item)
     for state in notes:
         states.setdefault(state, [])
@@ -61,7 +62,7 @@ def _render_tenant(
         for note in notes.get(state, ()):
             console.print(f"    [green]✓[/green] [dim]{escape(note)}[/dim]")
         for item in items:
-            if hasattr(item, "action"):
+            if isinstance(item, Change):
                 where = " [dim](local files only, not the tenant)[/dim]" if item.local else ""
                 console.print(
                     f"    [{ACTION_STYLE}]~ {escape(item.action)}[/{ACTION_STYLE}] {escape(target_label(item.target))}"

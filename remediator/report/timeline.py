@@ -52,7 +52,8 @@ def finding_mark(finding: Finding) -> Mark | None:
     if start is None:
         return None
     end = _when(ev.get("last_seen")) or start
-    count = ev.get("count") if isinstance(ev.get("count"), int) else 1
+    raw_count = ev.get("count")
+    count = raw_count if isinstance(raw_count, int) else 1
     return Mark("attacker", start, max(start, end), finding.title, finding.severity, count, finding.id)
 
 

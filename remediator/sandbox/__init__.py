@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from aiohttp.typedefs import Middleware
+
 from remediator.errors import InputError
 from remediator.sandbox import snapshot as snapshot_format
 from remediator.sandbox.config import SandboxConfig
 from remediator.sandbox.loading import prepare, read_snapshot_file
 from remediator.sandbox.server import ThreadedServer, run_serve, serve
-from remediator.sandbox.wire import Middleware
 from remediator.timeutil import format_time
 
 __all__ = ["Sandbox", "SandboxConfig", "prepare", "read_snapshot_file", "run_serve", "serve"]

@@ -54,7 +54,8 @@ class EventLog(Sequence[dict[str, Any]]):
     def __repr__(self) -> str:
         return f"EventLog({len(self._rows)} events)"
 
-    def append(self, event: dict[str, Any]) -> None:
+    def append(self, event: object) -> None:
+        """An event (a dict), or a compact row of the scenario generator that opens as one."""
         self._rows.append(event)
 
     def published(self) -> list[str]:

@@ -412,7 +412,7 @@ async def create_log_stream(request: web.Request) -> web.StreamResponse:
     needed = ("accountId", "eventSourceName", "region") if body["type"] == "aws_eventbridge" else ("edition", "host",
                                                                                                    "token")
     missing = [k for k in needed if not isinstance(settings, dict) or not settings.get(k)]
-    if missing:
+    if missing or not isinstance(settings, dict):
         raise OktaHTTPError(400, "E0000176", "Failed to create LogStreaming event source. "
                             f"settings: missing {', '.join(missing)}.")
     store = tenant_of(request).store

@@ -59,7 +59,7 @@ async def get_org(request: web.Request) -> web.StreamResponse:
     `org` object (beyond its `clock` and `okta_support_api`, the sandbox's own) overrides the defaults, its
     `id` is the org id."""
     store = tenant_of(request).store
-    given = store.extra.get("org") if isinstance(store.extra.get("org"), dict) else {}
+    given: dict[str, Any] = store.extra["org"] if isinstance(store.extra.get("org"), dict) else {}
     created = (store.users.get(store.operator) or {}).get("created")
     base = store.org_url
     subdomain = (urlsplit(base).hostname or "").split(".")[0]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from remediator.sandbox.app import build_app
 from remediator.sandbox.config import SandboxConfig
@@ -21,7 +22,7 @@ from remediator.sandbox.faults import faults_middleware
 from remediator.sandbox.loading import prepare
 from remediator.sandbox.ratelimit import ratelimit_middleware
 from remediator.sandbox.store import Clock, Store
-from remediator.sandbox.wire import TENANT, Middleware, Tenant
+from remediator.sandbox.wire import TENANT, Tenant
 
 T = TypeVar("T")
 HOST = "127.0.0.1"

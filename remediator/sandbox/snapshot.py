@@ -64,7 +64,7 @@ def _load(data: dict[str, Any], copy_data: bool) -> Store:
     store.extra = _clone({k: v for k, v in data.items() if k not in KNOWN})
     store.header = {k: data[k] for k in ("format", "taken_at") if k in data}
     store.org_url = (data.get("org_url") or "").rstrip("/")
-    org = data.get("org") if isinstance(data.get("org"), dict) else {}
+    org: dict[str, Any] = data["org"] if isinstance(data.get("org"), dict) else {}
     store.org_id = org.get("id") or new_id("00o", random.Random(store.org_url))
     store.okta_support = dict(data.get("okta_support") or {"support": "DISABLED", "expiration": None})
     store.okta_support_api = org.get("okta_support_api") or "current"

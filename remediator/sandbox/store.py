@@ -197,7 +197,7 @@ class Store:
         return key
 
     def append_log(self, event: dict[str, Any]) -> None:
-        self.log_by_type.setdefault(event.get("eventType"), array("q")).append(len(self.logs))
+        self.log_by_type.setdefault(str(event.get("eventType")), array("q")).append(len(self.logs))
         self.logs.append(event)
         key = time_key(event["published"])
         self.log_keys.append(key)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -165,7 +165,7 @@ def _time_param(request: web.Request, name: str) -> str | None:
         raise validation_error(name, f"{name}: The date format is invalid. It must be in ISO 8601 format.") from None
 
 
-def _indexed(node: scim.Node, by_type: dict[str, list[int]]) -> list[int] | None:
+def _indexed(node: scim.Node, by_type: Mapping[str, Sequence[int]]) -> Sequence[int] | None:
     """Positions that can match, from the eventType index; None when the filter needs a full scan."""
     if isinstance(node, scim.Compare) and node.path == ("eventType",) and node.op == "eq":
         return by_type.get(node.value, []) if isinstance(node.value, str) else []
@@ -198,9 +198,9 @@ def _refuse_unsupported(node: scim.Node) -> None:
         _refuse_unsupported(node.inner)
 
 
-def _predicate(request: web.Request) -> tuple[Callable[[dict[str, Any]], bool] | None, list[int] | None]:
+def _predicate(request: web.Request) -> tuple[Callable[[dict[str, Any]], bool] | None, Sequence[int] | None]:
     checks: list[Callable[[dict[str, Any]], bool]] = []
-    candidates: list[int] | None = None
+    candidates: Sequence[int] | None = None
     text = request.query.get("filter")
     if text:
         try:
@@ -221,7 +221,7 @@ def _predicate(request: web.Request) -> tuple[Callable[[dict[str, Any]], bool] |
     return (lambda event: all(check(event) for check in checks)), candidates
 
 
-def _positions(low: int, high: int, step: int, candidates: list[int] | None) -> Iterator[int]:
+def _positions(low: int, high: int, step: int, candidates: Sequence[int] | None) -> Iterator[int]:
     """Positions in [low, high), ascending (step 1) or descending (step -1), optionally from an index."""
     if candidates is None:
         yield from (range(low, high) if step == 1 else range(high - 1, low - 1, -1))

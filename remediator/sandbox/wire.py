@@ -9,20 +9,19 @@ import json
 import logging
 import random
 import string
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from remediator.okta.buckets import bucket_for
 from remediator.sandbox.config import SandboxConfig
 from remediator.sandbox.store import Clock, Store
 
 log = logging.getLogger(__name__)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 _ID_CHARS = string.ascii_letters + string.digits + "-_"
 _RNG = random.SystemRandom()
 

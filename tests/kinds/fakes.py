@@ -50,7 +50,7 @@ class FakeClient:
         return [c for c in self.calls if c[0] == method and c[1] == path]
 
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
-                      recheck: Any = None) -> Resp:
+                      recheck: Any = None, ok: tuple[int, ...] | None = None) -> Resp:
         self.calls.append((method, path, params, json))
         if recheck is not None:
             self.rechecks[path] = recheck

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 OFFICE_ZONE = "Office egress"
 #: key, type, name, status, settings, as real orgs list them
 #: (test_list_authenticators, TestAccDataSourceOktaAuthenticator_read)
-AUTHENTICATORS = (
+AUTHENTICATORS: tuple[tuple[str, str, str, str, dict[str, Any] | None], ...] = (
     ("okta_email", "email", "Email", "ACTIVE", {"allowedFor": "any", "tokenLifetimeInMinutes": 5}),
     ("okta_verify", "app", "Okta Verify", "ACTIVE",
      {"compliance": {"fips": "OPTIONAL"}, "channelBinding": {"style": "NUMBER_CHALLENGE", "required": "HIGH_RISK_ONLY"},
@@ -59,7 +59,7 @@ def _authenticator(org: str, aid: str, key: str, type_: str, name: str, status: 
         links[action] = {"href": f"{base}/lifecycle/{action}", "hints": _hints("POST")}
     links["methods"] = {"href": f"{base}/methods", "hints": _hints("GET")}
     # real orgs answer no `settings` for the password and WebAuthn authenticators, `{}` for Google's
-    out = {"type": type_, "id": aid, "key": key, "status": status, "name": name, "created": created,
+    out: dict[str, Any] = {"type": type_, "id": aid, "key": key, "status": status, "name": name, "created": created,
            "lastUpdated": created}
     if settings is not None:
         out["settings"] = settings

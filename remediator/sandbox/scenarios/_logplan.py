@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from remediator.sandbox.scenarios import _data, _people
+from remediator.sandbox.scenarios._people import stamp
 from remediator.sandbox.scenarios._shapes import B62, DAY_MS, ms_of
 from remediator.sandbox.scenarios._syslog import (
     Context,
+    EventLog,
     Explicit,
     LogPlanner,
     Signer,
@@ -35,7 +37,7 @@ _VPN_PLACE = ("Amsterdam", "North Holland", "Netherlands", "1012", 52.3759, 4.89
               (9009, "m247 ltd", "m247 europe srl", "m247.com"))
 
 
-def plan_logs(t: _Tenant, apps: list[tuple[str, str, str]]) -> tuple[list[dict], dict[str, dict[str, list[str]]]]:
+def plan_logs(t: _Tenant, apps: list[tuple[str, str, str]]) -> tuple[EventLog, dict[str, dict[str, list[str]]]]:
     """Build the log; returns the events and the uuids of planted ones by category and trace type."""
     rng, s, now = t.rng, t.special, t.now
     planner = LogPlanner(rng, t.org)
@@ -87,7 +89,7 @@ def plan_logs(t: _Tenant, apps: list[tuple[str, str, str]]) -> tuple[list[dict],
     v = [user_target(victim)]
     ex("2022-01-21T03:14:07Z", "user.session.impersonation.initiate", support_actor, support_ctx, v,
        "attacker:impersonation_initiate", "/api/internal/support/impersonation", support_1)
-    ex(victim.status_changed, "user.account.reset_password", support_actor, support_ctx, v,
+    ex(stamp(victim.status_changed), "user.account.reset_password", support_actor, support_ctx, v,
        "attacker:support_reset_password", f"/api/v1/users/{victim.uid}/lifecycle/reset_password", support_1)
     ex("2022-01-21T03:20:31Z", "user.mfa.factor.reset_all", support_actor, support_ctx, v,
        "attacker:support_reset_factors", f"/api/v1/users/{victim.uid}/lifecycle/reset_factors", support_1)
@@ -98,8 +100,8 @@ def plan_logs(t: _Tenant, apps: list[tuple[str, str, str]]) -> tuple[list[dict],
     r = [user_target(rogue)]
     ex(rogue.created, "user.lifecycle.create", support_actor, support_ctx, r, "attacker:support_user_create",
        "/api/v1/users", support_2)
-    ex(rogue.activated, "user.lifecycle.activate", support_actor, support_ctx, r, "attacker:support_user_activate",
-       f"/api/v1/users/{rogue.uid}/lifecycle/activate", support_2)
+    ex(stamp(rogue.activated), "user.lifecycle.activate", support_actor, support_ctx, r,
+       "attacker:support_user_activate", f"/api/v1/users/{rogue.uid}/lifecycle/activate", support_2)
     grant = t.user_roles[rogue.uid][0]
     ex(grant["created"], "user.account.privilege.grant", support_actor, support_ctx, r,
        "attacker:privilege_grant", f"/api/v1/users/{rogue.uid}/roles", support_2,
@@ -115,7 +117,7 @@ def plan_logs(t: _Tenant, apps: list[tuple[str, str, str]]) -> tuple[list[dict],
     ex("2022-01-22T02:31:07Z", "system.api_token.create", rogue_actor, vpn_ctx,
        [{"id": t.tok["rogue"], "type": "Token", "alternateId": "unknown", "displayName": "okta-api-sync",
          "detailEntry": None}], "attacker:api_token_create", "/api/internal/tokens", day_1)
-    ex(rogue.last_login, "user.session.start", rogue_actor, vpn_ctx, None, "context:session_start",
+    ex(stamp(rogue.last_login), "user.session.start", rogue_actor, vpn_ctx, None, "context:session_start",
        "/api/v1/authn", day_2)
     ex(rogue_group["created"], "group.lifecycle.create", rogue_actor, vpn_ctx, [group_target],
        "context:group_create", "/api/v1/groups", day_2)
@@ -125,9 +127,9 @@ def plan_logs(t: _Tenant, apps: list[tuple[str, str, str]]) -> tuple[list[dict],
     b = [user_target(rogue_b)]
     ex(rogue_b.created, "user.lifecycle.create", rogue_actor, vpn_ctx, b, "context:user_create", "/api/v1/users",
        day_2)
-    ex(rogue_b.activated, "user.lifecycle.activate", rogue_actor, vpn_ctx, b, "context:user_activate",
+    ex(stamp(rogue_b.activated), "user.lifecycle.activate", rogue_actor, vpn_ctx, b, "context:user_activate",
        f"/api/v1/users/{rogue_b.uid}/lifecycle/activate", day_2)
-    ex(rogue_b.activated + 42_000, "group.user_membership.add", rogue_actor, vpn_ctx, [b[0], group_target],
+    ex(stamp(rogue_b.activated) + 42_000, "group.user_membership.add", rogue_actor, vpn_ctx, [b[0], group_target],
        "context:group_membership_add", f"/api/v1/groups/{t.rogue_group}/users/{rogue_b.uid}", day_2)
     ex("2022-01-23T03:22:41Z", "system.idp.lifecycle.create", rogue_actor, vpn_ctx,
        [{"id": t.idp["rogue"], "type": "IdentityProvider", "alternateId": "Azure AD SSO",
@@ -154,14 +156,14 @@ def plan_logs(t: _Tenant, apps: list[tuple[str, str, str]]) -> tuple[list[dict],
        "/api/v1/org/privacy/oktaSupport/grant", None)
     operator = s["operator"]
     op = signer(operator)
-    ex(operator.last_login, "user.session.start", op.actor, op.ctx, None, None, "/api/v1/authn", None)
-    planner.add_password_change(at(operator.password_changed), op)
+    ex(stamp(operator.last_login), "user.session.start", op.actor, op.ctx, None, None, "/api/v1/authn", None)
+    planner.add_password_change(at(stamp(operator.password_changed)), op)
     token = next(tk for tk in t.tokens_json if tk["id"] == t.tok["operator"])
     ex(token["created"], "system.api_token.create", op.actor,
        op.ctx, [{"id": t.tok["operator"], "type": "Token", "alternateId": "unknown", "displayName": "remediator",
                  "detailEntry": None}], "legit:operator_token_create", "/api/internal/tokens", None)
     for person in t.rotated:
-        planner.add_password_change(at(person.password_changed), signer(person))
+        planner.add_password_change(at(stamp(person.password_changed)), signer(person))
     # new hires before the hunt window, created by an admin; and a few unlocks by the help desk
     s_actor, s_ctx = signer(second).actor, signer(second).ctx
     for person in t.ordinary:
@@ -180,7 +182,7 @@ def plan_logs(t: _Tenant, apps: list[tuple[str, str, str]]) -> tuple[list[dict],
     budget = t.log_events - len(planner.plan)
     changed = [p for p in active if p.password_changed is not None and LOG_START <= p.password_changed < now]
     for person in rng.sample(changed, min(len(changed), max(0, budget // 30))):
-        planner.add_password_change(at(person.password_changed), signer(person))
+        planner.add_password_change(at(stamp(person.password_changed)), signer(person))
     budget = t.log_events - len(planner.plan)
     eligible = [p for p in t.ordinary if p.status == "ACTIVE" and p.last_login and p.last_login > LOG_START
                 and (p.activated or now) < LOG_START]

@@ -116,43 +116,55 @@ def ordinary_people(rng: random.Random, ids: Ids, logins: Logins, count: int, *,
         status = status_names[bisect.bisect_right(status_cum, int(rand() * stotal))]
         created = earliest + int(span * rand() ** 0.6)  # the org grew: more recent hires
         created -= created % 1000
-        activated: int | None = created + randrange(60_000, 3 * DAY_MS)
-        status_changed = activated
+        act = created + randrange(60_000, 3 * DAY_MS)
+        pw = act + randrange(1_000, HOUR_MS)
+        activated: int | None = act
+        status_changed: int | None = act
         last_login: int | None = None
-        password_changed: int | None = activated + randrange(1_000, HOUR_MS)
+        password_changed: int | None = pw
         if status == "STAGED":
             activated = status_changed = password_changed = None
         elif status == "PROVISIONED":
             password_changed = None
         elif status == "DEPROVISIONED":
-            low = max(activated, latest - 700 * DAY_MS)
-            status_changed = randrange(low, max(low + DAY_MS, latest))
-            last_login = randrange(activated, status_changed) if rand() < 0.9 else None
+            low = max(act, latest - 700 * DAY_MS)
+            changed = randrange(low, max(low + DAY_MS, latest))
+            status_changed = changed
+            last_login = randrange(act, changed) if rand() < 0.9 else None
             activated = password_changed = None
         else:
-            password_changed = randrange(password_changed, now - DAY_MS) if rand() < 0.8 else password_changed
+            pw = randrange(pw, now - DAY_MS) if rand() < 0.8 else pw
             if rand() < 0.88:
                 last_login = now - int(expo(1 / (4 * DAY_MS))) - randrange(0, HOUR_MS)
             else:
-                last_login = randrange(activated, now - 60 * DAY_MS) if activated < now - 61 * DAY_MS else None
-            if last_login is not None and last_login < password_changed:
-                last_login = password_changed + randrange(1_000, 600_000)
+                last_login = randrange(act, now - 60 * DAY_MS) if act < now - 61 * DAY_MS else None
+            if last_login is not None and last_login < pw:
+                last_login = pw + randrange(1_000, 600_000)
+            changed = act
             if status == "SUSPENDED":
-                low = max(activated, latest - 500 * DAY_MS)
-                status_changed = randrange(low, max(low + DAY_MS, latest))
+                low = max(act, latest - 500 * DAY_MS)
+                changed = randrange(low, max(low + DAY_MS, latest))
             elif status in ("LOCKED_OUT", "PASSWORD_EXPIRED", "RECOVERY"):
-                status_changed = now - randrange(HOUR_MS, 60 * DAY_MS)
-                status_changed = max(status_changed, activated + HOUR_MS)
-            if status != "ACTIVE" and status_changed is not None:
-                password_changed = min(password_changed, status_changed - 1_000)
-                if last_login is not None and last_login > status_changed:
-                    last_login = status_changed - randrange(1_000, DAY_MS)
-                    last_login = last_login if last_login > activated else None
+                changed = now - randrange(HOUR_MS, 60 * DAY_MS)
+                changed = max(changed, act + HOUR_MS)
+            if status != "ACTIVE":
+                pw = min(pw, changed - 1_000)
+                if last_login is not None and last_login > changed:
+                    last_login = changed - randrange(1_000, DAY_MS)
+                    last_login = last_login if last_login > act else None
+            status_changed, password_changed = changed, pw
         titles = departments[dept][2]
         append(Person(uid, first, last, logins.make(first, last), dept, titles[int(rand() * len(titles))],
                       status, created, activated, status_changed, last_login, password_changed,
                       phone(rng) if rand() < 0.55 else None, str(100_000 + i)))
     return out
+
+
+def stamp(value: int | None) -> int:
+    """A timestamp the scenario set on a planted person (None here is a bug of the scenario)."""
+    if value is None:
+        raise ValueError("the scenario needs this timestamp of a planted person")
+    return value
 
 
 def enroll(rng: random.Random, ids: Ids, org: str, person: Person, now: int, *, kinds: tuple[str, ...] = (),

@@ -29,6 +29,7 @@ from remediator.sandbox.scenarios._shapes import (
 )
 
 if TYPE_CHECKING:
+    from remediator.sandbox.scenarios._people import Person
     from remediator.sandbox.scenarios.lapsus_2022 import _Tenant
 
 
@@ -131,7 +132,7 @@ def make_policies(t: _Tenant) -> tuple[list[dict], dict[str, list[dict]]]:
 def make_tokens(t: _Tenant) -> list[dict]:
     org, ids, now, s = t.org, t.ids, t.now, t.special
     admins = t.regular_admins
-    by_role = {}
+    by_role: dict[str, Person] = {}
     for person in admins:
         for assignment in t.user_roles.get(person.uid, ()):
             by_role.setdefault(assignment["type"], person)

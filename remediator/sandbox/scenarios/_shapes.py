@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from binascii import b2a_base64
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from remediator.timeutil import parse_time
 
@@ -41,6 +41,10 @@ def iso_ms(ms: int) -> str:
     return date + _CLOCK[second] + _MILLIS[milli]
 
 
+@overload
+def iso_s(ms: int) -> str: ...
+@overload
+def iso_s(ms: None) -> None: ...
 def iso_s(ms: int | None) -> str | None:
     """Object timestamps (`created`, `lastUpdated`, …): Okta keeps whole seconds, `.000Z`."""
     return None if ms is None else iso_ms(ms - ms % 1000)

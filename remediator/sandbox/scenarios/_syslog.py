@@ -55,8 +55,8 @@ EVENT_TYPES: dict[str, tuple[str | None, str, str]] = {
 }
 
 SUCCESS = {"result": "SUCCESS", "reason": None}
-_ALLOW = {"result": "ALLOW", "reason": "Sign-on policy evaluation resulted in ALLOW"}
-_BAD_PASSWORD = {"result": "FAILURE", "reason": "INVALID_CREDENTIALS"}
+_ALLOW: dict[str, str | None] = {"result": "ALLOW", "reason": "Sign-on policy evaluation resulted in ALLOW"}
+_BAD_PASSWORD: dict[str, str | None] = {"result": "FAILURE", "reason": "INVALID_CREDENTIALS"}
 _NO_SESSION = {"authenticationProvider": None, "credentialProvider": None, "credentialType": None, "issuer": None,
                "interface": None, "authenticationStep": 0, "externalSessionId": "unknown"}
 _UUID_EPOCH = 0x01B21DD213814000  # 100 ns intervals from 1582-10-15 to 1970-01-01

@@ -91,7 +91,7 @@ from remediator.sandbox.scenarios import _data, _people
 from remediator.sandbox.scenarios._config import make_config
 from remediator.sandbox.scenarios._logplan import plan_logs
 from remediator.sandbox.scenarios._manifest import manifest
-from remediator.sandbox.scenarios._people import Logins, Person
+from remediator.sandbox.scenarios._people import Logins, Person, stamp
 from remediator.sandbox.scenarios._settings import make_apps, make_idps, make_policies, make_support, make_tokens
 from remediator.sandbox.scenarios._shapes import (
     DAY_MS,
@@ -155,6 +155,15 @@ def generate(users: int = 200, seed: int = 1, clock: str = DEFAULT_CLOCK, *, log
 
 
 class _Tenant:
+    # set by _settings.py as it builds the org's objects, read by _logplan.py and _config.py
+    p: dict[str, str]  # ids of policies and rules by role
+    enroll_settings: list[tuple[str, str]]
+    tok: dict[str, str]  # API token ids
+    idp: dict[str, str]  # identity provider ids
+    support_granted: int  # when Okta Support access was granted (ms)
+    cases: dict[str, str]  # support case numbers by impersonation state
+    app_ids: dict[str, str]  # app ids by app name
+
     def __init__(self, users: int, seed: int, now: int, log_events: int, oauth_clients: list | None) -> None:
         self.n_users, self.seed, self.now, self.log_events = users, seed, now, log_events
         self.oauth_clients = oauth_clients
@@ -244,7 +253,7 @@ class _Tenant:
         self.user_roles.setdefault(person.uid, []).append(assignment)
         return assignment
 
-    def _admin_group(self, name: str, description: str, role_type: str, created: int | str,
+    def _admin_group(self, name: str, description: str | None, role_type: str, created: int | str,
                      role_created: int | str | None = None) -> str:
         when = created if isinstance(created, int) else ms_of(created)
         granted = role_created if isinstance(role_created, int) else ms_of(role_created) if role_created else when
@@ -271,7 +280,7 @@ class _Tenant:
         self._grant(s["rogue_direct"], "SUPER_ADMIN", "2022-01-22T02:15:10Z")
         self.members[self.rogue_group].append(s["rogue_group"].uid)
         rogue_group = self.groups[-1]
-        rogue_group["lastMembershipUpdated"] = iso_s(s["rogue_group"].activated + 42_000)  # see _logplan
+        rogue_group["lastMembershipUpdated"] = iso_s(stamp(s["rogue_group"].activated) + 42_000)  # see _logplan
         self._grant(s["late_grant"], "APP_ADMIN", "2022-02-15T17:32:09Z")
         self._grant(s["deprovisioned"], "READ_ONLY_ADMIN", "2019-03-05T10:00:00Z")
         self.members[help_desk].append(s["suspended"].uid)
@@ -292,7 +301,7 @@ class _Tenant:
                          (read_only, "READ_ONLY_ADMIN", 20), (org_admins, "ORG_ADMIN", 10))
         for i, person in enumerate(chosen):
             person.title = rng.choice(_data.DEPARTMENTS[9][2]) if person.department == 9 else person.title
-            granted = rng.randrange(person.activated + DAY_MS, _BREACH - 60 * DAY_MS)
+            granted = rng.randrange(stamp(person.activated) + DAY_MS, _BREACH - 60 * DAY_MS)
             if i < 2:  # two long-standing super admins: the people who grant and administer
                 self._grant(person, "SUPER_ADMIN", granted)
                 continue
@@ -312,7 +321,7 @@ class _Tenant:
                 person.password_changed = rng.randrange(_BREACH + 2 * DAY_MS, now - 2 * DAY_MS)
                 person.password_changed -= person.password_changed % 1000
             else:
-                person.password_changed = rng.randrange(max(person.activated, _BREACH - 300 * DAY_MS),
+                person.password_changed = rng.randrange(max(stamp(person.activated), _BREACH - 300 * DAY_MS),
                                                         _BREACH - DAY_MS)
             person.last_login = max(person.last_login or 0, person.password_changed + 60_000,
                                     now - rng.randrange(HOUR_MS, 4 * DAY_MS))
