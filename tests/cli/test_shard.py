@@ -12,7 +12,7 @@ import pytest
 
 from remediator.errors import InputError
 from remediator.sandbox import Sandbox
-from remediator.shard import in_shard, parse_shard, shard_of
+from remediator.shard import assign, in_shard, parse_shard
 from tests.e2e.harness import cli, write_inventory, write_playbook
 
 
@@ -31,23 +31,29 @@ def test_the_union_of_the_shards_is_the_inventory_with_no_tenant_twice(n: int) -
         assert [t.name for t in shard] == sorted(t.name for t in shard)
 
 
-def test_adding_tenants_moves_no_other_tenant() -> None:
-    before = {t.name: shard_of(t.name, 4) for t in _tenants(200)}
-    after = {t.name: shard_of(t.name, 4) for t in [*_tenants(200), *_tenants(50, prefix="new")]}
-    assert all(after[name] == shard for name, shard in before.items())
+def test_adding_tenants_moves_few_others() -> None:
+    names = [t.name for t in _tenants(200)]
+    before = assign(names, 4)
+    after = assign([*names, *(t.name for t in _tenants(50, prefix="new"))], 4)
+    moved = [n for n in names if after[n] != before[n]]
+    assert len(moved) <= 10  # 5% at most (3 measured): each runner keeps almost all of its tenants
+    one_more = assign([*names, "another"], 4)
+    assert sum(one_more[n] != before[n] for n in names) <= 3
 
 
-def test_a_fifth_runner_takes_only_what_it_wins() -> None:
+def test_a_fifth_runner_moves_about_what_it_takes() -> None:
     names = [t.name for t in _tenants(1000)]
-    moved = [n for n in names if shard_of(n, 4) != shard_of(n, 5)]
-    assert all(shard_of(n, 5) == 5 for n in moved)
-    assert 150 < len(moved) < 250  # about a fifth
+    four, five = assign(names, 4), assign(names, 5)
+    moved = [n for n in names if four[n] != five[n]]
+    assert sum(1 for n in moved if five[n] == 5) == 200  # the new runner's full share
+    assert len(moved) < 300
 
 
-def test_shards_are_balanced_on_a_large_inventory() -> None:
-    counts = Counter(shard_of(t.name, 4) for t in _tenants(2000))
-    assert set(counts) == {1, 2, 3, 4}
-    assert max(counts.values()) < 2000 / 4 * 1.12
+@pytest.mark.parametrize("count", [1, 5, 51, 2000])
+def test_shards_differ_by_at_most_one_tenant(count: int) -> None:
+    counts = Counter(assign([t.name for t in _tenants(count)], 4).values())
+    sizes = [counts.get(k, 0) for k in range(1, 5)]
+    assert sum(sizes) == count and max(sizes) - min(sizes) <= 1
 
 
 @pytest.mark.parametrize("text", ["", "1", "0/4", "5/4", "1/0", "a/b", "-1/4", "1/4/2"])
