@@ -280,7 +280,6 @@ class OktaClient:
         self.pacer = Pacer(enabled=pace, max_in_flight=max_in_flight, clock=clock, sleep=sleep)
         self.backoff = Backoff(rng=rng)
         self.redactor = Redactor()
-        self.last_next_url: str | None = None
         self._session = session
         self._owns_session = session is None
         self._clock = clock
@@ -609,7 +608,6 @@ class OktaClient:
 
         Each page must be a list (or `/iam/*`'s object with a `value` list): anything else is an
         OktaResponseError, so an empty or broken page never reads as "no more items".
-        `last_next_url` is the `next` link of the last page seen: the cursor to resume from.
         `prefetch` asks for the next page while the caller works on this one (cursor paging is
         otherwise strictly one round trip after another); a page the caller never reaches is
         cancelled, which is harmless for a GET.
@@ -628,7 +626,6 @@ class OktaClient:
                     seen.add(url)
                     if prefetch:
                         pending = asyncio.ensure_future(self.request("GET", url, expect="page"))
-                self.last_next_url = resp.next_url
                 yield resp
                 if not more:
                     return
