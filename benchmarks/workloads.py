@@ -314,15 +314,16 @@ def exactly_once(directory: Path, published: Path) -> dict[str, Any]:
 
 
 def run_hunt(args: argparse.Namespace) -> dict[str, Any]:
-    """The built-in lapsus-2022 rules over the archive, on one core (CPU time of this process)."""
+    """Every built-in rule pack over the archive, on one core (CPU time of this process)."""
     from remediator.evidence import load_manifest, tenant_dir
     from remediator.hunt import Engine, load_rule_set
+    from remediator.hunt.rules import BUILTIN
 
     directory = tenant_dir(args.dir, args.tenant_name)
     manifest = load_manifest(directory)
     if manifest is None or manifest.covered is None:
         raise SystemExit(f"no archive under {directory}")
-    engine = Engine(load_rule_set(["lapsus-2022"]).rules)
+    engine = Engine(load_rule_set(sorted(BUILTIN)).rules)
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     hits = sum(1 for _ in engine.scan_archive(directory, manifest, manifest.covered["since"],

@@ -1,18 +1,18 @@
-"""The subset of Sigma that Okta rules use, compiled to Python predicates over Okta System Log events.
+"""Sigma rules for Okta, parsed by pySigma and compiled to Python predicates over System Log events.
 
-Supported:
-- search identifiers that are a map (fields ANDed) or a list of maps (ORed); value lists are ORed
-  (ANDed with `|all`); `null` matches an absent or null field;
+pySigma reads the rule (its detection items, value modifiers and condition: `and`, `or`, `not`,
+parentheses, `1 of x*`, `all of x*`, `... of them`) into one tree of `field = value` leaves; this
+module turns that tree into remediator's own evaluation, so matching stays a plain function call on
+each candidate event:
 - field names are dotted paths into the event, matched case-insensitively (`eventtype` finds
   `eventType`); a list on the way (`target` is a list) matches when any element does;
-- strings compare case-insensitively, with Sigma's `*` and `?` wildcards (`\\*`, `\\?` escape them);
-  booleans and numbers compare as their JSON text (`'true'` matches `true`);
-- modifiers `contains`, `startswith`, `endswith`, `all`, `re` (with `i`, `m`, `s`), `cased`,
-  `exists`, `fieldref` (the field equals another field of the same event);
+- strings compare case-insensitively (`|cased`: exactly), with `*` and `?` wildcards; booleans and
+  numbers compare as their JSON text (`'true'` matches `true`); `null` matches an absent or null field;
+  `|re` (with `i`, `m`, `s`), `|cidr`, `|exists`, `|fieldref` (the field equals another field);
 - remediator's extension, named id sets given at match time (so matching stays pure): `admin`
   (`target.id|admin: true` holds when a value is the id of a user holding an admin role) and
-  `new_admin` (an admin whose account was created within the hunted range);
-- `condition`: `and`, `or`, `not`, parentheses, `1 of x*`, `any of x*`, `all of x*`, `... of them`.
+  `new_admin` (an admin whose account was created within the hunted range). They are registered
+  as pySigma value modifiers (`modifier_mapping`, the table pySigma looks modifiers up in).
 
 Anything else makes the loader skip the rule with the reason (placeholders such as `%domains%`
 that a user must fill in first, `|expand`, other modifiers, keyword searches, aggregations and
@@ -25,12 +25,37 @@ or substrings); the engine uses that to skip parsing almost every line of an arc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
 import yaml
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionItem,
+    ConditionNOT,
+    ConditionOR,
+)
+from sigma.exceptions import SigmaConditionError, SigmaError
+from sigma.modifiers import SigmaValueModifier, modifier_mapping, reverse_modifier_mapping
+from sigma.rule import SigmaRule
+from sigma.types import (
+    SigmaBool,
+    SigmaCasedString,
+    SigmaCIDRExpression,
+    SigmaExists,
+    SigmaFieldReference,
+    SigmaNull,
+    SigmaNumber,
+    SigmaRegularExpression,
+    SigmaRegularExpressionFlag,
+    SigmaString,
+    SigmaType,
+    SpecialChars,
+)
 
 #: Named id sets a rule may test with the modifier of the same name: {"admin": ids, "new_admin": ids}.
 Known = Mapping[str, frozenset[str]]
@@ -41,14 +66,13 @@ Predicate = Callable[[dict[str, Any], Known], bool]
 # No clause: no such guarantee, every event must be parsed and tested.
 Clause = tuple[str, frozenset[str]]
 Requirement = tuple[Clause, ...]
+Node = tuple[Predicate, Requirement, bool]  # predicate, requirement, uses a known set
 
 LEVELS = {"informational": "info", "info": "info", "low": "low", "medium": "medium", "high": "high",
           "critical": "critical"}
 _MISSING = object()
 _PLACEHOLDER = re.compile(r"%[A-Za-z0-9_.-]+%")
 SETS = ("admin", "new_admin")
-_KNOWN_MODS = {"contains", "startswith", "endswith", "all", "re", "i", "m", "s", "cased", "exists",
-               "fieldref", *SETS}
 
 
 class Unsupported(ValueError):
@@ -72,6 +96,29 @@ class Skipped:
     source: str
     title: str
     reason: str
+
+
+# remediator's known-set modifiers, as pySigma value modifiers ---------------------------------
+@dataclass
+class SigmaKnownSet(SigmaType):
+    """`field|admin: true`: some value of the field is (or, with false, none is) in the named id set."""
+
+    name: str
+    member: bool
+
+
+class _KnownSetModifier(SigmaValueModifier[SigmaBool | SigmaString, SigmaKnownSet]):
+    set_name = ""
+
+    def modify(self, val: SigmaBool | SigmaString) -> SigmaKnownSet:
+        member = val.boolean if isinstance(val, SigmaBool) else str(val).lower() in ("true", "yes", "1")
+        return SigmaKnownSet(self.set_name, member)
+
+
+for _name in SETS:
+    _cls = type(f"Remediator{_name.title().replace('_', '')}Modifier", (_KnownSetModifier,), {"set_name": _name})
+    modifier_mapping.setdefault(_name, _cls)
+    reverse_modifier_mapping.setdefault(_cls.__name__, _name)
 
 
 # field access --------------------------------------------------------------------------------
@@ -113,139 +160,123 @@ def as_text(value: Any) -> str | None:
     return None
 
 
-# values --------------------------------------------------------------------------------------
-def _tokens(value: str) -> list[str]:
-    """Split a Sigma string into literal characters and the wildcards '*' / '?' (escapes honoured)."""
-    out, i = [], 0
-    while i < len(value):
-        c = value[i]
-        if c == "\\" and i + 1 < len(value) and value[i + 1] in "*?\\":
-            out.append(value[i + 1])
-            i += 2
-            continue
-        out.append("\0*" if c == "*" else "\0?" if c == "?" else c)
-        i += 1
-    return out
-
-
-def _literal_fragment(tokens: list[str]) -> str:
-    """The longest run of literal characters (what any matching text must contain)."""
-    best, run = "", list[str]()
-    for t in [*tokens, "\0*"]:
-        if t.startswith("\0"):
-            best = max(best, "".join(run), key=len)
-            run = []
-        else:
-            run.append(t)
-    return best
-
-
-def _string_test(value: str, how: str, cased: bool) -> Callable[[str], bool]:
-    tokens = _tokens(value)
-    if any(t.startswith("\0") for t in tokens):
-        body = "".join(".*" if t == "\0*" else "." if t == "\0?" else re.escape(t) for t in tokens)
-        body = {"contains": f".*{body}.*", "startswith": f"{body}.*", "endswith": f".*{body}"}.get(how, body)
-        rx = re.compile(body, re.DOTALL | (0 if cased else re.IGNORECASE))
-        return lambda s: rx.fullmatch(s) is not None
-    lit = "".join(tokens) if cased else "".join(tokens).lower()
-    norm = (lambda s: s) if cased else str.lower
-    if how == "contains":
-        return lambda s: lit in norm(s)
-    if how == "startswith":
-        return lambda s: norm(s).startswith(lit)
-    if how == "endswith":
+# values ----------------------------------------------------------------------------------------
+def _string_test(value: SigmaString) -> Callable[[str], bool]:
+    """Sigma string equality: wildcards `*`/`?`, case-insensitive unless the value is `|cased`."""
+    cased = isinstance(value, SigmaCasedString)
+    parts = value.s
+    norm: Callable[[str], str] = (lambda s: s) if cased else str.lower
+    literal = [p for p in parts if isinstance(p, str)]
+    wild = [p for p in parts if not isinstance(p, str)]
+    if not wild:
+        lit = norm(value.to_plain())
+        return lambda s: norm(s) == lit
+    multi = SpecialChars.WILDCARD_MULTI
+    if len(literal) == 1 and all(w is multi for w in wild) and len(parts) <= 3:  # contains/startswith/endswith
+        lit, head, tail = norm(literal[0]), parts[0] is multi, parts[-1] is multi
+        if head and tail:
+            return lambda s: lit in norm(s)
+        if tail:
+            return lambda s: norm(s).startswith(lit)
         return lambda s: norm(s).endswith(lit)
-    return lambda s: norm(s) == lit
+    body = "".join(".*" if p is multi else "." if p is SpecialChars.WILDCARD_SINGLE else re.escape(p) for p in parts)
+    rx = re.compile(body, re.DOTALL | (0 if cased else re.IGNORECASE))
+    return lambda s: rx.fullmatch(s) is not None
 
 
-def _needle(value: Any, how: str) -> str | None:
-    """A lowercase substring the raw JSON line must contain when the field matches `value`."""
-    if how == "re":
+def _regex_test(value: SigmaRegularExpression) -> Callable[[str], bool]:
+    flags = {SigmaRegularExpressionFlag.IGNORECASE: re.IGNORECASE, SigmaRegularExpressionFlag.MULTILINE: re.MULTILINE,
+             SigmaRegularExpressionFlag.DOTALL: re.DOTALL}
+    rx = re.compile(str(value.regexp), sum((flags[f] for f in value.flags), 0))
+    return lambda s: rx.search(s) is not None
+
+
+def _cidr_test(value: SigmaCIDRExpression) -> Callable[[str], bool]:
+    def test(s: str) -> bool:
+        try:
+            return ip_address(s) in value.network
+        except ValueError:
+            return False
+
+    return test
+
+
+def _needle(value: SigmaType) -> str | None:
+    """A lowercase substring the raw JSON line must contain when a field equals `value`."""
+    if isinstance(value, SigmaString):
+        frag = max((p for p in value.s if isinstance(p, str)), key=len, default="").lower()
+    elif isinstance(value, SigmaBool):
+        frag = "true" if value.boolean else "false"
+    elif isinstance(value, SigmaNumber):
+        frag = str(value.number)
+    else:
         return None
-    text = as_text(value)
-    if text is None:
-        return None
-    frag = _literal_fragment(_tokens(text)).lower() if isinstance(value, str) else text.lower()
     if not frag or not frag.isascii() or not frag.isprintable() or '"' in frag or "\\" in frag:
         return None
     return frag
 
 
-def compile_field(spec: str, raw: Any) -> tuple[Predicate, Requirement, bool]:
-    """One `field|modifiers: value(s)` entry of a search identifier."""
-    field, *mods = spec.split("|")
-    if not field:
-        raise Unsupported("keyword (full-text) search is not supported")
-    for m in mods:
-        if m == "expand":
-            raise Unsupported(f"'{spec}' is a placeholder to fill in for your environment (|expand)")
-        if m not in _KNOWN_MODS:
-            raise Unsupported(f"modifier '|{m}' is not supported")
-    values = raw if isinstance(raw, list) else [raw]
-    for v in values:
-        if isinstance(v, str) and _PLACEHOLDER.search(v):
-            raise Unsupported(f"value {v!r} is a placeholder to fill in for your environment")
-        if isinstance(v, dict | list):
-            raise Unsupported(f"nested value in '{spec}' is not supported")
-    path = tuple(field.split("."))
-    mset = set(mods)
-    how = next((m for m in ("contains", "startswith", "endswith", "re") if m in mset), "eq")
-    need_all = "all" in mset
+def _modifiers(leaf: ConditionFieldEqualsValueExpression) -> str:
+    item = getattr(leaf, "parent", None)
+    names = [reverse_modifier_mapping.get(m.__name__, m.__name__) for m in getattr(item, "modifiers", ())]
+    return "".join(f"|{n}" for n in names)
 
-    if "exists" in mset:
-        want = str(as_text(values[0])).lower() in ("true", "yes", "1")
-        return (lambda e, a: bool(resolve(e, path)) == want), (), False
-    named = [m for m in SETS if m in mset]
-    if named:
-        name, want = named[0], str(as_text(values[0])).lower() in ("true", "yes", "1")
+
+def compile_leaf(leaf: ConditionFieldEqualsValueExpression) -> Node:
+    """One `field = value` of pySigma's condition tree (a detection item's value, modifiers applied)."""
+    field, value = leaf.field, leaf.value
+    path = tuple(field.split("."))
+    placeholder = isinstance(value, SigmaString) and (
+        value.contains_placeholder() or any(isinstance(p, str) and _PLACEHOLDER.search(p) for p in value.s))
+    if placeholder:
+        raise Unsupported(f"'{field}{_modifiers(leaf)}' holds a placeholder to fill in for your environment ({value})")
+    if isinstance(value, SigmaKnownSet):
+        name, want = value.name, value.member
 
         def in_set(e: dict[str, Any], a: Known) -> bool:
             ids = a.get(name, frozenset())
             return any((as_text(x) in ids) for x in resolve(e, path)) == want
 
         return in_set, ((("set", frozenset([name])),) if want else ()), True
-    if "fieldref" in mset:
-        others = [tuple(str(v).split(".")) for v in values]
+    if isinstance(value, SigmaNull):
+        return (lambda e, a: not resolve(e, path)), (), False
+    if isinstance(value, SigmaExists):
+        want = value.exists
+        return (lambda e, a: bool(resolve(e, path)) == want), (), False
+    if isinstance(value, SigmaFieldReference):
+        if value.starts_with or value.ends_with:
+            raise Unsupported(f"'{field}{_modifiers(leaf)}': a partial field reference is not supported")
+        other = tuple(value.field.split("."))
 
         def fieldref(e: dict[str, Any], a: Known) -> bool:
             mine = {str(as_text(x)).lower() for x in resolve(e, path)}
-            hits = [bool(mine & {str(as_text(x)).lower() for x in resolve(e, o)}) for o in others]
-            return all(hits) if need_all else any(hits)
+            return bool(mine & {str(as_text(x)).lower() for x in resolve(e, other)})
 
         return fieldref, (), False
+    test: Callable[[str], bool]
+    if isinstance(value, SigmaString):
+        test = _string_test(value)
+    elif isinstance(value, SigmaBool | SigmaNumber):
+        text = as_text(value.boolean if isinstance(value, SigmaBool) else value.number)
+        test = text.__eq__ if text is not None else (lambda s: False)
+    elif isinstance(value, SigmaRegularExpression):
+        test = _regex_test(value)
+    elif isinstance(value, SigmaCIDRExpression):
+        test = _cidr_test(value)
+    else:
+        raise Unsupported(f"'{field}{_modifiers(leaf)}': {type(value).__name__} values are not supported")
 
-    tests: list[Callable[[Any], bool]] = []
-    for v in values:
-        if v is None:
-            tests.append(lambda found: not found)
-            continue
-        if how == "re":
-            flags = (re.IGNORECASE if "i" in mset else 0) | (re.MULTILINE if "m" in mset else 0) | \
-                (re.DOTALL if "s" in mset else 0)
-            text_test: Callable[[str], bool] = re.compile(str(v), flags).search  # type: ignore[assignment]
-        else:
-            text_test = _string_test(str(as_text(v)), how, "cased" in mset)
-        tests.append(_any_text(text_test))
+    def leaf_match(e: dict[str, Any], a: Known) -> bool:
+        return any((s := as_text(x)) is not None and test(s) for x in resolve(e, path))
 
-    def leaf(e: dict[str, Any], a: Known) -> bool:
-        found = resolve(e, path)
-        return all(t(found) for t in tests) if need_all else any(t(found) for t in tests)
-
-    return leaf, _leaf_requirement(field, how, mset, values), False
+    return leaf_match, _leaf_requirement(field, value), False
 
 
-def _leaf_requirement(field: str, how: str, mods: set[str], values: list[Any]) -> Requirement:
-    if any(v is None for v in values):
-        return ()
-    if field.lower() == "eventtype" and how == "eq" and not mods - {"all"} and all(
-            isinstance(v, str) and not any(t.startswith("\0") for t in _tokens(v)) for v in values):
-        return (("types", frozenset(v.lower() for v in values)),)
-    needles = [_needle(v, how) for v in values]
-    if "all" in mods:
-        return tuple(("needles", frozenset([n])) for n in needles if n)
-    if any(n is None for n in needles):
-        return ()
-    return (("needles", frozenset(n for n in needles if n)),)
+def _leaf_requirement(field: str, value: SigmaType) -> Requirement:
+    if field.lower() == "eventtype" and type(value) is SigmaString and not value.contains_special():
+        return (("types", frozenset([value.to_plain().lower()])),)
+    needle = _needle(value)
+    return (("needles", frozenset([needle])),) if needle else ()
 
 
 def primary(req: Requirement) -> Clause | None:
@@ -272,102 +303,30 @@ def any_of(reqs: list[Requirement]) -> Requirement:
     return ((kind, frozenset().union(*(c[1] for c in firsts))),)  # type: ignore[index]
 
 
-def compile_search(value: Any) -> tuple[Predicate, Requirement, bool]:
-    if isinstance(value, dict):
-        parts = [compile_field(str(k), v) for k, v in value.items()]
-        preds = [p for p, _, _ in parts]
-        return ((lambda e, a: all(p(e, a) for p in preds)), all_of([r for _, r, _ in parts]),
-                any(u for _, _, u in parts))
-    if isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
-        maps = [compile_search(x) for x in value]
-        preds = [p for p, _, _ in maps]
-        return ((lambda e, a: any(p(e, a) for p in preds)), any_of([r for _, r, _ in maps]),
-                any(u for _, _, u in maps))
+# condition tree --------------------------------------------------------------------------------
+def compile_condition(node: ConditionItem | Any) -> Node:
+    """pySigma's parsed condition (identifiers already replaced by their detection items) as one Node."""
+    if isinstance(node, ConditionFieldEqualsValueExpression):
+        return compile_leaf(node)
+    if isinstance(node, ConditionNOT):
+        pred, _, uses = compile_condition(node.args[0])
+        return (lambda e, a: not pred(e, a)), (), uses
+    if isinstance(node, ConditionAND | ConditionOR):
+        return _combine([compile_condition(x) for x in node.args], isinstance(node, ConditionAND))
     raise Unsupported("keyword (full-text) search is not supported")
 
 
-# condition -----------------------------------------------------------------------------------
-class _Condition:
-    """Recursive descent over `or` < `and` < `not` < primary (parentheses, `N of x*`, identifiers)."""
-
-    def __init__(self, text: str, searches: dict[str, tuple[Predicate, Requirement, bool]]) -> None:
-        if "|" in text:
-            raise Unsupported("aggregation in the condition ('|') is not supported")
-        self.tokens = re.findall(r"\(|\)|[^\s()]+", text)
-        self.pos = 0
-        self.searches = searches
-
-    def parse(self) -> tuple[Predicate, Requirement, bool]:
-        node = self._or()
-        if self.pos != len(self.tokens):
-            raise Unsupported(f"cannot parse the condition near {' '.join(self.tokens[self.pos:])!r}")
-        return node
-
-    def _peek(self) -> str | None:
-        return self.tokens[self.pos].lower() if self.pos < len(self.tokens) else None
-
-    def _next(self) -> str:
-        if self.pos >= len(self.tokens):
-            raise Unsupported("the condition ends too early")
-        self.pos += 1
-        return self.tokens[self.pos - 1]
-
-    def _or(self) -> tuple[Predicate, Requirement, bool]:
-        nodes = [self._and()]
-        while self._peek() == "or":
-            self._next()
-            nodes.append(self._and())
-        return nodes[0] if len(nodes) == 1 else _combine(nodes, any, any_of)
-
-    def _and(self) -> tuple[Predicate, Requirement, bool]:
-        nodes = [self._not()]
-        while self._peek() == "and":
-            self._next()
-            nodes.append(self._not())
-        return nodes[0] if len(nodes) == 1 else _combine(nodes, all, all_of)
-
-    def _not(self) -> tuple[Predicate, Requirement, bool]:
-        if self._peek() == "not":
-            self._next()
-            pred, _, uses = self._not()
-            return (lambda e, a: not pred(e, a)), (), uses
-        return self._primary()
-
-    def _primary(self) -> tuple[Predicate, Requirement, bool]:
-        tok = self._next()
-        if tok == "(":
-            node = self._or()
-            if self._next() != ")":
-                raise Unsupported("unbalanced parentheses in the condition")
-            return node
-        if tok.lower() in ("1", "any", "all") and self._peek() == "of":
-            self._next()
-            names = self._expand(self._next())
-            nodes = [self.searches[n] for n in names]
-            return _combine(nodes, all, all_of) if tok.lower() == "all" else _combine(nodes, any, any_of)
-        if tok in self.searches:
-            return self.searches[tok]
-        raise Unsupported(f"the condition names {tok!r}, which the detection does not define")
-
-    def _expand(self, pattern: str) -> list[str]:
-        if pattern == "them":
-            names = [n for n in self.searches if not n.startswith("_")]
-        else:
-            rx = re.compile("".join(".*" if c == "*" else re.escape(c) for c in pattern))
-            names = [n for n in self.searches if rx.fullmatch(n)]
-        if not names:
-            raise Unsupported(f"'{pattern}' in the condition matches no search identifier")
-        return names
+def _combine(nodes: list[Node], conjunction: bool) -> Node:
+    if len(nodes) == 1:
+        return nodes[0]
+    preds = tuple(p for p, _, _ in nodes)
+    uses = any(u for _, _, u in nodes)
+    if conjunction:
+        return (lambda e, a: all(p(e, a) for p in preds)), all_of([r for _, r, _ in nodes]), uses
+    return (lambda e, a: any(p(e, a) for p in preds)), any_of([r for _, r, _ in nodes]), uses
 
 
-def _combine(nodes: list[tuple[Predicate, Requirement, bool]], quant: Callable[[Iterable[bool]], bool],
-             req: Callable[[list[Requirement]], Requirement]) -> tuple[Predicate, Requirement, bool]:
-    preds = [p for p, _, _ in nodes]
-    return ((lambda e, a: quant(p(e, a) for p in preds)), req([r for _, r, _ in nodes]),
-            any(u for _, _, u in nodes))
-
-
-# rules ---------------------------------------------------------------------------------------
+# rules -----------------------------------------------------------------------------------------
 def compile_rule(doc: Any, source: str) -> Rule:
     """One Sigma rule document; raises Unsupported with the reason it cannot be used."""
     if not isinstance(doc, dict):
@@ -376,8 +335,8 @@ def compile_rule(doc: Any, source: str) -> Rule:
         raise Unsupported("correlation rules (across events) are not supported")
     if "action" in doc:
         raise Unsupported(f"rule collection action {doc['action']!r} is not supported")
-    logsource = doc.get("logsource") or {}
-    product = str(logsource.get("product", "okta")).lower()
+    logsource = doc.get("logsource") or {"product": "okta"}
+    product = str(logsource.get("product", "okta")).lower() if isinstance(logsource, dict) else ""
     if product != "okta":
         raise Unsupported(f"log source product {product!r} is not Okta")
     detection = doc.get("detection")
@@ -385,15 +344,24 @@ def compile_rule(doc: Any, source: str) -> Rule:
         raise Unsupported("no detection with a condition")
     if "timeframe" in detection:
         raise Unsupported("aggregation over a timeframe is not supported")
-    searches = {str(k): compile_search(v) for k, v in detection.items() if k not in ("condition", "timeframe")}
-    conditions = detection["condition"]
-    conditions = conditions if isinstance(conditions, list) else [conditions]
-    nodes = [_Condition(str(c), searches).parse() for c in conditions]
-    pred, requires, uses = nodes[0] if len(nodes) == 1 else _combine(nodes, any, any_of)
+    conditions = detection["condition"] if isinstance(detection["condition"], list) else [detection["condition"]]
+    if any("|" in str(c) for c in conditions):
+        raise Unsupported("aggregation in the condition ('|') is not supported")
+    title = str(doc.get("title") or Path(source).stem)
+    # Only what pySigma needs to read the detection: remediator's own rule ids are names, not the UUIDs
+    # pySigma's rule model insists on, and other metadata is not used for matching.
+    try:
+        parsed = SigmaRule.from_dict({"title": title, "logsource": logsource, "detection": detection})
+        trees = [c.parse() for c in parsed.detection.parsed_condition]
+    except SigmaConditionError as exc:
+        raise Unsupported(f"the condition {' / '.join(map(str, conditions))!r}: {exc}") from exc
+    except SigmaError as exc:
+        raise Unsupported(str(exc)) from exc
+    pred, requires, uses = _combine([compile_condition(t) for t in trees], conjunction=False)
     level = str(doc.get("level", "medium")).lower()
-    return Rule(id=str(doc.get("id") or Path(source).stem), title=str(doc.get("title") or Path(source).stem),
-                severity=LEVELS.get(level, "medium"), source=source, match=pred, requires=requires,
-                uses_admins=uses, description=str(doc.get("description") or "").strip())
+    return Rule(id=str(doc.get("id") or Path(source).stem), title=title, severity=LEVELS.get(level, "medium"),
+                source=source, match=pred, requires=requires, uses_admins=uses,
+                description=str(doc.get("description") or "").strip())
 
 
 def load_file(path: str | Path) -> tuple[list[Rule], list[Skipped]]:
@@ -429,8 +397,3 @@ def load_path(path: str | Path) -> tuple[list[Rule], list[Skipped]]:
         rules += r
         skipped += s
     return rules, skipped
-
-
-def _any_text(test: Callable[[str], bool]) -> Callable[[list[Any]], bool]:
-    """Whether any of the values found, as text, passes `test`."""
-    return lambda found: any((s := as_text(x)) is not None and test(s) for x in found)

@@ -19,6 +19,7 @@ from typing import Any
 
 from remediator.evidence import ChunkWriter, Manifest
 from remediator.hunt import Engine, load_rule_set
+from remediator.hunt.rules import BUILTIN
 from remediator.timeutil import format_time, parse_time
 
 ORDINARY = ["user.session.start", "user.authentication.sso", "policy.evaluate_sign_on",
@@ -80,7 +81,7 @@ def main(n: int, with_sigma: bool) -> None:
         w.close()
         size = sum(p.stat().st_size for p in d.iterdir())
         print(f"wrote {n} events in {time.perf_counter() - t0:.1f}s, {size / n:.0f} B/event compressed")
-        specs = ["lapsus-2022"] + (["../shared/okta-reference/sigma"] if with_sigma else [])
+        specs = sorted(BUILTIN) + (["../shared/okta-reference/sigma"] if with_sigma else [])
         admins = [f"00u{rnd.getrandbits(64):016x}" for _ in range(500)]  # 500 admins, 5 of them new
         known = {"admin": frozenset(admins), "new_admin": frozenset(admins[:5])}
         t0 = time.process_time()

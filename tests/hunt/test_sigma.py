@@ -85,7 +85,7 @@ def test_conditions(condition: str, expected: bool) -> None:
     ({"detection": {"s": {"f": "x"}, "condition": "s | count() by actor.id > 5"}}, "aggregation"),
     ({"detection": {"s": {"f": "x"}, "timeframe": "5m", "condition": "s"}}, "timeframe"),
     ({"correlation": {"type": "event_count"}, "detection": None}, "correlation"),
-    ({"detection": {"s": {"f": "x"}, "condition": "s and t"}}, "does not define"),
+    ({"detection": {"s": {"f": "x"}, "condition": "s and t"}}, "'t' not defined"),
     ({"detection": {"s": {"f": "x"}, "condition": "(s"}}, "condition"),
     ({"logsource": {"product": "windows"}, "detection": {"s": {"f": "x"}, "condition": "s"}}, "not Okta"),
 ])
