@@ -15,6 +15,7 @@ EVENT: dict[str, Any] = {
     "target": [{"id": "00u2", "displayName": "Alice"}, {"id": "0oa9", "displayName": "Okta Admin Console"}],
     "securityContext": {"isProxy": True},
     "outcome": {"reason": None},
+    "client": {"ipAddress": "10.1.2.3"},
     "debugContext": {"debugData": {"requestUri": "/api/v1/users/00u2/lifecycle/reset_password"}},
 }
 
@@ -50,6 +51,12 @@ def hits(detection: dict[str, Any], event: dict[str, Any] = EVENT, admins: froze
     ({"target.id|fieldref": "actor.id"}, False),
     ({"debugContext.debugData.requestUri|contains": "/LIFECYCLE/"}, True),
     ({"eventType": "literal\\*star"}, False),                             # escaped wildcard is literal
+    ({"client.ipAddress|cidr": "10.0.0.0/8"}, True),
+    ({"client.ipAddress|cidr": ["192.168.0.0/16", "172.16.0.0/12"]}, False),
+    ({"actor.alternateId|cidr": "10.0.0.0/8"}, False),                    # not an address: no match, no error
+    ({"actor.alternateId|contains|all": ["system", "okta"]}, True),
+    ({"actor.alternateId|contains|all": ["system", "acme"]}, False),
+    ({"actor.alternateId|startswith|cased": "System"}, True),
 ])
 def test_field_matching(selection: dict[str, Any], expected: bool) -> None:
     assert hits({"sel": selection, "condition": "sel"}) is expected
@@ -70,6 +77,7 @@ def test_admin_extension_uses_the_given_admin_set() -> None:
     ("a and b", False), ("a or b", True), ("not b", True), ("a and not b", True), ("not (a or b)", False),
     ("1 of x*", True), ("all of x*", False), ("any of x*", True), ("1 of them", True), ("all of them", False),
     ("(a or b) and (x1 and not x2)", True), ("a and b or x1", True), ("not a or b", False),
+    ("a and not 1 of x*", False), ("a and not all of x*", True), ("not 1 of b*", True),
 ])
 def test_conditions(condition: str, expected: bool) -> None:
     det = {"a": {"eventType": "user.session.impersonation.grant"}, "b": {"eventType": "nope"},
@@ -93,6 +101,12 @@ def test_unsupported_rules_say_why(doc: dict[str, Any], reason: str) -> None:
     doc = {"title": "t", "logsource": {"product": "okta"}, **doc}
     with pytest.raises(Unsupported, match=reason):
         compile_rule(doc, "x.yml")
+
+
+def test_a_list_of_conditions_matches_when_any_does() -> None:
+    det = {"a": {"eventType": "nope"}, "b": {"actor.id": "00u1"}, "condition": ["a", "b"]}
+    assert hits(det) is True
+    assert hits({**det, "condition": ["a", "not b"]}) is False
 
 
 def test_a_file_of_several_rules_loads_each_or_skips_it(tmp_path: Any) -> None:
