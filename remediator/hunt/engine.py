@@ -42,26 +42,31 @@ class Engine:
         unindexed: list[Rule] = []
         self._type_rules: dict[bytes, list[int]] = {}
         self._needle_rules: dict[bytes, list[int]] = {}
-        # per rule: the clauses beyond its primary one, checked on the raw line before parsing it
+        # per alternative of a rule: the clauses beyond its primary one, checked on the raw line before parsing it
         self._secondary: list[tuple[tuple[bytes, ...], ...]] = []
         self.parse_all = False
-        for i, rule in enumerate(self.rules):
-            requires = _resolve(rule.requires, known)
-            first = primary(requires) if requires is not None else None
-            self._secondary.append(tuple(tuple(x.encode() for x in c[1]) for c in requires or () if c != first))
-            if requires is None:
+        for rule in self.rules:
+            # one entry per alternative of the rule's requirement; those that cannot hold with these sets go
+            alternatives = [r for r in (_resolve(alt, known) for alt in rule.requires) if r is not None]
+            firsts = [primary(alt) for alt in alternatives]
+            if not alternatives:
                 unindexed.append(rule)  # cannot match with these sets: matches() tries it, the scan never does
-            elif first is None:
+                continue
+            if any(f is None for f in firsts):
                 self.parse_all = True
-                unindexed.append(rule)
-            elif first[0] == "types":
-                for t in first[1]:
+            if all(f is not None and f[0] == "types" for f in firsts):
+                for t in dict.fromkeys(t for f in firsts for t in f[1]):  # type: ignore[index]
                     by_type.setdefault(t, []).append(rule)
-                    self._type_rules.setdefault(t.encode(), []).append(i)
             else:
                 unindexed.append(rule)
-                for n in first[1]:
-                    self._needle_rules.setdefault(n.encode(), []).append(i)
+            for alt, first in zip(alternatives, firsts, strict=True):
+                if first is None:
+                    continue
+                i = len(self._secondary)
+                self._secondary.append(tuple(tuple(x.encode() for x in c[1]) for c in alt if c != first))
+                index = self._type_rules if first[0] == "types" else self._needle_rules
+                for value in first[1]:
+                    index.setdefault(value.encode(), []).append(i)
         self.by_type = {t: tuple(r) for t, r in by_type.items()}
         self.unindexed = tuple(unindexed)
         self.needles = tuple(sorted(self._needle_rules))

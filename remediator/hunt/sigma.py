@@ -66,7 +66,11 @@ Predicate = Callable[[dict[str, Any], Known], bool]
 # No clause: no such guarantee, every event must be parsed and tested.
 Clause = tuple[str, frozenset[str]]
 Requirement = tuple[Clause, ...]
-Node = tuple[Predicate, Requirement, bool]  # predicate, requirement, uses a known set
+# A rule's requirement is a disjunction: one of these alternatives holds on a line it matches (one per
+# branch of an `or`, so that `a or (b and x)` still asks for x on b's lines). `((),)`: no guarantee.
+Alternatives = tuple[Requirement, ...]
+Node = tuple[Predicate, Alternatives, bool]  # predicate, requirement, uses a known set
+_MAX_ALTERNATIVES = 32
 
 LEVELS = {"informational": "info", "info": "info", "low": "low", "medium": "medium", "high": "high",
           "critical": "critical"}
@@ -86,7 +90,7 @@ class Rule:
     severity: str
     source: str
     match: Predicate
-    requires: Requirement
+    requires: Alternatives
     uses_admins: bool = False
     description: str = ""
 
@@ -237,12 +241,12 @@ def compile_leaf(leaf: ConditionFieldEqualsValueExpression) -> Node:
             ids = a.get(name, frozenset())
             return any((as_text(x) in ids) for x in resolve(e, path)) == want
 
-        return in_set, ((("set", frozenset([name])),) if want else ()), True
+        return in_set, (((("set", frozenset([name])),) if want else ()),), True
     if isinstance(value, SigmaNull):
-        return (lambda e, a: not resolve(e, path)), (), False
+        return (lambda e, a: not resolve(e, path)), ((),), False
     if isinstance(value, SigmaExists):
         want = value.exists
-        return (lambda e, a: bool(resolve(e, path)) == want), (), False
+        return (lambda e, a: bool(resolve(e, path)) == want), ((),), False
     if isinstance(value, SigmaFieldReference):
         if value.starts_with or value.ends_with:
             raise Unsupported(f"'{field}{_modifiers(leaf)}': a partial field reference is not supported")
@@ -252,7 +256,7 @@ def compile_leaf(leaf: ConditionFieldEqualsValueExpression) -> Node:
             mine = {str(as_text(x)).lower() for x in resolve(e, path)}
             return bool(mine & {str(as_text(x)).lower() for x in resolve(e, other)})
 
-        return fieldref, (), False
+        return fieldref, ((),), False
     test: Callable[[str], bool]
     if isinstance(value, SigmaString):
         test = _string_test(value)
@@ -269,7 +273,7 @@ def compile_leaf(leaf: ConditionFieldEqualsValueExpression) -> Node:
     def leaf_match(e: dict[str, Any], a: Known) -> bool:
         return any((s := as_text(x)) is not None and test(s) for x in resolve(e, path))
 
-    return leaf_match, _leaf_requirement(field, value), False
+    return leaf_match, (_leaf_requirement(field, value),), False
 
 
 def _leaf_requirement(field: str, value: SigmaType) -> Requirement:
@@ -295,7 +299,8 @@ def all_of(reqs: list[Requirement]) -> Requirement:
     return tuple(dict.fromkeys(c for r in reqs for c in r))
 
 
-def any_of(reqs: list[Requirement]) -> Requirement:
+def any_of(reqs: list[Requirement] | Alternatives) -> Requirement:
+    """One conjunctive requirement implied by each of `reqs` (used when alternatives would multiply)."""
     firsts = [primary(r) for r in reqs]
     if not firsts or any(c is None or c[0] == "set" for c in firsts):
         return ()
@@ -310,7 +315,7 @@ def compile_condition(node: ConditionItem | Any) -> Node:
         return compile_leaf(node)
     if isinstance(node, ConditionNOT):
         pred, _, uses = compile_condition(node.args[0])
-        return (lambda e, a: not pred(e, a)), (), uses
+        return (lambda e, a: not pred(e, a)), ((),), uses
     if isinstance(node, ConditionAND | ConditionOR):
         return _combine([compile_condition(x) for x in node.args], isinstance(node, ConditionAND))
     raise Unsupported("keyword (full-text) search is not supported")
@@ -322,8 +327,26 @@ def _combine(nodes: list[Node], conjunction: bool) -> Node:
     preds = tuple(p for p, _, _ in nodes)
     uses = any(u for _, _, u in nodes)
     if conjunction:
-        return (lambda e, a: all(p(e, a) for p in preds)), all_of([r for _, r, _ in nodes]), uses
-    return (lambda e, a: any(p(e, a) for p in preds)), any_of([r for _, r, _ in nodes]), uses
+        return (lambda e, a: all(p(e, a) for p in preds)), _and_alternatives([r for _, r, _ in nodes]), uses
+    alts = tuple(dict.fromkeys(alt for _, r, _ in nodes for alt in r))
+    if () in alts:
+        alts = ((),)
+    elif len(alts) > _MAX_ALTERNATIVES:
+        alts = (any_of(alts),)
+    return (lambda e, a: any(p(e, a) for p in preds)), alts, uses
+
+
+def _and_alternatives(parts: list[Alternatives]) -> Alternatives:
+    """(a or b) and c: (a and c) or (b and c); collapsed to one alternative per part when they multiply."""
+    size = 1
+    for p in parts:
+        size *= len(p)
+    if size > _MAX_ALTERNATIVES:
+        parts = [(any_of(p),) for p in parts]
+    out: list[Requirement] = [()]
+    for p in parts:
+        out = [all_of([acc, alt]) for acc in out for alt in p]
+    return tuple(dict.fromkeys(out))
 
 
 # rules -----------------------------------------------------------------------------------------

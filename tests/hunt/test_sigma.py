@@ -64,13 +64,13 @@ def test_field_matching(selection: dict[str, Any], expected: bool) -> None:
 
 def test_admin_extension_uses_the_given_admin_set() -> None:
     det = {"sel": {"target.id|admin": True}, "condition": "sel"}
-    assert rule(det).uses_admins and rule(det).requires == (("set", frozenset({"admin"})),)
+    assert rule(det).uses_admins and rule(det).requires == ((("set", frozenset({"admin"})),),)
     assert hits(det, admins=frozenset({"00u2"})) is True
     assert hits(det, admins=frozenset({"00u7"})) is False
     new = rule({"sel": {"actor.id|new_admin": "true"}, "condition": "sel"})
     assert new.match(EVENT, {"admin": frozenset({"00u1"}), "new_admin": frozenset({"00u1"})}) is True
     assert new.match(EVENT, {"admin": frozenset({"00u1"})}) is False
-    assert rule({"sel": {"target.id|admin": False}, "condition": "sel"}).requires == ()
+    assert rule({"sel": {"target.id|admin": False}, "condition": "sel"}).requires == ((),)
 
 
 @pytest.mark.parametrize(("condition", "expected"), [
@@ -122,14 +122,22 @@ def test_requirements_let_the_engine_skip_lines() -> None:
     def req(det: dict[str, Any]) -> Any:
         return rule(det).requires
 
-    assert req({"s": {"eventType": ["A.b", "c.d"]}, "condition": "s"}) == (("types", frozenset({"a.b", "c.d"})),)
-    assert req({"s": {"actor.alternateId": "X@Y"}, "condition": "s"}) == (("needles", frozenset({"x@y"})),)
+    # one alternative per branch of an `or`, each a conjunction of clauses
+    assert req({"s": {"eventType": ["A.b", "c.d"]}, "condition": "s"}) == (
+        (("types", frozenset({"a.b"})),), (("types", frozenset({"c.d"})),))
+    assert req({"s": {"actor.alternateId": "X@Y"}, "condition": "s"}) == ((("needles", frozenset({"x@y"})),),)
     assert req({"s": {"eventType": "a", "x|contains": "Q"}, "condition": "s"}) == (
-        ("types", frozenset({"a"})), ("needles", frozenset({"q"})))
-    assert req({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s and not f"}) == (("types", frozenset({"a"})),)
-    assert req({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s or not f"}) == ()
+        (("types", frozenset({"a"})), ("needles", frozenset({"q"}))),)
+    assert req({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s and not f"}) == (
+        (("types", frozenset({"a"})),),)
+    assert req({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s or not f"}) == ((),)
     assert req({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s or f"}) == (
-        ("needles", frozenset({"a", "y"})),)
-    assert req({"s": {"x|re": "a.b"}, "condition": "s"}) == ()
+        (("types", frozenset({"a"})),), (("needles", frozenset({"y"})),))
+    assert req({"s": {"eventType": "a"}, "f": {"eventType": ["b", "c"], "x": "y"}, "condition": "s or f"}) == (
+        (("types", frozenset({"a"})),), (("types", frozenset({"b"})), ("needles", frozenset({"y"}))),
+        (("types", frozenset({"c"})), ("needles", frozenset({"y"}))))
+    assert req({"s": {"x|re": "a.b"}, "condition": "s"}) == ((),)
     assert req({"s": {"x|contains|all": ["ab", "cd"]}, "condition": "s"}) == (
-        ("needles", frozenset({"ab"})), ("needles", frozenset({"cd"})))
+        (("needles", frozenset({"ab"})), ("needles", frozenset({"cd"}))),)
+    many = {"s": {"a": [str(i) * 3 for i in range(10)], "b": [f"b{i}" for i in range(10)]}, "condition": "s"}
+    assert len(req(many)) == 1  # 100 alternatives collapse into one implied requirement
