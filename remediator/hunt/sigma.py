@@ -230,10 +230,10 @@ def compile_leaf(leaf: ConditionFieldEqualsValueExpression) -> Node:
     """One `field = value` of pySigma's condition tree (a detection item's value, modifiers applied)."""
     field, value = leaf.field, leaf.value
     path = tuple(field.split("."))
-    placeholder = isinstance(value, SigmaString) and (
-        value.contains_placeholder() or any(isinstance(p, str) and _PLACEHOLDER.search(p) for p in value.s))
-    if placeholder:
-        raise Unsupported(f"'{field}{_modifiers(leaf)}' holds a placeholder to fill in for your environment ({value})")
+    if isinstance(value, SigmaString) and value.contains_placeholder():
+        raise Unsupported(f"'{field}{_modifiers(leaf)}' is a placeholder to fill in for your environment (|expand)")
+    if isinstance(value, SigmaString) and any(isinstance(p, str) and _PLACEHOLDER.search(p) for p in value.s):
+        raise Unsupported(f"value {str(value)!r} of '{field}' is a placeholder to fill in for your environment")
     if isinstance(value, SigmaKnownSet):
         name, want = value.name, value.member
 
