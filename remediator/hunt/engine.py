@@ -47,9 +47,9 @@ class Engine:
         self.parse_all = False
         for rule in self.rules:
             # one entry per alternative of the rule's requirement; those that cannot hold with these sets go
-            alternatives = [r for r in (_resolve(alt, known) for alt in rule.requires) if r is not None]
-            firsts = [primary(alt) for alt in alternatives]
-            if not alternatives:
+            alts = [r for r in (_resolve(alt, known) for alt in rule.requires) if r is not None]
+            firsts = [primary(alt) for alt in alts]
+            if not alts:
                 unindexed.append(rule)  # cannot match with these sets: matches() tries it, the scan never does
                 continue
             if any(f is None for f in firsts):
@@ -59,7 +59,7 @@ class Engine:
                     by_type.setdefault(t, []).append(rule)
             else:
                 unindexed.append(rule)
-            for alt, first in zip(alternatives, firsts, strict=True):
+            for alt, first in zip(alts, firsts, strict=True):
                 if first is None:
                     continue
                 i = len(self._secondary)

@@ -183,7 +183,8 @@ def _string_test(value: SigmaString) -> Callable[[str], bool]:
         if tail:
             return lambda s: norm(s).startswith(lit)
         return lambda s: norm(s).endswith(lit)
-    body = "".join(".*" if p is multi else "." if p is SpecialChars.WILDCARD_SINGLE else re.escape(p) for p in parts)
+    single = SpecialChars.WILDCARD_SINGLE
+    body = "".join(".*" if p is multi else "." if p is single else re.escape(str(p)) for p in parts)
     rx = re.compile(body, re.DOTALL | (0 if cased else re.IGNORECASE))
     return lambda s: rx.fullmatch(s) is not None
 
