@@ -12,9 +12,10 @@ import pytest
 from remediator.evidence import ChunkWriter, Manifest
 from remediator.hunt import Engine, load_rule_set
 from remediator.timeutil import format_time, parse_time
+from tests.conftest import REFERENCE
 from tests.hunt.perf_hunt import ATTACK, ORDINARY, synthetic
 
-SIGMA = Path(__file__).resolve().parents[2] / ".." / "shared" / "okta-reference" / "sigma"
+SIGMA = REFERENCE / "sigma"
 
 
 def rule_sets() -> list[list[str]]:

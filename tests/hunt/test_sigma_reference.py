@@ -11,9 +11,10 @@ import yaml
 
 from remediator.hunt import Engine
 from remediator.hunt.sigma import load_file
+from tests.conftest import REFERENCE
 from tests.hunt.sigma_events import build, make, oracle
 
-SIGMA = Path(__file__).resolve().parents[2] / ".." / "shared" / "okta-reference" / "sigma"
+SIGMA = REFERENCE / "sigma"
 FILES = sorted(SIGMA.rglob("*.yml")) if SIGMA.is_dir() else []
 
 # The only rules remediator cannot run as they are, and why (asserted below).

@@ -15,10 +15,11 @@ from remediator.facts import TenantReads
 from remediator.kinds.base import REGISTRY
 from remediator.kinds.system_log_hunt import SystemLogHunt
 from remediator.plan import Finding
+from tests.conftest import REFERENCE
 from tests.evidence.fakes import FakeClient, context, event
 
 DATA = Path(__file__).parent / "data" / "system_log_hunt"
-SIGMA = Path(__file__).resolve().parents[2] / ".." / "shared" / "okta-reference" / "sigma"
+SIGMA = REFERENCE / "sigma"
 NOW = "2022-03-22T12:00:00.000Z"
 SINCE = "2022-03-01T00:00:00.000Z"
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import vcr
 
+from tests.conftest import REFERENCE
+
 REPO = Path(__file__).resolve().parents[2]
-SDK_CASSETTES = (REPO / ".." / "shared" / "okta-reference" / "okta-sdk-python" / "tests" / "integration" / "cassettes")
+SDK_CASSETTES = REFERENCE / "okta-sdk-python" / "tests" / "integration" / "cassettes"
 OWN_CASSETTES = Path(__file__).resolve().parent / "cassettes"
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
 

@@ -12,9 +12,10 @@ import pytest
 import yaml
 
 from remediator.okta import OktaClient, SswsAuth
-from tests.okta.conftest import REPO, FakeClock, replay
+from tests.conftest import REFERENCE
+from tests.okta.conftest import FakeClock, replay
 
-TERRAFORM = REPO / ".." / "shared" / "okta-reference" / "terraform-provider-okta" / "test/fixtures/vcr/idaas"
+TERRAFORM = REFERENCE / "terraform-provider-okta" / "test/fixtures/vcr/idaas"
 
 
 def converted(name: str, tmp_path: Path) -> Path:

@@ -15,7 +15,8 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-REFERENCE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "okta-reference").resolve()
+from tests.conftest import REFERENCE
+
 SPEC_FILE = REFERENCE / "okta-management-openapi-spec" / "dist" / "current" / "management-minimal.yaml"
 SDK_CASSETTES = REFERENCE / "okta-sdk-python" / "tests" / "integration" / "cassettes"
 TF_CASSETTES = REFERENCE / "terraform-provider-okta"

@@ -14,10 +14,10 @@ import pytest
 from remediator.sandbox.scenarios import lapsus_2022
 from remediator.sandbox.scenarios.lapsus_2022 import BREACH_DATE, generate
 from remediator.timeutil import parse_time
+from tests.conftest import REFERENCE
 from tests.sandbox import okta_reference
 
 BREACH = "2022-01-21T00:00:00.000Z"
-REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "okta-reference"
 
 
 def reference(*parts: str) -> Path:
