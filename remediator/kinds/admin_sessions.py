@@ -76,8 +76,41 @@ def log_clears(events: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
+class SessionClears:
+    """What the session-clearing kinds share: when a user's sessions were last cleared (System Log or an
+    earlier run's journal), read once per run and date for every change of the state."""
+
+    _evidence: dict[str, asyncio.Task[dict[str, str]]]
+
+    @staticmethod
+    def clears_in_journal(records: Any) -> dict[str, str]:
+        return journal_clears(records)
+
+    async def _log_clears(self, ctx: TenantContext, since: datetime) -> dict[str, str]:
+        now = await tenant_now(ctx)
+        start = max(since, now - RETENTION)
+        if start >= now:
+            return {}
+        return log_clears(await ctx.reads.events(CLEAR_FILTER, format_time(start), format_time(now)))
+
+    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
+        """The latest clear of this user since the date: one log query per run, shared by all changes."""
+        since = change.after["cleared_after"]
+        if since not in self._evidence:
+            self._evidence[since] = asyncio.ensure_future(self._log_clears(ctx, parse_time(since)))
+        logged = (await asyncio.shield(self._evidence[since])).get(change.target.id)
+        journal = self.clears_in_journal(ctx.journal_events).get(change.target.id)
+        times = [t for t in (logged, journal) if t]
+        return {"last_cleared": max(times) if times else None}
+
+    def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
+        # clearing sessions again is harmless: the only question is whether it already happened
+        done = at_or_after(current.get("last_cleared"), parse_time(change.after["cleared_after"]))
+        return "done" if done else "pending"
+
+
 @register
-class AdminSessions(Kind):
+class AdminSessions(SessionClears, Kind):
     """Every admin's sessions cleared after `cleared_after` (System Log or journal as evidence).
 
     Example::
@@ -102,13 +135,6 @@ class AdminSessions(Kind):
     def __init__(self, state: str, args: dict[str, Any]) -> None:
         super().__init__(state, args)
         self._evidence: dict[str, asyncio.Task[dict[str, str]]] = {}
-
-    async def _log_clears(self, ctx: TenantContext, since: datetime) -> dict[str, str]:
-        now = await tenant_now(ctx)
-        start = max(since, now - RETENTION)
-        if start >= now:
-            return {}
-        return log_clears(await ctx.reads.events(CLEAR_FILTER, format_time(start), format_time(now)))
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         observed = await observe_admins(ctx)
@@ -154,21 +180,6 @@ class AdminSessions(Kind):
         if not observed.get("admins"):
             out.append(self.no_op("no user holds an admin role"))
         return out
-
-    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        """The latest clear of this user since the date: one log query per run, shared by all changes."""
-        since = change.after["cleared_after"]
-        if since not in self._evidence:
-            self._evidence[since] = asyncio.ensure_future(self._log_clears(ctx, parse_time(since)))
-        logged = (await asyncio.shield(self._evidence[since])).get(change.target.id)
-        journal = journal_clears(ctx.journal_events).get(change.target.id)
-        times = [t for t in (logged, journal) if t]
-        return {"last_cleared": max(times) if times else None}
-
-    def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
-        # clearing sessions again is harmless: the only question is whether it already happened
-        done = at_or_after(current.get("last_cleared"), parse_time(change.after["cleared_after"]))
-        return "done" if done else "pending"
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action != "clear_sessions":

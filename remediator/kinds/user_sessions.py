@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from remediator.errors import InputError
 from remediator.facts import EVENTS
 from remediator.facts import endpoints as ep
-from remediator.kinds.admin_sessions import log_clears
-from remediator.kinds.base import Applied, TenantContext, Verdict, register
-from remediator.kinds.common import DATE_TIME, at_or_after, login, okta_time, protection, tenant_now, user_target
+from remediator.kinds.admin_sessions import SessionClears
+from remediator.kinds.base import Applied, TenantContext, register
+from remediator.kinds.common import DATE_TIME, at_or_after, login, okta_time, protection, user_target
 from remediator.kinds.userbase import SELECTION_FACTS, UserKind, user_schema
 from remediator.plan import Change, Finding
-from remediator.timeutil import format_time, parse_time
+from remediator.timeutil import parse_time
 
 CLEAR_FILTER = 'eventType eq "user.session.clear"'
 RETENTION = timedelta(days=90)
@@ -55,7 +55,7 @@ def journal_clears(records: Iterable[dict[str, Any]]) -> dict[str, str]:
 
 
 @register
-class UserSessions(UserKind):
+class UserSessions(SessionClears, UserKind):
     """Every selected user's sessions cleared after `cleared_after` (System Log or journal as evidence).
 
     Example::
@@ -67,6 +67,8 @@ class UserSessions(UserKind):
             oauth_tokens: true
             forget_devices: true
     """
+
+    clears_in_journal = staticmethod(journal_clears)  # this kind counts more writes as ending sessions
 
     name = "okta.user_sessions"
     schema = user_schema({
@@ -82,13 +84,6 @@ class UserSessions(UserKind):
     def __init__(self, state: str, args: dict[str, Any]) -> None:
         super().__init__(state, args)
         self._evidence: dict[str, asyncio.Task[dict[str, str]]] = {}
-
-    async def _log_clears(self, ctx: TenantContext, since: datetime) -> dict[str, str]:
-        now = await tenant_now(ctx)
-        start = max(since, now - RETENTION)
-        if start >= now:
-            return {}
-        return log_clears(await ctx.reads.events(CLEAR_FILTER, format_time(start), format_time(now)))
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         observed = await self.observe(ctx)
@@ -136,21 +131,6 @@ class UserSessions(UserKind):
                 source = "System Log" if observed.get("log_clears", {}).get(user["id"]) == at else "journal"
                 notes.append(f"{login(user)}: sessions cleared {at} ({source})")
         return notes
-
-    async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
-        """The latest clear of this user since the date: one log query per run, shared by all changes."""
-        since = change.after["cleared_after"]
-        if since not in self._evidence:
-            self._evidence[since] = asyncio.ensure_future(self._log_clears(ctx, parse_time(since)))
-        logged = (await asyncio.shield(self._evidence[since])).get(change.target.id)
-        journal = journal_clears(ctx.journal_events).get(change.target.id)
-        times = [t for t in (logged, journal) if t]
-        return {"last_cleared": max(times) if times else None}
-
-    def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
-        # clearing sessions again is harmless: the only question is whether it already happened
-        done = at_or_after(current.get("last_cleared"), parse_time(change.after["cleared_after"]))
-        return "done" if done else "pending"
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action != "clear_sessions":
