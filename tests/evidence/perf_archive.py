@@ -20,29 +20,26 @@ from pathlib import Path
 
 from remediator.evidence import verify_evidence
 from remediator.kinds.system_log_archive import SystemLogArchive
+from remediator.okta.client import OktaResponse
 from remediator.timeutil import format_time, parse_time
-from tests.evidence.fakes import FakeClient, Page, context
 from tests.hunt.perf_hunt import synthetic
+from tests.support import FakeClient, answer, context
 
 START = parse_time("2022-03-01T00:00:00Z")
 
 
 class StreamingTenant(FakeClient):
     def __init__(self, n: int) -> None:
-        super().__init__([], "2022-03-22T12:00:00Z")
+        super().__init__(events=[], now="2022-03-22T12:00:00Z")
         self.n = n
 
-    async def get(self, path: str, params: dict | None = None) -> Page:
-        self.calibrated = True
-        return Page(200, [], "r")
-
     async def pages(self, path: str, params: dict | None = None, *, stop_on_empty: bool = False,
-                    prefetch: bool = False) -> AsyncIterator[Page]:
+                    prefetch: bool = False) -> AsyncIterator[OktaResponse]:
         rnd = random.Random(1)
         for start in range(0, self.n, 1000):
             body = [synthetic(i, format_time(START + timedelta(milliseconds=i)), rnd)
                     for i in range(start, min(start + 1000, self.n))]
-            yield Page(200, body, f"r{start}", "next")
+            yield answer(200, body, f"r{start}", "next")
 
 
 async def main(n: int) -> None:

@@ -26,8 +26,8 @@ from remediator.locks import LockBusy
 from remediator.org import OrgIdentity
 from remediator.plan import Change, Target
 from tests.e2e.harness import cli
-from tests.evidence.fakes import FakeClient, context, spread
 from tests.kinds.test_system_log_hunt import Reads
+from tests.support import FakeClient, context, spread
 
 NOW = "2022-03-22T12:00:00.000Z"
 SINCE = "2022-03-22T00:00:00.000Z"
@@ -41,7 +41,7 @@ def _events() -> list[dict]:
 async def _plan(root: Path, *, org: OrgIdentity = ACME) -> tuple[SystemLogArchive, Change, object]:
     kind = SystemLogArchive("archive", {"since": SINCE, "until": "2022-03-22T10:00:00.000Z", "dir": str(root),
                                         "chunk_events": 5})
-    ctx = context(FakeClient(_events(), NOW))
+    ctx = context(FakeClient(events=_events(), now=NOW))
     ctx.org = org
     (change,) = [c for c in kind.diff(await kind.read(ctx)) if isinstance(c, Change)]
     return kind, change, ctx
@@ -83,7 +83,7 @@ async def test_a_symlinked_tenant_directory_is_refused(tmp_path: Path) -> None:
     (tmp_path / "ev" / "acme").symlink_to(victim)
     until = "2022-03-22T10:00:00.000Z"
     kind = SystemLogArchive("archive", {"since": SINCE, "until": until, "dir": str(tmp_path / "ev")})
-    ctx = context(FakeClient(_events(), NOW))
+    ctx = context(FakeClient(events=_events(), now=NOW))
     with pytest.raises(InputError, match="symlink"):
         await kind.read(ctx)
     change = Change(state="archive", kind=kind.name, action="archive",
@@ -132,7 +132,7 @@ async def test_an_archive_made_for_another_org_is_refused(tmp_path: Path) -> Non
         await kind.apply(ctx, change)  # type: ignore[arg-type]
     hunt = SystemLogHunt("hunt", {"since": SINCE, "until": "2022-03-22T10:00:00.000Z", "rules": ["lapsus-2022"],
                                   "dir": str(tmp_path / "ev")})
-    hunting = context(FakeClient(_events(), NOW), reads=Reads())
+    hunting = context(FakeClient(events=_events(), now=NOW), reads=Reads())
     hunting.org = ACME
     with pytest.raises(InputError, match="another org"):
         await hunt.read(hunting)

@@ -19,7 +19,7 @@ from remediator.evidence import (
     save_manifest,
     verify_evidence,
 )
-from tests.evidence.fakes import event, spread
+from tests.support import event, spread
 
 SINCE, UNTIL = "2022-01-14T00:00:00.000Z", "2022-01-15T00:00:00.000Z"
 

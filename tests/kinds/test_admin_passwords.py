@@ -7,7 +7,7 @@ import pytest
 from remediator.kinds import REGISTRY
 from remediator.plan import Change, Finding
 from tests.kinds import datafiles
-from tests.kinds.fakes import admin_org, context, role, user
+from tests.support import admin_org, context, role, user
 
 KIND = "okta.admin_passwords"
 ARGS = {"changed_after": "2022-01-21T00:00:00Z"}

@@ -8,7 +8,7 @@ from remediator.kinds import REGISTRY
 from remediator.kinds.admin_sessions import CLEAR_FILTER, journal_clears, log_clears
 from remediator.plan import Finding, NoOp
 from tests.kinds import datafiles
-from tests.kinds.fakes import admin_org, context, role, user
+from tests.support import admin_org, context, role, user
 
 KIND = "okta.admin_sessions"
 ARGS = {"cleared_after": "2022-01-21T00:00:00Z"}

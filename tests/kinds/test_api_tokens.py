@@ -6,7 +6,7 @@ import pytest
 
 from remediator.kinds import REGISTRY
 from tests.kinds import datafiles
-from tests.kinds.fakes import FakeClient, api_error, context, user
+from tests.support import FakeClient, api_error, context, user
 
 KIND = "okta.api_tokens"
 ARGS = {"created_after": "2022-01-21T00:00:00Z"}

@@ -7,7 +7,7 @@ import pytest
 from remediator.kinds import REGISTRY
 from remediator.kinds.manual import acknowledgements
 from tests.kinds import datafiles
-from tests.kinds.fakes import FakeClient, context
+from tests.support import FakeClient, context
 
 KIND = "manual"
 STEPS = {"steps": [{"id": "a", "title": "A", "owner": "x"}, {"id": "b", "title": "B"}]}

@@ -8,7 +8,7 @@ from remediator.kinds import REGISTRY
 from remediator.kinds.paths import get_path, set_path, tokens
 from remediator.plan import Change
 from tests.kinds import datafiles
-from tests.kinds.fakes import FakeClient, context, user
+from tests.support import FakeClient, context, user
 
 KIND = "okta.mfa"
 ARGS = {"admins_require_factor": True, "enrollment_required": ["okta_verify"], "global_session_require_factor": True,

@@ -9,7 +9,7 @@ from remediator.kinds import REGISTRY
 from remediator.kinds.new_admins import GRANT_FILTER
 from remediator.plan import Change, Finding
 from tests.kinds import datafiles
-from tests.kinds.fakes import admin_org, api_error, context, role, user
+from tests.support import admin_org, api_error, context, role, user
 
 KIND = "okta.new_admins"
 ARGS = {"created_after": "2022-01-21T00:00:00Z"}

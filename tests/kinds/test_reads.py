@@ -8,7 +8,7 @@ import pytest
 
 from remediator.facts import TenantReads, role_group_id
 from remediator.facts.endpoints import ROLE_ASSIGNEES
-from tests.kinds.fakes import FakeClient, api_error
+from tests.support import FakeClient, api_error
 
 ORG = "https://acme.okta.com"
 
@@ -36,7 +36,7 @@ def _org(assignees):
     for uid, user in users.items():
         routes[("GET", f"/api/v1/users/{uid}")] = user
         routes[("GET", f"/api/v1/users/{uid}/roles")] = roles[uid]
-    return FakeClient(routes, delay=0.01)
+    return FakeClient(routes, latency=0.01)
 
 
 async def test_admins_with_group_members_in_the_assignee_list():
@@ -82,7 +82,7 @@ async def test_a_failed_read_is_retried_by_the_next_caller():
 
 
 async def test_cancelling_one_caller_does_not_cancel_the_shared_read():
-    client = FakeClient({("GET", "/api/v1/idps"): [{"id": "0oa1"}]}, delay=0.05)
+    client = FakeClient({("GET", "/api/v1/idps"): [{"id": "0oa1"}]}, latency=0.05)
     reads = TenantReads(client)
     first = asyncio.ensure_future(reads.idps())
     second = asyncio.ensure_future(reads.idps())

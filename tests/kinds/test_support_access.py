@@ -7,7 +7,7 @@ import pytest
 from remediator.facts.endpoints import ORG_SUPPORT, SUPPORT_CASES
 from remediator.kinds import REGISTRY
 from tests.kinds import datafiles
-from tests.kinds.fakes import FakeClient, api_error, context
+from tests.support import FakeClient, api_error, context
 
 SUPPORT, CASES = ORG_SUPPORT.path(), SUPPORT_CASES.path()
 KIND = "okta.support_access"

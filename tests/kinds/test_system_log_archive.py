@@ -16,7 +16,7 @@ from remediator.kinds.base import REGISTRY
 from remediator.kinds.system_log_archive import SystemLogArchive
 from remediator.plan import Change, Finding
 from remediator.timeutil import parse_time
-from tests.evidence.fakes import FakeClient, Interrupted, context, event, spread
+from tests.support import FakeClient, Interrupted, context, event, spread
 
 DATA = Path(__file__).parent / "data" / "system_log_archive"
 NOW = "2022-03-22T12:00:00.000Z"
@@ -78,37 +78,38 @@ async def test_events_exactly_on_the_limits(tmp_path: Path, since_inclusive: boo
     until = "2022-03-21T00:00:00.000Z"
     before, at_since, mid, at_until, later = (event("2022-03-19T23:59:59.999Z"), event(SINCE),
                                               event("2022-03-20T10:00:00.000Z"), event(until), event(NOW))
-    client = FakeClient([before, at_since, mid, at_until, later], NOW,
+    client = FakeClient(events=[before, at_since, mid, at_until, later], now=NOW,
                         since_inclusive=since_inclusive, until_inclusive=until_inclusive)
     args = {"since": SINCE, "until": until, "dir": str(tmp_path)}
     await plan_apply(args, client)
     assert archived(tmp_path) == [at_since["uuid"], mid["uuid"]]
     # a fixed until: the second run plans nothing and fetches nothing
-    calls = len(client.calls)
+    calls = len(client.log_queries)
     items, _ = await plan_apply(args, client)
-    assert items == [] and len(client.calls) == calls
+    assert items == [] and len(client.log_queries) == calls
     # until = now: Okta's polling query from the old limit (1 ms early), the event on it exactly once
-    client.now = client.now.replace(minute=1)
+    client.clock.advance(60)  # one clock: the tenant's now moves with it
     items, _ = await plan_apply({"since": SINCE, "dir": str(tmp_path), "settle": 0}, client)
     assert [i.action for i in items] == ["archive"]
     assert archived(tmp_path) == [at_since["uuid"], mid["uuid"], at_until["uuid"], later["uuid"]]
-    assert client.calls[-1]["since"] == "2022-03-20T23:59:59.999Z" and "until" not in client.calls[-1]
+    query = client.log_queries[-1]
+    assert query["since"] == "2022-03-20T23:59:59.999Z" and "until" not in query
     assert load_manifest(tmp_path / "acme").cursor.startswith("/api/v1/logs?")  # kept to resume from
     verify_evidence(tmp_path)
 
 
 async def test_until_defaults_to_the_tenants_clock_less_the_settling_margin(tmp_path: Path) -> None:
     recent = event("2022-03-22T11:55:00.000Z")
-    client = FakeClient([event("2022-03-21T00:00:00.000Z"), recent], "2022-03-22T12:00:00.000Z")
+    client = FakeClient(events=[event("2022-03-21T00:00:00.000Z"), recent], now="2022-03-22T12:00:00.000Z")
     items, _ = await plan_apply({"since": SINCE, "dir": str(tmp_path)}, client)
     assert items[0].after == {"covered": [SINCE, "2022-03-22T11:50:00.000Z"]}
-    assert "until" not in client.calls[0] and client.calls[0]["limit"] == 1000  # a polling query
+    assert "until" not in client.log_queries[0] and client.log_queries[0]["limit"] == 1000  # a polling query
     m = load_manifest(tmp_path / "acme")
     assert m.events == 1 and m.pending.events == 1  # read, kept, not claimed yet
     assert m.polled_at == "2022-03-22T12:00:00.000Z" and m.settle_seconds == 600
-    client.now = client.now.replace(minute=30)
+    client.clock.advance(30 * 60)
     items, _ = await plan_apply({"since": SINCE, "dir": str(tmp_path)}, client)
-    assert "after" in client.calls[-1]  # resumed from the manifest's cursor
+    assert "after" in client.log_queries[-1]  # resumed from the manifest's cursor
     m = load_manifest(tmp_path / "acme")
     assert m.events == 2 and m.pending is None and m.covered["until"] == "2022-03-22T12:20:00.000Z"
     verify_evidence(tmp_path)
@@ -116,7 +117,7 @@ async def test_until_defaults_to_the_tenants_clock_less_the_settling_margin(tmp_
 
 async def test_backfill_before_the_covered_range(tmp_path: Path) -> None:
     early, late = spread("2022-03-18T00:00:00.000Z", 5, 3_600_000), spread("2022-03-21T00:00:00.000Z", 5)
-    client = FakeClient(early + late, NOW)
+    client = FakeClient(events=early + late, now=NOW)
     await plan_apply({"since": SINCE, "dir": str(tmp_path)}, client)
     items, _ = await plan_apply({"since": "2022-03-18T00:00:00Z", "until": NOW, "dir": str(tmp_path)}, client)
     assert items[0].after == {"covered": ["2022-03-18T00:00:00.000Z", "2022-03-22T11:50:00.000Z"]}
@@ -128,13 +129,13 @@ async def test_kill_mid_archive_resumes_without_gap_or_duplicate(tmp_path: Path)
     events = spread(SINCE, 5000, 10)
     args = {"since": SINCE, "until": NOW, "dir": str(tmp_path), "chunk_events": 1500, "settle": 0}
     with pytest.raises(Interrupted):
-        await plan_apply(args, FakeClient(events, NOW, kill_after_pages=3))
+        await plan_apply(args, FakeClient(events=events, now=NOW, kill_after_pages=3))
     m = load_manifest(tmp_path / "acme")
     assert m.events == 1500 and m.covered["until"] == events[1500]["published"]  # checkpointed at a chunk
     verify_evidence(tmp_path)
-    client = FakeClient(events, NOW)
+    client = FakeClient(events=events, now=NOW)
     await plan_apply(args, client)
-    assert client.calls[0]["since"] < events[1500]["published"]  # resumed, not restarted
+    assert client.log_queries[0]["since"] < events[1500]["published"]  # resumed, not restarted
     assert archived(tmp_path) == [e["uuid"] for e in events]
     verify_evidence(tmp_path)
 
@@ -152,23 +153,23 @@ async def test_chunk_renamed_but_manifest_not_updated(tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(evidence, "save_manifest", dying_save)
     with pytest.raises(Interrupted):
-        await plan_apply(args, FakeClient(events, NOW))
+        await plan_apply(args, FakeClient(events=events, now=NOW))
     monkeypatch.setattr(evidence, "save_manifest", real_save)
     d = tmp_path / "acme"
     assert len(list(d.glob("events-*.jsonl.gz"))) == 2 and len(load_manifest(d).chunks) == 1
     with pytest.raises(evidence.VerifyError, match="not described"):
         verify_evidence(tmp_path)
-    await plan_apply(args, FakeClient(events, NOW))
+    await plan_apply(args, FakeClient(events=events, now=NOW))
     assert archived(tmp_path) == [e["uuid"] for e in events]
     verify_evidence(tmp_path)
 
 
 async def test_range_past_retention_is_recorded_and_reported(tmp_path: Path) -> None:
-    client = FakeClient(spread("2022-03-21T00:00:00.000Z", 3), NOW)
+    client = FakeClient(events=spread("2022-03-21T00:00:00.000Z", 3), now=NOW)
     args = {"since": "2021-12-01T00:00:00Z", "until": NOW, "dir": str(tmp_path)}
     items, kind = await plan_apply(args, client)
     assert [type(i).__name__ for i in items] == ["Finding", "Change"]
-    assert client.calls[0]["since"] >= "2021-12-22T11:59:59.999Z"  # never asks for what Okta refuses
+    assert client.log_queries[0]["since"] >= "2021-12-22T11:59:59.999Z"  # never asks for what Okta refuses
     m = load_manifest(tmp_path / "acme")
     assert m.retention_lost == [{"since": "2021-12-01T00:00:00.000Z", "until": "2021-12-22T12:00:00.000Z"}]
     again = kind.diff(await kind.read(context(client)))
@@ -179,27 +180,27 @@ async def test_kill_mid_poll_resumes_from_the_cursor_with_its_pending_events(tmp
     events = spread(SINCE, 5000, 30_000)  # one every 30 s: some still unsettled when a page ends
     args = {"since": SINCE, "dir": str(tmp_path), "chunk_events": 1500}
     with pytest.raises(Interrupted):
-        await plan_apply(args, FakeClient(events, NOW, kill_after_pages=3))
+        await plan_apply(args, FakeClient(events=events, now=NOW, kill_after_pages=3))
     m = load_manifest(tmp_path / "acme")
     assert m.cursor and "after=2000" in m.cursor  # checkpointed after page 2
     assert m.pending.events == 21 and m.events == 1979  # 10 minutes of events wait to settle
     assert m.covered["until"] == events[1979]["published"]
     verify_evidence(tmp_path)
-    client = FakeClient(events, NOW)
+    client = FakeClient(events=events, now=NOW)
     await plan_apply(args, client)
-    assert client.calls[0]["after"] == "2000"
+    assert client.log_queries[0]["after"] == "2000"
     assert archived(tmp_path) == [e["uuid"] for e in events]
     verify_evidence(tmp_path)
 
 
 async def test_an_event_later_than_the_margin_is_kept_and_reported(tmp_path: Path) -> None:
     early = spread(SINCE, 3, 1000)
-    client = FakeClient(early, NOW)
+    client = FakeClient(events=early, now=NOW)
     args = {"since": SINCE, "dir": str(tmp_path)}
     await plan_apply(args, client)
     straggler = event("2022-03-21T00:00:00.000Z")  # published long before the claim's end, persisted only now
     client.events.append(straggler)
-    client.now = client.now.replace(minute=30)
+    client.clock.advance(30 * 60)
     _, kind = await plan_apply(args, client)
     m = load_manifest(tmp_path / "acme")
     assert [c.events for c in m.late] == [1] and m.events == 4
@@ -212,7 +213,7 @@ async def test_an_event_later_than_the_margin_is_kept_and_reported(tmp_path: Pat
 async def test_the_claim_is_the_planned_one_although_the_tenants_clock_reads_earlier_at_apply(tmp_path: Path) -> None:
     """`Date` has whole seconds: the apply may estimate the tenant's clock below what the plan saw. The poll
     caught up after the plan, so the planned claim holds (it was applied once, then 'pending' for ever)."""
-    client = FakeClient(spread("2022-03-22T11:00:00.000Z", 50, 60_000), "2022-03-22T12:00:00.900Z")
+    client = FakeClient(events=spread("2022-03-22T11:00:00.000Z", 50, 60_000), now="2022-03-22T12:00:00.900Z")
     kind = SystemLogArchive("archive", {"since": SINCE, "dir": str(tmp_path)})
     ctx = context(client)
     (change,) = kind.diff(await kind.read(ctx))
@@ -223,14 +224,14 @@ async def test_the_claim_is_the_planned_one_although_the_tenants_clock_reads_ear
 
 
 async def test_a_manifest_cursor_elsewhere_is_refused_in_one_line(tmp_path: Path) -> None:
-    client = FakeClient(spread(SINCE, 3, 1000), NOW)
+    client = FakeClient(events=spread(SINCE, 3, 1000), now=NOW)
     args = {"since": SINCE, "dir": str(tmp_path)}
     await plan_apply(args, client)
     path = tmp_path / "acme" / "manifest.json"
     data = json.loads(path.read_text())
     data["cursor"] = "/api/v1/users?after=x"
     path.write_text(json.dumps(data))
-    client.now = client.now.replace(minute=30)
+    client.clock.advance(30 * 60)
     with pytest.raises(evidence.VerifyError, match="not a System Log link"):
         await plan_apply(args, client)
 
@@ -251,13 +252,13 @@ async def test_killed_between_a_checkpoints_files_and_its_manifest(tmp_path: Pat
 
     monkeypatch.setattr(evidence, "save_manifest", dying_save)
     with pytest.raises(Interrupted):
-        await plan_apply(args, FakeClient(events, NOW))
+        await plan_apply(args, FakeClient(events=events, now=NOW))
     monkeypatch.setattr(evidence, "save_manifest", real_save)
     d = tmp_path / "acme"
     assert len(load_manifest(d).chunks) == 1 and len(list(d.glob("pending-*"))) == 2  # one orphan of each
     with pytest.raises(evidence.VerifyError, match="not described"):
         verify_evidence(tmp_path)
-    await plan_apply(args, FakeClient(events, NOW))
+    await plan_apply(args, FakeClient(events=events, now=NOW))
     assert archived(tmp_path) == [e["uuid"] for e in events]
     assert len(list(d.glob("pending-*"))) == 0
     verify_evidence(tmp_path)

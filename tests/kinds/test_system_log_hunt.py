@@ -16,7 +16,7 @@ from remediator.kinds.base import REGISTRY
 from remediator.kinds.system_log_hunt import SystemLogHunt
 from remediator.plan import Finding
 from tests.conftest import REFERENCE
-from tests.evidence.fakes import FakeClient, context, event
+from tests.support import FakeClient, context, event
 
 DATA = Path(__file__).parent / "data" / "system_log_hunt"
 SIGMA = REFERENCE / "sigma"
@@ -112,7 +112,7 @@ async def hunt(args: dict[str, Any], client: FakeClient, reads: Reads) -> tuple[
 
 
 async def test_reads_the_api_when_there_is_no_archive(tmp_path: Path) -> None:
-    client = FakeClient(traces(), NOW)
+    client = FakeClient(events=traces(), now=NOW)
     observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
     assert hits == ["at-since", "mfa", "token", "idp"]  # one finding: impersonation + system@okta.com actor
     assert observed["sources"] == [{"source": "api", "since": SINCE, "until": NOW}]
@@ -123,11 +123,11 @@ async def test_reads_the_api_when_there_is_no_archive(tmp_path: Path) -> None:
 async def test_reads_the_archive_and_only_the_uncovered_tail_from_the_api(tmp_path: Path) -> None:
     events = traces()
     archive(tmp_path, events[:5], "2022-03-15T00:00:00.000Z")
-    client = FakeClient([events[5]], NOW)  # the API only has what came after the archive
+    client = FakeClient(events=[events[5]], now=NOW)  # the API only has what came after the archive
     observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
     assert hits == ["at-since", "mfa", "token", "idp"]
     assert [s["source"] for s in observed["sources"]] == ["archive", "api"]
-    assert client.calls[0]["since"] == "2022-03-15T00:00:00.000Z"
+    assert client.log_queries[0]["since"] == "2022-03-15T00:00:00.000Z"
 
 
 async def test_archive_starting_after_since_is_completed_by_the_api_before_it(tmp_path: Path) -> None:
@@ -137,7 +137,7 @@ async def test_archive_starting_after_since_is_completed_by_the_api_before_it(tm
     for e in events[4:]:
         w.add(e)
     w.close()
-    client = FakeClient(events[:4], NOW)
+    client = FakeClient(events=events[:4], now=NOW)
     observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
     assert hits == ["at-since", "mfa", "token", "idp"]
     assert [(s["source"], s["since"], s["until"]) for s in observed["sources"]] == [
@@ -146,13 +146,13 @@ async def test_archive_starting_after_since_is_completed_by_the_api_before_it(tm
 
 async def test_fully_archived_range_makes_no_api_call(tmp_path: Path) -> None:
     archive(tmp_path, traces(), NOW)
-    client = FakeClient([], NOW)
+    client = FakeClient(events=[], now=NOW)
     _, hits = await hunt({"dir": str(tmp_path), "until": "2022-03-15T00:00:00Z"}, client, Reads("00uadmin"))
-    assert hits == ["at-since", "mfa", "token"] and client.calls == []
+    assert hits == ["at-since", "mfa", "token"] and client.log_queries == []  # no log query (one GET reads the clock)
 
 
 async def test_admin_rules_need_the_admin_list(tmp_path: Path) -> None:
-    _, hits = await hunt({}, FakeClient(traces(), NOW), Reads())  # nobody is an admin
+    _, hits = await hunt({}, FakeClient(events=traces(), now=NOW), Reads())  # nobody is an admin
     assert "mfa" not in hits
 
 
@@ -164,7 +164,7 @@ async def test_admins_created_in_the_range_have_every_action_listed(tmp_path: Pa
     events.sort(key=lambda e: e["published"])
     if archived:
         archive(tmp_path, events, NOW)
-    client = FakeClient([] if archived else events, NOW)
+    client = FakeClient(events=[] if archived else events, now=NOW)
     observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin", "00unew"))
     assert observed["new_admins"] == ["00unew"] and observed["admins"] == ["00uadmin", "00unew"]
     assert "new-1" in hits and "new-2" in hits and "old-admin" not in hits
@@ -175,7 +175,7 @@ async def test_reference_sigma_rules_run_and_report_skipped_ones(tmp_path: Path)
         pytest.skip("../shared/okta-reference is not beside the repository")
     kind = SystemLogHunt("hunt", {"since": SINCE, "rules": [str(SIGMA)]})
     reads = Reads()
-    observed = await kind.read(context(FakeClient(traces(), NOW), reads=reads))
+    observed = await kind.read(context(FakeClient(events=traces(), now=NOW), reads=reads))
     out = kind.diff(observed)
     assert reads.calls == 0  # no Sigma rule needs the admin list
     skipped = [f for f in out if f.severity == "info" and f.target.type == "hunt_rule"]
@@ -198,7 +198,7 @@ async def test_an_event_the_archive_got_late_is_hunted_from_the_archive(tmp_path
     from remediator.kinds.system_log_archive import SystemLogArchive
 
     events = traces()
-    client = FakeClient(events[:4], NOW)
+    client = FakeClient(events=events[:4], now=NOW)
     archive_kind = SystemLogArchive("archive", {"since": SINCE, "dir": str(tmp_path)})
     for late in ([events[4]], []):
         ctx = context(client)

@@ -1,8 +1,7 @@
-"""Fixtures for the Okta client tests: real cassettes, our own cassettes, and a fake clock."""
+"""Fixtures for the Okta client tests: real cassettes, our own cassettes, and the fake server."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,32 +10,12 @@ import pytest
 import vcr
 
 from tests.conftest import REFERENCE
+from tests.support.okta_server import FakeOkta
 
 REPO = Path(__file__).resolve().parents[2]
 SDK_CASSETTES = REFERENCE / "okta-sdk-python" / "tests" / "integration" / "cassettes"
 OWN_CASSETTES = Path(__file__).resolve().parent / "cassettes"
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
-
-
-class FakeClock:
-    """Monotonic time that only moves when someone sleeps; records every sleep."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(seconds, 0.0)
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @contextmanager
@@ -68,8 +47,6 @@ def own_cassette() -> Callable[[str], Path]:
 
 @pytest.fixture
 async def fake_okta():
-    from tests.okta.fake_okta import FakeOkta
-
     server = await FakeOkta().start()
     try:
         yield server

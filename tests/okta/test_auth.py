@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from remediator.errors import CredentialError, OktaApiError
 from remediator.okta import OktaClient, PrivateKeyAuth, SswsAuth
 from remediator.okta.auth import ASSERTION_TYPE
-from tests.okta.conftest import FakeClock
-from tests.okta.fake_okta import FakeOkta, okta_json
+from tests.support import FakeClock
+from tests.support.okta_server import FakeOkta, okta_json
 
 CLIENT_ID = "0oa1serviceapp"
 SCOPES = ("okta.users.read", "okta.users.manage")
@@ -66,7 +66,7 @@ async def test_private_key_jwt_exchange_then_bearer(fake_okta, rsa_key, tmp_path
     key_file.write_bytes(pem(rsa_key, serialization.PrivateFormat.TraditionalOpenSSL))
     clock = FakeClock()
     auth = PrivateKeyAuth.from_file(CLIENT_ID, key_file, SCOPES, tenant="acme", clock=clock)
-    async with OktaClient(fake_okta.url, auth, tenant="acme", clock=clock, sleep=clock.sleep) as okta:
+    async with OktaClient(fake_okta.url, auth, tenant="acme", **clock.client_options()) as okta:
         assert (await okta.get_json("/api/v1/users/me")) == {"id": "00uop"}
         await okta.get("/api/v1/users/me")
         assert len(issued) == 1  # cached

@@ -11,8 +11,8 @@ import pytest
 
 from remediator.okta import OktaClient, SswsAuth
 from remediator.okta.pacing import Pacer
-from tests.okta.fake_okta import WindowLimits
-from tests.okta.virtual_time import VirtualTime
+from tests.support import FakeClock
+from tests.support.okta_server import WindowLimits
 
 EPOCH = 1642723200  # 2022-01-21T00:00:00Z: the tenant's clock, far from the local one
 
@@ -27,26 +27,26 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-def pacer(vt: VirtualTime, **options: object) -> Pacer:
+def pacer(vt: FakeClock, **options: object) -> Pacer:
     return Pacer(clock=vt, sleep=vt.sleep, **options)
 
 
 async def test_low_remaining_waits_for_reset_minus_date():
-    vt = VirtualTime()
+    vt = FakeClock(instant=False)
     p = pacer(vt)
     p.release(await p.acquire("users"), 200, headers(300, 1, 30))  # 1 left = the safety margin
     waiting = asyncio.ensure_future(p.acquire("users"))
     await settle()
     assert not waiting.done()
-    assert vt.pending() == 1 and vt._sleepers[0][0] == pytest.approx(vt.now + 30)
-    vt.now += 30
-    vt._sleepers[0][2].set_result(None)
+    deadline = vt.next_deadline()
+    assert vt.pending() == 1 and deadline == pytest.approx(vt.now + 30)
+    vt.advance_to(deadline)
     ticket = await asyncio.wait_for(waiting, 1)
     assert ticket.probe  # the first request after a reset goes alone, to learn the new window
 
 
 async def test_probe_goes_alone_until_its_headers_arrive():
-    vt = VirtualTime()
+    vt = FakeClock(instant=False)
     p = pacer(vt)
     first = await p.acquire("logs")
     assert first.probe
@@ -58,7 +58,7 @@ async def test_probe_goes_alone_until_its_headers_arrive():
 
 
 async def test_buckets_do_not_block_each_other():
-    vt = VirtualTime()
+    vt = FakeClock(instant=False)
     p = pacer(vt)
     p.release(await p.acquire("users"), 200, headers(300, 0, 45))
     p.release(await p.acquire("logs"), 200, headers(60, 59, 60))
@@ -71,7 +71,7 @@ async def test_buckets_do_not_block_each_other():
 
 
 async def test_window_allowance_is_used_concurrently():
-    vt = VirtualTime()
+    vt = FakeClock(instant=False)
     p = pacer(vt, max_in_flight=100)
     p.release(await p.acquire("users"), 200, headers(300, 299, 60))
     tickets = await asyncio.wait_for(asyncio.gather(*(p.acquire("users") for _ in range(100))), 1)
@@ -80,7 +80,7 @@ async def test_window_allowance_is_used_concurrently():
 
 
 async def test_concurrency_cap_per_tenant():
-    vt = VirtualTime()
+    vt = FakeClock(instant=False)
     p = pacer(vt, max_in_flight=3, enabled=False)
     held = [await p.acquire(bucket) for bucket in ("users", "logs", "iam")]
     fourth = asyncio.ensure_future(p.acquire("catch_all"))
@@ -92,7 +92,7 @@ async def test_concurrency_cap_per_tenant():
 
 
 async def test_later_requests_are_subtracted_from_a_report():
-    vt = VirtualTime()
+    vt = FakeClock(instant=False)
     p = pacer(vt, max_in_flight=50)
     p.release(await p.acquire("users"), 200, headers(300, 200, 60))
     tickets = [await p.acquire("users") for _ in range(5)]
@@ -102,7 +102,7 @@ async def test_later_requests_are_subtracted_from_a_report():
 
 
 async def test_past_the_burst_the_rest_is_spread_over_the_window():
-    vt = VirtualTime()
+    vt = FakeClock(instant=False)
     p = pacer(vt, max_in_flight=100)
     p.release(await p.acquire("logs"), 200, headers(60, 20, 40))  # 20 left (below half), 40 s to go
     starts = []
@@ -122,7 +122,7 @@ async def test_past_the_burst_the_rest_is_spread_over_the_window():
 async def test_a_caller_one_request_at_a_time_uses_every_slot_of_the_window():
     """A cursor (System Log polling) sends one request after another: the spread leaves the last allowed
     request a gap before the window's end, so it is not lost to the next window."""
-    vt = VirtualTime()
+    vt = FakeClock(instant=False)
     p = pacer(vt)
     p.release(await p.acquire("logs"), 200, headers(60, 20, 40))  # 20 left: 18 above the margin of 2
     starts = []
@@ -134,7 +134,7 @@ async def test_a_caller_one_request_at_a_time_uses_every_slot_of_the_window():
 
 
 async def test_responses_without_rate_headers_are_not_paced():
-    vt = VirtualTime()
+    vt = FakeClock(instant=False)
     p = pacer(vt, max_in_flight=20)
     p.release(await p.acquire("catch_all"), 200, {"Date": formatdate(EPOCH, usegmt=True)})
     tickets = await asyncio.wait_for(asyncio.gather(*(p.acquire("catch_all") for _ in range(20))), 1)
@@ -143,12 +143,12 @@ async def test_responses_without_rate_headers_are_not_paced():
 
 async def test_plan_runs_near_the_rate_limit_floor_without_429s(fake_okta):
     """200 calls on a 50/min bucket (floor 240 s) beside 40 System Log calls on a 60/min bucket."""
-    vt = VirtualTime()
+    vt = FakeClock(instant=False)
     limits = WindowLimits(vt, {"users": 50, "logs": 60})
     for i in range(200):
         fake_okta.script("GET", f"/api/v1/users/00u{i}/factors", lambda r: _answer(limits, "users", []))
     fake_okta.script("GET", "/api/v1/logs", lambda r: _answer(limits, "logs", []))
-    okta = OktaClient(fake_okta.url, SswsAuth("placeholder-token"), tenant="acme", clock=vt, sleep=vt.sleep)
+    okta = OktaClient(fake_okta.url, SswsAuth("placeholder-token"), tenant="acme", **vt.client_options())
     finished: dict[str, float] = {}
 
     async def factors() -> None:
@@ -174,7 +174,7 @@ async def _answer(limits: WindowLimits, bucket: str, body: object):
 
 async def test_window_end_uses_the_best_estimate_of_the_server_clock():
     """Date is floored: a later sample that just crossed a second shows the server clock more exactly."""
-    vt = VirtualTime(start=100.0)
+    vt = FakeClock(100.0, instant=False)
     p = pacer(vt)
     p.release(await p.acquire("users"), 200, headers(300, 299, 30, at=EPOCH))
     vt.now = 100.9
@@ -188,7 +188,7 @@ async def test_window_end_uses_the_best_estimate_of_the_server_clock():
 async def test_the_window_length_is_learned_from_the_windows_our_requests_opened():
     """`Reset` has whole seconds, so alone it places a window's end up to a second late; a window our own
     request opened started between sending it and its answer, which bounds the length from above."""
-    vt = VirtualTime()
+    vt = FakeClock(instant=False)
     p = pacer(vt)
 
     def answer(sent: float, remaining: int, reset: int) -> tuple[object, dict[str, str]]:

@@ -10,14 +10,15 @@ import pytest
 
 from remediator.errors import OktaApiError
 from remediator.okta import OktaClient, SswsAuth
-from tests.okta.conftest import FakeClock, replay
+from tests.okta.conftest import replay
+from tests.support import FakeClock
 
 ORG = "https://test.okta.com"
 
 
 def client(clock: FakeClock | None = None, **options: object) -> OktaClient:
     clock = clock or FakeClock()
-    return OktaClient(ORG, SswsAuth("myAPIToken"), tenant="acme", clock=clock, sleep=clock.sleep, **options)
+    return OktaClient(ORG, SswsAuth("myAPIToken"), tenant="acme", **clock.client_options(), **options)
 
 
 async def test_users_list_follows_next_links_then_real_404(sdk_cassette):

@@ -9,14 +9,15 @@ from aiohttp import web
 
 from remediator.errors import OktaApiError, OktaTransportError
 from remediator.okta import OktaClient, OktaResponse, SswsAuth
-from tests.okta.conftest import FakeClock, replay
-from tests.okta.fake_okta import drop_connection, hang_until_stopped, okta_json
+from tests.okta.conftest import replay
+from tests.support import FakeClock
+from tests.support.okta_server import drop_connection, hang_until_stopped, okta_json
 
 ORG = "https://acme.okta.com"
 
 
 def client(clock: FakeClock, org: str = ORG, **options: object) -> OktaClient:
-    return OktaClient(org, SswsAuth("placeholder-token"), tenant="acme", clock=clock, sleep=clock.sleep, **options)
+    return OktaClient(org, SswsAuth("placeholder-token"), tenant="acme", **clock.client_options(), **options)
 
 
 # -- paging ---------------------------------------------------------------------------------

@@ -25,15 +25,16 @@ from remediator.okta import OktaClient, SswsAuth
 from remediator.okta.client import DEFAULT_TIMEOUT, MAX_TIMEOUTS, admin_origin
 from remediator.okta.retry import SAFE, Backoff, success_statuses
 from tests.conftest import REFERENCE
-from tests.okta.conftest import FakeClock, replay
-from tests.okta.fake_okta import hang_until_stopped, okta_json
+from tests.okta.conftest import replay
+from tests.support import FakeClock
+from tests.support.okta_server import hang_until_stopped, okta_json
 
 SPEC = REFERENCE / "okta-management-openapi-spec" / "dist" / "current" / "management-minimal.yaml"
 TOKEN = "00aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789abcd"
 
 
 def client(clock: FakeClock, org: str, **options: object) -> OktaClient:
-    return OktaClient(org, SswsAuth(TOKEN), tenant="acme", clock=clock, sleep=clock.sleep, **options)
+    return OktaClient(org, SswsAuth(TOKEN), tenant="acme", **clock.client_options(), **options)
 
 
 # -- documented success, checked against the spec ---------------------------------------------
@@ -247,7 +248,7 @@ def test_time_limits_must_be_positive(option: str, value: float) -> None:
 @pytest.mark.parametrize("method", ["DELETE", "PUT", "POST"])
 async def test_a_write_on_a_kept_alive_connection_that_drops_is_sent_once(fake_okta, method: str) -> None:
     """aiohttp resends a PUT/DELETE once when a reused connection drops; that resend is off."""
-    from tests.okta.fake_okta import drop_connection
+    from tests.support.okta_server import drop_connection
 
     fake_okta.script("GET", "/api/v1/users/00u1", lambda r: _json({"id": "00u1"}))
     fake_okta.script(method, "/api/v1/users/00u1/sessions", drop_connection)

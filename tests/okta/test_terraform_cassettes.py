@@ -13,7 +13,8 @@ import yaml
 
 from remediator.okta import OktaClient, SswsAuth
 from tests.conftest import REFERENCE
-from tests.okta.conftest import FakeClock, replay
+from tests.okta.conftest import replay
+from tests.support import FakeClock
 
 TERRAFORM = REFERENCE / "terraform-provider-okta" / "test/fixtures/vcr/idaas"
 
@@ -39,7 +40,7 @@ def converted(name: str, tmp_path: Path) -> Path:
 
 def client(org: str) -> OktaClient:
     clock = FakeClock()
-    return OktaClient(org, SswsAuth("placeholder-token"), tenant="real", clock=clock, sleep=clock.sleep)
+    return OktaClient(org, SswsAuth("placeholder-token"), tenant="real", **clock.client_options())
 
 
 async def test_iam_assignees_users_items_under_value(tmp_path):

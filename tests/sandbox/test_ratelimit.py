@@ -24,6 +24,7 @@ from remediator.sandbox.ratelimit import (
     ratelimit_middleware,
 )
 from tests.sandbox import fixtures
+from tests.support import FakeClock
 
 # Okta's own mapping (terraform-provider-okta rate_limit_lines.go), for the routes the sandbox serves.
 MAPPING = [
@@ -72,14 +73,6 @@ def test_published_limits() -> None:
     assert set(ent) == set(wf)
 
 
-class FakeClock:
-    def __init__(self, start: float) -> None:
-        self.t = start
-
-    def __call__(self) -> float:
-        return self.t
-
-
 def test_token_gets_half_a_bucket_and_remaining_counts_down() -> None:
     clock = FakeClock(1_000_000.25)
     limiter = RateLimiter("enterprise", now=clock)
@@ -100,9 +93,9 @@ def test_window_reopens_after_reset() -> None:
     for _ in range(25):
         assert limiter.check("logs", "a").allowed
     assert not limiter.check("logs", "a").allowed
-    clock.t = 560.4
+    clock.advance_to(560.4)
     assert not limiter.check("logs", "a").allowed
-    clock.t = 560.5
+    clock.advance_to(560.5)
     fresh = limiter.check("logs", "a")
     assert fresh.allowed and fresh.remaining == 24 and fresh.reset == 621
 
@@ -134,7 +127,7 @@ def test_time_scale_shortens_the_window_in_headers_and_enforcement() -> None:
     for _ in range(59):
         limiter.check("logs", "a")
     assert not limiter.check("logs", "a").allowed
-    clock.t = 101.0
+    clock.advance_to(101.0)
     assert limiter.check("logs", "a").allowed
 
 

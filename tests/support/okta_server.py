@@ -1,4 +1,9 @@
-"""A tiny scripted Okta on 127.0.0.1, for what cassettes cannot hold: dropped connections, timeouts."""
+"""The one fake transport: a tiny scripted Okta on 127.0.0.1, for testing the real OktaClient's HTTP layer.
+
+It stands where cassettes cannot: dropped connections, timeouts, answers scripted per request, rate-limit
+windows on the test's FakeClock (`WindowLimits`). It is a different layer from `tests.support.client.FakeClient`,
+which replaces the client itself for the kinds, facts and evidence; neither has a second copy in tests/.
+"""
 
 from __future__ import annotations
 
