@@ -35,7 +35,7 @@ from remediator.kinds.common import (
 )
 from remediator.kinds.selector import ROLE_TYPES
 from remediator.kinds.userbase import UserKind
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 GROUP_PREFIX = "group:"
 
@@ -92,11 +92,12 @@ class AdminRoles(UserKind):
             return f"{GROUP_PREFIX}{group_name}".lower() in names
         return user is not None and (login(user).lower() in names or str(user.get("id", "")).lower() in names)
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         out: list[Change | Finding] = []
         report = self.args.get("others", "unassign") == "report"
         group_findings: dict[tuple[str, str], list[str]] = {}
-        for admin in observed.get("admins", []):
+        admins, only_allowed = observed.get("admins", []), 0
+        for admin in admins:
             user, roles = admin["user"], [r for r in admin.get("roles", []) if is_admin_role(r)]
             direct = [r for r in roles if not r.get("group") and not self._allowed(str(r.get("type")), user, None)]
             for role in roles:
@@ -105,6 +106,7 @@ class AdminRoles(UserKind):
                 if gid and not self._allowed(str(role.get("type")), None, name):
                     group_findings.setdefault((gid, str(role.get("type"))), []).append(login(user))
             if not direct:
+                only_allowed += 1  # nothing to unassign from this admin
                 continue
             types = ", ".join(sorted({str(r.get("type")) for r in direct}))
             evidence = {"roles": direct, "status": user.get("status")}
@@ -127,12 +129,17 @@ class AdminRoles(UserKind):
                 {"group": name, "role": role_type, "members": sorted(members),
                  "why": "a group's role cannot be unassigned without stripping every member"}))
         out = self.keep_last_super_admin(observed, out)
-        return out + self._too_many_supers(observed, out)
+        held = self.no_op(f"{only_allowed} of {len(admins)} admin(s) hold only allowed direct roles")
+        return [*out, held, *self._too_many_supers(observed, out)]
 
-    def _too_many_supers(self, observed: dict[str, Any], out: list[Change | Finding]) -> list[Finding]:
+    def _too_many_supers(self, observed: dict[str, Any], out: list[Change | Finding]) -> list[Finding | NoOp]:
+        """With `max_super_admins`: how many active super admins there are now, and a finding when more than
+        the cap would remain after the planned changes."""
         cap = self.args.get("max_super_admins")
         if cap is None:
             return []
+        now = self.no_op(f"{len(observed.get('active_super_admins') or [])} active super admin(s) now, "
+                         f"at most {cap} wanted")
         stripped = {c.target.id for c in out if isinstance(c, Change)}
         remaining = []
         for admin in observed.get("admins", []):
@@ -144,21 +151,9 @@ class AdminRoles(UserKind):
             if keeps:
                 remaining.append(login(admin["user"]))
         if len(remaining) <= cap:
-            return []
-        return [self.finding("high", f"{len(remaining)} active super admins, more than max_super_admins={cap}",
-                             None, {"super_admins": sorted(remaining), "max_super_admins": cap})]
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        admins = observed.get("admins", [])
-        ok = [login(a["user"]) for a in admins
-              if all(self._allowed(str(r.get("type")), a["user"], None) for r in a.get("roles", [])
-                     if is_admin_role(r) and not r.get("group"))]
-        notes = [f"{len(ok)} of {len(admins)} admin(s) hold only allowed direct roles"]
-        cap = self.args.get("max_super_admins")
-        if cap is not None:
-            supers = len(observed.get("active_super_admins") or [])
-            notes.append(f"{supers} active super admin(s) now, at most {cap} wanted")
-        return notes
+            return [now]
+        return [now, self.finding("high", f"{len(remaining)} active super admins, more than max_super_admins={cap}",
+                                  None, {"super_admins": sorted(remaining), "max_super_admins": cap})]
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         held = {r.get("id") for r in (await ctx.reads.fresh(ep.USER_ROLES, change.target.id)).body or []}

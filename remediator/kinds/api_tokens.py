@@ -24,7 +24,7 @@ from remediator.facts import API_TOKENS, ME, ZONES
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.common import DATE_TIME, at_or_after, login, okta_time
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 from remediator.timeutil import parse_time
 
 TOKEN_FIELDS = ("id", "name", "userId", "clientName", "created", "expiresAt", "lastUpdated", "network")
@@ -98,16 +98,13 @@ class ApiTokens(Kind):
         allow = {str(x).lower() for x in self.args.get("allow", [])}
         return str(token.get("name", "")).lower() in allow or str(token.get("id", "")).lower() in allow
 
-    def _suspects(self, observed: dict[str, Any]) -> list[dict[str, Any]]:
-        if not self.args.get("created_after"):
-            return []
-        since = parse_time(self.args["created_after"])
-        return [t for t in observed.get("tokens", []) if at_or_after(t.get("created"), since) and not self._allowed(t)]
-
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        out = self._revocations(observed)
-        revoked = {c.target.id for c in out if isinstance(c, Change)}
-        return out + self._networks(observed, revoked)
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+        revocations = self._revocations(observed)
+        revoked = {c.target.id for c in revocations if isinstance(c, Change)}
+        networks = self._networks(observed, revoked)
+        decided = [i for i in (*revocations, *networks) if not isinstance(i, NoOp)]
+        # plan -v has always given the network's reasons before the revocations'
+        return [*decided, *(i for i in (*networks, *revocations) if isinstance(i, NoOp))]
 
     def _wanted(self, observed: dict[str, Any]) -> dict[str, Any] | None:
         """The network condition `network` asks for, with zone ids; None when a named zone does not exist."""
@@ -119,7 +116,7 @@ class ApiTokens(Kind):
         return {"connection": want["connection"], "include": sorted(str(by_name[n.lower()]["id"]) for n in names),
                 "exclude": []}
 
-    def _networks(self, observed: dict[str, Any], revoked: set[str]) -> list[Change | Finding]:
+    def _networks(self, observed: dict[str, Any], revoked: set[str]) -> list[Change | Finding | NoOp]:
         want = self.args.get("network")
         if not want:
             return []
@@ -129,13 +126,18 @@ class ApiTokens(Kind):
             zones = {str(z.get("name")).lower() for z in observed.get("zones", [])}
             missing = [n for n in names if n.lower() not in zones]
             title = f"network zone(s) not found: {', '.join(missing)}: API tokens left as they are"
-            return [self.finding("medium", title, None, {"missing": missing, "zones": sorted(zones)})]
+            return [self.finding("medium", title, None, {"missing": missing, "zones": sorted(zones)}),
+                    self.no_op("a network zone of `network` does not exist")]
         where = f"only from {', '.join(names)}" if names else "from anywhere"
         owner = (observed.get("token_owner") or {}).get("id")
-        out: list[Change | Finding] = []
-        for token in observed.get("tokens", []):
+        out: list[Change | Finding | NoOp] = []
+        tokens, restricted = observed.get("tokens", []), 0
+        for token in tokens:
             now = network_of(token)
-            if token["id"] in revoked or now == wanted:
+            if now == wanted:
+                restricted += 1
+                continue
+            if token["id"] in revoked:
                 continue
             if owner and token.get("userId") == owner:
                 title = f"API token {token.get('name')!r} of the token owner: make it usable {where} by hand"
@@ -147,15 +149,25 @@ class ApiTokens(Kind):
                                    f"API token {token.get('name')!r} may be used from {now['connection']}"
                                    f"{' ' + ', '.join(now['include']) if now['include'] else ''}: "
                                    f"make it usable {where} (STIG: tokens restricted to known network zones)."))
+        out.append(self.no_op(f"{restricted} of {len(tokens)} API token(s) already have the wanted network condition"))
         return out
 
-    def _revocations(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def _revocations(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         if not self.args.get("created_after"):
             return []
         since = okta_time(self.args["created_after"])
+        created_after = parse_time(self.args["created_after"])
         owner = observed.get("token_owner") or {}
-        out: list[Change | Finding] = []
-        for token in self._suspects(observed):
+        out: list[Change | Finding | NoOp] = []
+        tokens, older = observed.get("tokens", []), 0
+        for token in tokens:
+            if not at_or_after(token.get("created"), created_after):
+                older += 1
+                continue
+            if self._allowed(token):
+                out.append(self.no_op(f"API token {token.get('name')!r}: created {token.get('created')} but allowed",
+                                      _target(token)))
+                continue
             name = repr(token.get("name"))
             head = f"API token {name} (owner {token.get('userId')}) was created {token.get('created')}, after {since}"
             if owner.get("id") and token.get("userId") == owner["id"]:
@@ -170,25 +182,8 @@ class ApiTokens(Kind):
             else:
                 out.append(self.change("revoke", _target(token), {"status": "ACTIVE"}, {"status": "REVOKED"},
                                        f"{head}: revoke it, so that a token made during the compromise stops working."))
+        out.append(self.no_op(f"{older} of {len(tokens)} API token(s) were created before {since}"))
         return out
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        tokens = observed.get("tokens", [])
-        notes = []
-        if self.args.get("network"):
-            wanted = self._wanted(observed)
-            done = sum(1 for t in tokens if network_of(t) == wanted)
-            notes.append(f"{done} of {len(tokens)} API token(s) already have the wanted network condition"
-                         if wanted is not None else "a network zone of `network` does not exist")
-        if not self.args.get("created_after"):
-            return notes
-        since = parse_time(self.args["created_after"])
-        notes += [f"API token {t.get('name')!r}: created {t.get('created')} but allowed"
-                  for t in tokens if at_or_after(t.get("created"), since) and self._allowed(t)]
-        older = sum(1 for t in tokens if not at_or_after(t.get("created"), since))
-        since_text = okta_time(self.args["created_after"])
-        notes.append(f"{older} of {len(tokens)} API token(s) were created before {since_text}")
-        return notes
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         try:

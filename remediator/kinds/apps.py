@@ -22,7 +22,7 @@ from remediator.facts import endpoints as ep
 from remediator.kinds import lifecycle
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.common import DATE_TIME, at_or_after, okta_time
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 from remediator.timeutil import parse_time
 
 ACTIVE = 'status eq "ACTIVE"'
@@ -93,13 +93,18 @@ class Apps(Kind):
             parts.append(f"created after {okta_time(a['created_after'])}")
         return ", ".join(parts)
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         allow = {str(x).casefold() for x in self.args.get("allow", [])}
-        out: list[Change | Finding] = []
-        for app in observed.get("apps", []):
-            if app.get("status") != "ACTIVE" or not self._selected(app):
+        out: list[Change | Finding | NoOp] = []
+        apps, unselected, allowed = observed.get("apps", []), 0, []
+        for app in apps:
+            if not self._selected(app):
+                unselected += 1
                 continue
             if str(app.get("label") or "").casefold() in allow:
+                allowed.append(str(app.get("label")))
+                continue
+            if app.get("status") != "ACTIVE":
                 continue
             what = (f"app {app.get('label')!r} ({app.get('name')}, {app.get('signOnMode')}, "
                     f"created {app.get('created')})")
@@ -112,17 +117,10 @@ class Apps(Kind):
                 out.append(self.change("deactivate", _target(app), {"status": "ACTIVE"}, {"status": "INACTIVE"},
                                        f"{what} is ACTIVE and matches {self._criteria()}: deactivate it so that "
                                        "nobody signs in through it."))
-        return out
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        apps = observed.get("apps", [])
-        allow = {str(x).casefold() for x in self.args.get("allow", [])}
-        allowed = [a.get("label") for a in apps if self._selected(a) and str(a.get("label") or "").casefold() in allow]
-        notes = [f"{sum(1 for a in apps if not self._selected(a))} of {len(apps)} ACTIVE app(s) are not "
-                 f"{self._criteria()}"]
+        out.append(self.no_op(f"{unselected} of {len(apps)} ACTIVE app(s) are not {self._criteria()}"))
         if allowed:
-            notes.append(f"allowed: {', '.join(map(str, allowed))}")
-        return notes
+            out.append(self.no_op(f"allowed: {', '.join(allowed)}"))
+        return out
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         return await lifecycle.status_of(ctx, ep.APP, change.target.id)

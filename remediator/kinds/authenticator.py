@@ -17,7 +17,7 @@ from remediator.facts import AUTHENTICATORS, POLICIES
 from remediator.facts import endpoints as ep
 from remediator.kinds import lifecycle
 from remediator.kinds.base import Applied, Kind, TenantContext, register
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 FIELDS = ("id", "key", "name", "type", "status")
 
@@ -82,16 +82,17 @@ class Authenticator(Kind):
     def _find(self, observed: dict[str, Any]) -> dict[str, Any] | None:
         return next((a for a in observed.get("authenticators", []) if a.get("key") == self.args["key"]), None)
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         key, status = self.args["key"], self.args["status"]
         auth = self._find(observed)
         if auth is None:
+            absent = self.no_op(f"authenticator {key!r} is not set up in this org")
             if status == "INACTIVE":
-                return []
-            return [self.finding("medium", f"authenticator {key!r} is not set up in this org: add it by hand",
-                                 None, {"keys": [a.get("key") for a in observed.get("authenticators", [])]})]
+                return [absent]
+            return [absent, self.finding("medium", f"authenticator {key!r} is not set up in this org: add it by hand",
+                                         None, {"keys": [a.get("key") for a in observed.get("authenticators", [])]})]
         if auth.get("status") == status:
-            return []
+            return [self.no_op(f"authenticator {key!r} is already {status}", _target(auth))]
         if status == "INACTIVE":
             policies = enrolling_policies(observed.get("enroll_policies", []), key)
             if policies:
@@ -101,14 +102,6 @@ class Authenticator(Kind):
         action = "activate" if status == "ACTIVE" else "deactivate"
         return [self.change(action, _target(auth), {"status": auth.get("status")}, {"status": status},
                             f"authenticator {key!r} is {auth.get('status')}; it must be {status}.")]
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        auth = self._find(observed)
-        if auth is None:
-            return [f"authenticator {self.args['key']!r} is not set up in this org"]
-        if auth.get("status") == self.args["status"]:
-            return [f"authenticator {self.args['key']!r} is already {auth.get('status')}"]
-        return []
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         return await lifecycle.status_of(ctx, ep.AUTHENTICATOR, change.target.id)

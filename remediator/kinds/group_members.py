@@ -29,7 +29,7 @@ from remediator.kinds.common import (
     user_target,
     user_view,
 )
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 _LOGINS = {"type": "array", "items": {"type": "string", "minLength": 1}}
 
@@ -100,18 +100,20 @@ class GroupMembers(Kind):
             return "is not in `only`"
         return None
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         group = observed.get("group")
         if group is None:
             return [self.finding("medium", f"group {self.args['group']!r} not found", None,
                                  {"group": self.args["group"]})]
+        target = Target(type="group", id=group["id"], label=group.get("name"))
+        members = self.no_op(f"group {group['name']!r} has {len(observed.get('members', []))} member(s)", target)
         out = self._changes(observed)
         if group.get("type") in (None, "OKTA_GROUP") or not any(isinstance(c, Change) for c in out):
-            return out
-        target = Target(type="group", id=group["id"], label=group.get("name"))
+            return [*out, members]
         return [self.finding("medium", f"group {group.get('name')!r} is an {group.get('type')}: its members come "
                                        "from its app or directory, change them there", target,
-                             {"group": group, "planned": [c.to_json() for c in out if isinstance(c, Change)]})]
+                             {"group": group, "planned": [c.to_json() for c in out if isinstance(c, Change)]}),
+                members]
 
     def _changes(self, observed: dict[str, Any]) -> list[Change | Finding]:
         group = observed["group"]
@@ -145,12 +147,6 @@ class GroupMembers(Kind):
         if "SUPER_ADMIN" not in (observed["group"].get("roles") or []) or not supers:
             return set()
         return supers & set(removed) if supers <= set(removed) else set()
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        group = observed.get("group")
-        if group is None:
-            return []
-        return [f"group {group['name']!r} has {len(observed.get('members', []))} member(s)"]
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         gid = change.after.get("member_of") or change.before.get("member_of")

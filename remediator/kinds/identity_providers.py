@@ -16,7 +16,7 @@ from remediator.facts import IDPS
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.common import DATE_TIME, at_or_after, okta_time
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 from remediator.timeutil import parse_time
 
 IDP_FIELDS = ("id", "name", "type", "status", "created", "lastUpdated", "issuerMode")
@@ -61,12 +61,14 @@ class IdentityProviders(Kind):
         allow = {str(x).lower() for x in self.args.get("allow", [])}
         return str(idp.get("name", "")).lower() in allow or str(idp.get("id", "")).lower() in allow
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         since = parse_time(self.args["created_after"])
         text = okta_time(self.args["created_after"])
-        out: list[Change | Finding] = []
-        for idp in observed.get("idps", []):
+        out: list[Change | Finding | NoOp] = []
+        idps, older = observed.get("idps", []), 0
+        for idp in idps:
             if not at_or_after(idp.get("created"), since):
+                older += 1  # before the breach: nothing to review
                 continue
             active, allowed = idp.get("status") == "ACTIVE", self._allowed(idp)
             severity = "info" if allowed else ("high" if active else "medium")
@@ -80,14 +82,8 @@ class IdentityProviders(Kind):
                     f"identity provider {idp.get('name')!r} ({idp.get('type')}) was created {idp.get('created')}, "
                     f"after {text}, and is ACTIVE: deactivate it so that nobody signs in through it.",
                 ))
+        out.append(self.no_op(f"{older} of {len(idps)} identity provider(s) were created before {text}"))
         return out
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        since = parse_time(self.args["created_after"])
-        idps = observed.get("idps", [])
-        older = sum(1 for i in idps if not at_or_after(i.get("created"), since))
-        since_text = okta_time(self.args["created_after"])
-        return [f"{older} of {len(idps)} identity provider(s) were created before {since_text}"]
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         idp = (await ctx.reads.fresh(ep.IDP, change.target.id)).body

@@ -20,7 +20,7 @@ from remediator.facts import LOG_STREAMS
 from remediator.facts import endpoints as ep
 from remediator.kinds import lifecycle
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 FIELDS = ("id", "name", "type", "status", "lastUpdated")
 TEXT = {"type": "string", "minLength": 1}
@@ -82,10 +82,11 @@ class LogStreams(Kind):
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         return {"streams": [{k: s.get(k) for k in FIELDS} for s in await ctx.reads.log_streams()]}
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         streams = observed.get("streams", [])
-        if any(s.get("status") == "ACTIVE" for s in streams):
-            return []
+        active = [str(s.get("name")) for s in streams if s.get("status") == "ACTIVE"]
+        if active:
+            return [self.no_op(f"{len(active)} log stream(s) ACTIVE: {', '.join(active)}")]
         inactive = sorted(streams, key=lambda s: str(s.get("lastUpdated") or ""), reverse=True)
         if inactive:
             stream = inactive[0]
@@ -101,10 +102,6 @@ class LogStreams(Kind):
         return [self.finding("critical", "no ACTIVE log stream: the System Log is not kept outside Okta",
                              None, {"streams": streams,
                                     "why": "give `create:` with the AWS EventBridge or Splunk Cloud details"})]
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        active = [s.get("name") for s in observed.get("streams", []) if s.get("status") == "ACTIVE"]
-        return [f"{len(active)} log stream(s) ACTIVE: {', '.join(map(str, active))}"] if active else []
 
     def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
         if change.action == "create":  # `after` also carries what to create, which no read returns as such

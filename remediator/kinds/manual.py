@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from remediator.kinds.base import Kind, TenantContext, register
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 
 def acknowledgements(records: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -63,25 +63,19 @@ class Manual(Kind):
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         return {"tenant": ctx.name, "acks": acknowledgements(ctx.journal_events)}
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         acks = observed.get("acks", {})
         tenant = observed.get("tenant", "TENANT")
-        return [
-            self.finding(
-                "medium", f"manual step not acknowledged yet: {step['title']}",
-                Target(type="manual_step", id=step["id"], label=step["title"]),
+        out: list[Change | Finding | NoOp] = []
+        for step in self.args.get("steps", []):
+            target = Target(type="manual_step", id=step["id"], label=step["title"])
+            if (ack := acks.get(step["id"])) is not None:
+                out.append(self.no_op(f"{step['id']}: acknowledged by {ack.get('by')} at {ack.get('time')}"
+                                      f": {ack.get('note')}", target))
+                continue
+            out.append(self.finding(
+                "medium", f"manual step not acknowledged yet: {step['title']}", target,
                 {"owner": step.get("owner"),
                  "acknowledge": f"remediator ack {tenant} {step['id']} --by NAME --note TEXT"},
-            )
-            for step in self.args.get("steps", [])
-            if step["id"] not in acks
-        ]
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        acks = observed.get("acks", {})
-        return [
-            f"{step['id']}: acknowledged by {acks[step['id']].get('by')} at {acks[step['id']].get('time')}"
-            f": {acks[step['id']].get('note')}"
-            for step in self.args.get("steps", [])
-            if step["id"] in acks
-        ]
+            ))
+        return out

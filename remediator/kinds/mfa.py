@@ -40,7 +40,7 @@ from remediator.kinds.app_policies import FIRST_PARTY, app_ref, apps_by_policy, 
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.common import INACTIVE, login, observe_admins, user_target
 from remediator.kinds.paths import get_path, project, set_path
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 #: First-party app -> the argument giving the factor mode of its app sign-in policy's rules.
 APP_MODES = (("saasure", "admin_console_factor_mode"), ("okta_enduser", "dashboard_factor_mode"))
@@ -157,8 +157,8 @@ class Mfa(Kind):
         return {"active_users": len(active), "checked": len(checked), "without_factor": without}
 
     # diff -----------------------------------------------------------------------------------
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        out: list[Change | Finding] = []
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+        out: list[Change | Finding | NoOp] = []
         out += self._enrollment(observed)
         out += self._signon(observed)
         out += self._app_policies(observed)
@@ -166,10 +166,14 @@ class Mfa(Kind):
         out += self._audit_findings(observed)
         return out
 
-    def _enrollment(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def _enrollment(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+        if "enroll_policies" not in observed:
+            return []
         keys = self.args.get("enrollment_required", [])
-        out: list[Change | Finding] = []
-        for policy in observed.get("enroll_policies", []):
+        policies = observed["enroll_policies"]
+        out: list[Change | Finding | NoOp] = [
+            self.no_op(f"{len(policies)} enrollment policy(ies) checked for {', '.join(keys)}")]
+        for policy in policies:
             if not _active(policy):
                 continue
             target = Target(type="policy", id=policy["id"], label=f"MFA_ENROLL: {policy.get('name')}")
@@ -190,9 +194,10 @@ class Mfa(Kind):
                 ))
         return out
 
-    def _signon(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        out: list[Change | Finding] = []
+    def _signon(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+        out: list[Change | Finding | NoOp] = []
         for policy in observed.get("signon_policies", []):
+            out.append(self._checked(policy))
             for rule in policy.get("rules", []) if _active(policy) else []:
                 signon = get_path(rule, "actions.signon") or {}
                 if not _active(rule) or signon.get("access") != "ALLOW" or signon.get("requireFactor") is True:
@@ -208,10 +213,15 @@ class Mfa(Kind):
                 ))
         return out
 
-    def _app_policies(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def _checked(self, policy: dict[str, Any]) -> NoOp:
+        """A policy whose rules were looked at: the rules that need nothing are those no change names."""
+        target = Target(type="policy", id=str(policy.get("id")), label=policy.get("name"))
+        return self.no_op(f"{policy.get('name')!r}: {len(policy.get('rules', []))} rule(s) checked", target)
+
+    def _app_policies(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         modes = {name: str(self.args[arg]) for name, arg in APP_MODES if self.args.get(arg)}
         first = observed.get("first_party_apps", {})
-        out: list[Change | Finding] = []
+        out: list[Change | Finding | NoOp] = []
         policies = observed.get("app_policies", [])
         for name in modes:
             ref = first.get(name)
@@ -221,6 +231,7 @@ class Mfa(Kind):
                     {"app": ref, "why": "a Classic Engine org has none; on Identity Engine the app "
                                         f"{name!r} links its policy in _links.accessPolicy"}))
         for policy in policies:
+            out.append(self._checked(policy))
             serves = [n for n in modes if (first.get(n) or {}).get("policy") == policy["id"]]
             if not serves or not _active(policy):
                 continue
@@ -271,11 +282,17 @@ class Mfa(Kind):
             ))
         return out
 
-    def _admin_factors(self, observed: dict[str, Any]) -> list[Finding]:
-        out = []
-        for admin in observed.get("admins", []):
+    def _admin_factors(self, observed: dict[str, Any]) -> list[Finding | NoOp]:
+        if "admins" not in observed:
+            return []
+        out: list[Finding | NoOp] = []
+        with_factor = 0
+        for admin in observed["admins"]:
             user = admin["user"]
-            if user.get("status") in INACTIVE or any(f.get("status") == "ACTIVE" for f in admin.get("factors", [])):
+            if any(f.get("status") == "ACTIVE" for f in admin.get("factors", [])):
+                with_factor += 1
+                continue
+            if user.get("status") in INACTIVE:  # nobody can sign in: no factor needed
                 continue
             severity = "critical" if user.get("status") == "ACTIVE" else "high"
             out.append(self.finding(
@@ -283,34 +300,22 @@ class Mfa(Kind):
                 {"status": user.get("status"), "roles": sorted({str(r.get("type")) for r in admin.get("roles", [])}),
                  "factors": admin.get("factors", [])},
             ))
+        out.append(self.no_op(f"{with_factor} of {len(observed['admins'])} admin(s) have an ACTIVE factor"))
         return out
 
-    def _audit_findings(self, observed: dict[str, Any]) -> list[Finding]:
+    def _audit_findings(self, observed: dict[str, Any]) -> list[Finding | NoOp]:
         audit = observed.get("audit")
-        if not audit or not audit.get("without_factor"):
+        if not audit:
             return []
+        checked = self.no_op(f"audit: {audit['checked']} of {audit['active_users']} ACTIVE user(s) checked")
+        if not audit.get("without_factor"):
+            return [checked]
         partial = audit["checked"] < audit["active_users"]
-        return [self.finding(
+        return [checked, self.finding(
             "high", f"{len(audit['without_factor'])} ACTIVE user(s) without an ACTIVE factor"
             + (f" among {audit['checked']} checked of {audit['active_users']}" if partial else ""),
             None, audit,
         )]
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        notes = []
-        if "enroll_policies" in observed:
-            notes.append(f"{len(observed['enroll_policies'])} enrollment policy(ies) checked for "
-                         f"{', '.join(self.args.get('enrollment_required', []))}")
-        for policy in observed.get("signon_policies", []) + observed.get("app_policies", []):
-            notes.append(f"{policy.get('name')!r}: {len(policy.get('rules', []))} rule(s) checked")
-        if "admins" in observed:
-            with_factor = sum(1 for a in observed["admins"]
-                              if any(f.get("status") == "ACTIVE" for f in a.get("factors", [])))
-            notes.append(f"{with_factor} of {len(observed['admins'])} admin(s) have an ACTIVE factor")
-        audit = observed.get("audit")
-        if audit:
-            notes.append(f"audit: {audit['checked']} of {audit['active_users']} ACTIVE user(s) checked")
-        return notes
 
     # apply ----------------------------------------------------------------------------------
     def _target(self, change: Change) -> tuple[Endpoint, Endpoint, tuple[str, ...]]:

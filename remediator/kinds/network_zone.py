@@ -25,7 +25,7 @@ from remediator.facts import POLICIES, RULES, ZONES
 from remediator.facts import endpoints as ep
 from remediator.kinds import lifecycle
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 ZONE_FIELDS = ("id", "name", "type", "status", "usage", "system", "gateways", "proxies", "ipServiceCategories")
 #: Policy types whose rules may name zones in `conditions.network`.
@@ -103,14 +103,16 @@ class NetworkZone(Kind):
             observed["used_by"] = await _rules_using(ctx, zone["id"])
         return observed
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         name, status = self.args["name"], self.args.get("status", "ACTIVE")
         zone = _find(observed.get("zones", []), name)
         if zone is None:
             return [self._create(name, status)]
-        out: list[Change | Finding] = []
         name = str(zone.get("name"))
         target = _target(name, zone)
+        # it exists: nothing to create; its type, values and status are decided below
+        out: list[Change | Finding | NoOp] = [
+            self.no_op(f"network zone {zone.get('name')!r} exists ({zone.get('type')}, {zone.get('status')})", target)]
         if "type" in self.args and zone.get("type") != self.args["type"]:
             out.append(self.finding("medium", f"network zone {name!r} is {zone.get('type')}, not {self.args['type']}: "
                                     "Okta cannot change a zone's type; replace it by hand", target, {"zone": zone}))
@@ -138,12 +140,6 @@ class NetworkZone(Kind):
                                 _target(name, None), {})
         return self.change("create", _target(name, None), {"exists": False}, {"exists": True, "zone": self._body()},
                            f"network zone {name!r} does not exist; create it ({self.args['type']}, {status}).")
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        zone = _find(observed.get("zones", []), self.args["name"])
-        if zone is None:
-            return []
-        return [f"network zone {zone.get('name')!r} exists ({zone.get('type')}, {zone.get('status')})"]
 
     # apply ------------------------------------------------------------------------------------
     def _body(self) -> dict[str, Any]:

@@ -28,8 +28,9 @@ async def test_acknowledgements_come_from_the_journal_without_a_request():
     assert client.calls == []
     assert observed["acks"] == {"a": {"by": "lee", "note": "n2", "time": "t2"}}
     out = kind.diff(observed)
-    assert [f.target.id for f in out] == ["b"]
-    assert out[0].evidence["acknowledge"] == "remediator ack acme b --by NAME --note TEXT"
+    assert [(type(i).__name__, i.target.id) for i in out] == [("NoOp", "a"), ("Finding", "b")]
+    assert out[0].reason == "a: acknowledged by lee at t2: n2"
+    assert out[1].evidence["acknowledge"] == "remediator ack acme b --by NAME --note TEXT"
 
 
 def test_never_writes():

@@ -98,7 +98,8 @@ async def test_audit_reads_at_most_audit_max_users_factors():
     assert observed["audit"] == {"active_users": 3, "checked": 2, "without_factor": ["b@acme.com"]}
     assert client.calls_to("GET", "/api/v1/users")[0][2]["search"] == 'status eq "ACTIVE"'
     assert not client.calls_to("GET", "/api/v1/users/00u3/factors")
-    [finding] = kind.diff(observed)
+    checked, finding = kind.diff(observed)
+    assert checked.reason == "audit: 2 of 3 ACTIVE user(s) checked"
     assert finding.title == "1 ACTIVE user(s) without an ACTIVE factor among 2 checked of 3"
 
 
