@@ -28,7 +28,7 @@ import os
 import re
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -83,9 +83,13 @@ def tenant_dir(root: str | Path, tenant: str) -> Path:
     return evidence_dir(root, tenant)
 
 
-def evidence_lock(directory: str | Path) -> AdvisoryLock:
-    """One writer per evidence directory (across processes), held for a whole archive write."""
-    return AdvisoryLock(Path(directory) / LOCK, f"the evidence directory {directory}")
+def evidence_lock(directory: str | Path, *, wait: float = 0.0,
+                  notify: Callable[[str], None] | None = None) -> AdvisoryLock:
+    """One writer per evidence directory (across processes), held for a whole archive write.
+
+    `wait` is `--wait-lock`: a second writer (another journal, another machine sharing the directory)
+    waits that long for the first, as it does for the tenant's lock, instead of failing at once."""
+    return AdvisoryLock(Path(directory) / LOCK, f"the evidence directory {directory}", wait=wait, notify=notify)
 
 
 def check_org(directory: str | Path, manifest: Manifest | None, org: OrgIdentity | None) -> None:

@@ -242,7 +242,8 @@ def apply(
     notify_format: NotifyFormatOpt = "json",
     wait_lock: Annotated[float, typer.Option(
         "--wait-lock", min=0, metavar="SECONDS",
-        help="When another apply is writing to a tenant, wait this long for it (default: exit 1 at once).",
+        help="When another apply is writing to a tenant or its evidence directory, wait this long for it "
+             "(default: exit 1 at once).",
     )] = 0.0,
     quiet: QuietOpt = False,
 ) -> int:

@@ -94,6 +94,8 @@ class TenantSession:
             journal_events=records,
             vars=self.variables,
             org=self.org,
+            lock_wait=getattr(self.settings, "lock_wait", 0.0),
+            on_lock_wait=getattr(self.settings, "on_lock_wait", None),
         )
         return self
 

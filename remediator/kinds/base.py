@@ -20,7 +20,7 @@ Example of a kind's docstring example block (the loader extracts the YAML after 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -64,6 +64,9 @@ class TenantContext:
     journal_events: tuple[dict[str, Any], ...] = ()
     vars: dict[str, Any] = field(default_factory=dict)
     org: OrgIdentity | None = None
+    #: `--wait-lock`: how long a write waits for another writer's lock (an evidence directory's), and who is told
+    lock_wait: float = 0.0
+    on_lock_wait: Callable[[str], None] | None = None
 
 
 class Kind(ABC):

@@ -236,7 +236,7 @@ class SystemLogArchive(Kind):
         directory = self.directory(ctx, change)
         directory.mkdir(parents=True, exist_ok=True)
         directory = self.directory(ctx, change)  # nothing swapped in for it meanwhile
-        lock = evidence_lock(directory)
+        lock = evidence_lock(directory, wait=ctx.lock_wait, notify=ctx.on_lock_wait)
         await lock.acquire()
         try:
             return await self._archive(ctx, change, directory)

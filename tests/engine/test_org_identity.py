@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from remediator.engine.session import RunSettings, TenantSession
+from remediator.engine.session import ApplySettings, RunSettings, TenantSession
 from remediator.errors import OktaError
 from remediator.inventory import TenantSpec
 from remediator.org import OrgIdentity, org_identity
@@ -59,3 +59,19 @@ def test_differs_names_the_url_then_the_id() -> None:
     assert org.differs("https://ACME.okta.com", None) is None
     assert "made for https://other.okta.com" in (org.differs("https://other.okta.com", "00oA") or "")
     assert "org id 00oB" in (org.differs("https://acme.okta.com", "00oB") or "")
+
+
+def test_a_session_hands_wait_lock_to_the_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`apply --wait-lock` reaches the kinds' context, so the archive's evidence-directory lock honours it."""
+    said: list[str] = []
+
+    async def context() -> tuple[float, Any]:
+        monkeypatch.setenv("ORG_TEST_TOKEN", sb.token)
+        spec = TenantSpec(name="t", org_url=sb.org_url, token_env="ORG_TEST_TOKEN")
+        async with TenantSession(spec, ApplySettings(lock_wait=7.5, on_lock_wait=said.append)) as session:
+            assert session.ctx is not None
+            return session.ctx.lock_wait, session.ctx.on_lock_wait
+
+    with Sandbox(minimal()) as sb:
+        wait, notify = asyncio.run(context())
+    assert wait == 7.5 and notify == said.append

@@ -157,6 +157,35 @@ async def test_one_writer_per_evidence_directory(tmp_path: Path) -> None:
     assert load_manifest(d) is not None
 
 
+async def test_a_second_writer_waits_for_the_evidence_directory_with_wait_lock(tmp_path: Path) -> None:
+    """`--wait-lock` covers the evidence directory too: a second writer (another journal sharing the
+    directory) waits for the first instead of failing, and writes once the first is done."""
+    kind, change, ctx = await _plan(tmp_path / "ev")
+    d = evidence_dir(tmp_path / "ev", "acme")
+    first = evidence_lock(d)
+    await first.acquire()
+    said: list[str] = []
+
+    def first_finishes(message: str) -> None:  # told when the second writer starts waiting
+        said.append(message)
+        first.release()
+
+    ctx.lock_wait, ctx.on_lock_wait = 30.0, first_finishes  # type: ignore[attr-defined]
+    await kind.apply(ctx, change)  # type: ignore[arg-type]
+    assert said and "waiting up to 30 s" in said[0] and "evidence directory" in said[0]
+    assert load_manifest(d) is not None
+
+
+async def test_a_second_writer_of_the_evidence_directory_gives_up_after_wait_lock(tmp_path: Path) -> None:
+    kind, change, ctx = await _plan(tmp_path / "ev")
+    d = evidence_dir(tmp_path / "ev", "acme")
+    ctx.lock_wait = 0.1  # type: ignore[attr-defined]
+    async with evidence_lock(d):
+        with pytest.raises(LockBusy, match=r"still held after 0\.1 s"):
+            await kind.apply(ctx, change)  # type: ignore[arg-type]
+    assert load_manifest(d) is None
+
+
 def test_a_live_process_keeps_its_temporary_files(tmp_path: Path) -> None:
     other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
     try:
