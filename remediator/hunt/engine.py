@@ -1,22 +1,76 @@
 """Matching System Log events against compiled rules, fast enough for an archive of millions.
 
-Almost every event of a tenant's log is ordinary traffic that no rule can match. Rules say what a
-raw line must contain to possibly match (their eventTypes, or a substring); the engine looks for
-those in whole decompressed blocks at C speed (one regex over the lowercased block for the indexed
-eventTypes, one `find` per substring) and parses with `json.loads` only the lines that can match.
+Almost every event of a tenant's log is ordinary traffic that no rule can match. Each rule states what a
+raw JSON line must contain to possibly match (`sigma.Alternatives`: per branch of its condition, clauses
+such as an eventType, a field's value, a substring). The engine turns each clause into an RE2 pattern over
+the raw line, case-insensitive like Sigma, and gives each alternative an anchor: its clause that is
+rarest in the data being scanned (counted on a sample of the first block, the form breaking ties). Then
+per decompressed block:
+- one RE2 search pass (a DFA: one pass whatever the number of anchors, no lowercased copy of the block)
+  finds the lines holding some anchor;
+- on each such line, one RE2 Set pass tells which clauses it holds;
+- only a line where some alternative holds whole is parsed with `json.loads`.
 Events given as objects (from the API) are dispatched through a dict keyed by eventType.
+
+The matcher's interface, which the rest of the hunt builds on:
+- `Engine(rules, known)`: `known` (the id sets of `|admin`-style modifiers) sharpens the prefilter.
+- `matches(event, known) -> list[Rule]`: every rule whose predicate holds on one parsed event. It alone
+  decides a hit; the prefilter only ever skips lines on which no rule can hold.
+- `candidates(block)`: the parsed events of a block of JSON lines that some rule may match (a superset).
+- `scan_archive(...)` / `scan_events(...)`: the events that match at least one rule.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import re2  # type: ignore[import-untyped]  # google-re2, which pySigma depends on
+
 from remediator.evidence import Manifest, iter_blocks, time_key
-from remediator.hunt.sigma import Clause, Known, Rule, primary
+from remediator.hunt.sigma import Clause, Known, Rule, clause_rank, is_number
+
+_WS = r"[ \t\r]*"
+_SAMPLE_LINES = 200  # lines of the first block on which each clause's frequency is counted
+
+
+def _options() -> Any:
+    options = re2.Options()
+    options.case_sensitive = False  # Sigma compares case-insensitively; `|cased` only narrows the predicate
+    options.max_mem = 64 << 20  # room for the DFA of many anchors (e.g. thousands of admin ids)
+    return options
+
+
+# Non-ASCII characters whose `str.lower()` holds an ASCII letter, raw or as JSON writes them with
+# ensure_ascii: RE2's case folding finds `K` (Kelvin sign) for k raw, not escaped; `İ` (lowercase i̇) neither.
+_FOLDS = {"i": "(?:[iİ]|\\\\u0130)", "k": "(?:k|\\\\u212a)"}
+
+
+def _lit(text: str) -> str:
+    """RE2 source for `text` (lowercase ASCII): wherever a raw JSON line holds a string whose lowercase holds it."""
+    return "".join(_FOLDS.get(ch) or (ch if ch.isalnum() else "\\" + ch) for ch in text)
+
+
+def clause_pattern(clause: Clause) -> str:
+    """RE2 source that finds, in a raw JSON line (as the archive writes them), whatever satisfies the clause."""
+    kind, values = clause
+    alts = "|".join(_lit(v) for v in sorted(values))
+    if kind == "needles":
+        return f"(?:{alts})"
+    if kind == "types":
+        return f'"eventtype"{_WS}:{_WS}"(?:{alts})"'
+    key = kind.split(":", 1)[1]
+    head = f'"{_lit(key)}"{_WS}:{_WS}'
+    if kind.startswith("starts:"):
+        return head + f'(?:"(?:{alts})|\\[)'
+    forms = [f'"(?:{alts})"', r"\["]  # the text as a string, or a list holding it
+    forms += [v for v in sorted(values) if v in ("true", "false")]  # as JSON literals
+    forms += [f for v, f in (("nan", "nan"), ("inf", "infinity"), ("-inf", "-infinity")) if v in values]
+    if any(is_number(v) for v in values):
+        forms.append("[-0-9]")  # a JSON number: its spelling may differ from the text it compares as
+    return head + f"(?:{'|'.join(forms)})"
 
 
 def _resolve(requires: tuple[Clause, ...], known: Known) -> tuple[Clause, ...] | None:
@@ -40,39 +94,37 @@ class Engine:
         known = known or {}
         by_type: dict[str, list[Rule]] = {}
         unindexed: list[Rule] = []
-        self._type_rules: dict[bytes, list[int]] = {}
-        self._needle_rules: dict[bytes, list[int]] = {}
-        # per alternative of a rule: the clauses beyond its primary one, checked on the raw line before parsing it
-        self._secondary: list[tuple[tuple[bytes, ...], ...]] = []
+        clauses: dict[Clause, int] = {}
+        alternatives: dict[frozenset[int], None] = {}
         self.parse_all = False
         for rule in self.rules:
             # one entry per alternative of the rule's requirement; those that cannot hold with these sets go
             alts = [r for r in (_resolve(alt, known) for alt in rule.requires) if r is not None]
-            firsts = [primary(alt) for alt in alts]
             if not alts:
                 unindexed.append(rule)  # cannot match with these sets: matches() tries it, the scan never does
                 continue
-            if any(f is None for f in firsts):
-                self.parse_all = True
-            if all(f is not None and f[0] == "types" for f in firsts):
-                for t in dict.fromkeys(t for f in firsts for t in f[1]):  # type: ignore[index]
+            types = [min((c for c in alt if c[0] == "types"), key=clause_rank, default=None) for alt in alts]
+            if all(t is not None for t in types):
+                for t in dict.fromkeys(t for c in types if c is not None for t in c[1]):
                     by_type.setdefault(t, []).append(rule)
             else:
                 unindexed.append(rule)
-            for alt, first in zip(alts, firsts, strict=True):
-                if first is None:
-                    continue
-                i = len(self._secondary)
-                self._secondary.append(tuple(tuple(x.encode() for x in c[1]) for c in alt if c != first))
-                index = self._type_rules if first[0] == "types" else self._needle_rules
-                for value in first[1]:
-                    index.setdefault(value.encode(), []).append(i)
+            for alt in alts:
+                self.parse_all = self.parse_all or not alt
+                alternatives[frozenset(clauses.setdefault(c, len(clauses)) for c in alt)] = None
         self.by_type = {t: tuple(r) for t, r in by_type.items()}
         self.unindexed = tuple(unindexed)
-        self.needles = tuple(sorted(self._needle_rules))
         self.uses_admins = any(r.uses_admins for r in self.rules)
-        alternatives = b"|".join(re.escape(t) for t in sorted(self._type_rules))
-        self._types_rx = re.compile(rb'"eventtype"\s*:\s*"(' + alternatives + rb')"') if alternatives else None
+        self._clauses = tuple(clauses)
+        self._alternatives = tuple(alternatives)
+        self._set: Any = None
+        if self._clauses and not self.parse_all:
+            self._set = re2.Set.SearchSet(_options())
+            for i, clause in enumerate(self._clauses):
+                if self._set.Add(clause_pattern(clause)) != i:
+                    raise AssertionError("RE2 set indices out of step")
+            self._set.Compile()
+        self._anchors: tuple[Any, dict[int, list[frozenset[int]]]] | None = None
 
     def matches(self, event: dict[str, Any], known: Known | None = None) -> list[Rule]:
         """Every rule that matches one event."""
@@ -81,6 +133,19 @@ class Engine:
         typed = self.by_type.get(et.lower(), ()) if isinstance(et, str) else ()
         return [r for r in (*typed, *self.unindexed) if r.match(event, known)]
 
+    def _plan(self, sample: bytes) -> tuple[Any, dict[int, list[frozenset[int]]]]:
+        """Each alternative's anchor (its clause on the fewest lines of the sample) and one search for them all."""
+        counts = [0] * len(self._clauses)
+        for line in sample.split(b"\n", _SAMPLE_LINES)[:_SAMPLE_LINES]:
+            for i in self._set.Match(line) or ():
+                counts[i] += 1
+        rank = [(counts[i], clause_rank(c)) for i, c in enumerate(self._clauses)]
+        by_anchor: dict[int, list[frozenset[int]]] = {}
+        for alt in self._alternatives:
+            by_anchor.setdefault(min(alt, key=rank.__getitem__), []).append(alt)
+        search = "|".join(f"(?:{clause_pattern(self._clauses[i])})" for i in sorted(by_anchor))
+        return re2.compile(search, _options()), by_anchor
+
     def candidates(self, block: bytes) -> Iterator[dict[str, Any]]:
         """The events of a block of JSON lines that some rule may match, parsed; the others are skipped."""
         if self.parse_all:
@@ -88,21 +153,25 @@ class Engine:
                 if line.strip():
                     yield json.loads(line)
             return
-        low = block.lower()
-        spans: dict[int, tuple[int, list[int]]] = {}
-        if self._types_rx is not None:
-            for m in self._types_rx.finditer(low):
-                _add_line(low, m.start(), spans, self._type_rules[m.group(1)])
-        for needle, rules in self._needle_rules.items():
-            i = low.find(needle)
-            while i >= 0:
-                i = low.find(needle, _add_line(low, i, spans, rules))
-        secondary = self._secondary
-        for start in sorted(spans):
-            end, rules = spans[start]
-            line = low[start:end]
-            if any(all(any(x in line for x in clause) for clause in secondary[r]) for r in rules):
-                yield json.loads(block[start:end])
+        if self._set is None:
+            return
+        if self._anchors is None:
+            self._anchors = self._plan(block)
+        search, by_anchor = self._anchors[0].search, self._anchors[1]
+        holds = self._set.Match
+        pos, size = 0, len(block)
+        while pos < size and (found := search(block, pos)) is not None:
+            at = found.start()
+            start = block.rfind(b"\n", 0, at) + 1
+            end = block.find(b"\n", at)
+            end = size if end < 0 else end
+            line = block[start:end]
+            present = holds(line) or ()
+            if present:
+                held = frozenset(present)
+                if any(alt <= held for i in present for alt in by_anchor.get(i, ())):
+                    yield json.loads(line)
+            pos = end + 1
 
     def scan_archive(self, directory: str | Path, manifest: Manifest, since: str, until: str,
                      known: Known | None = None) -> Iterator[dict[str, Any]]:
@@ -119,15 +188,3 @@ class Engine:
     def scan_events(self, events: Iterable[dict[str, Any]], known: Known | None = None
                     ) -> Iterator[dict[str, Any]]:
         return (e for e in events if self.matches(e, known))
-
-
-def _add_line(block: bytes, pos: int, spans: dict[int, tuple[int, list[int]]], rules: list[int]) -> int:
-    """Record the line holding `pos` (start -> end, candidate rules); returns its end."""
-    start = block.rfind(b"\n", 0, pos) + 1
-    end = block.find(b"\n", pos)
-    end = len(block) if end < 0 else end
-    if start in spans:
-        spans[start][1].extend(rules)
-    else:
-        spans[start] = (end, list(rules))
-    return end

@@ -18,8 +18,9 @@ Anything else makes the loader skip the rule with the reason (placeholders such 
 that a user must fill in first, `|expand`, other modifiers, keyword searches, aggregations and
 correlation rules, log sources other than Okta).
 
-Each compiled rule also states what a raw JSON line must contain to possibly match (its eventTypes,
-or substrings); the engine uses that to skip parsing almost every line of an archive.
+Each compiled rule also states what a raw JSON line must contain to possibly match (its eventTypes, a
+field's value right after the field's name, or substrings: `Clause` below); the engine uses that to skip
+parsing almost every line of an archive.
 """
 
 from __future__ import annotations
@@ -61,9 +62,11 @@ from sigma.types import (
 Known = Mapping[str, frozenset[str]]
 Predicate = Callable[[dict[str, Any], Known], bool]
 # What a raw line must contain for the rule to possibly match, as clauses that must all hold: each is
-# ("types", eventTypes: the event is of one of them), ("needles", lowercase substrings: one of them is
-# in the line) or ("set", {name}): one id of that known set is in the line (resolved by the engine).
-# No clause: no such guarantee, every event must be parsed and tested.
+# ("types", eventTypes: the event is of one of them), ("is:KEY", values: some JSON key KEY (the field's
+# last name, lowercase) has one of these values, as text and case-insensitively, or a list), ("starts:KEY",
+# prefixes: KEY has a string value starting with one of them, or a list), ("needles", lowercase substrings:
+# one of them is anywhere in the line) or ("set", {name}): one id of that known set is in the line (resolved
+# by the engine). No clause: no such guarantee, every event must be parsed and tested.
 Clause = tuple[str, frozenset[str]]
 Requirement = tuple[Clause, ...]
 # A rule's requirement is a disjunction: one of these alternatives holds on a line it matches (one per
@@ -278,22 +281,67 @@ def compile_leaf(leaf: ConditionFieldEqualsValueExpression) -> Node:
 
 
 def _leaf_requirement(field: str, value: SigmaType) -> Requirement:
-    if field.lower() == "eventtype" and type(value) is SigmaString and not value.contains_special():
-        return (("types", frozenset([value.to_plain().lower()])),)
+    key = field.rsplit(".", 1)[-1].lower()
+    if isinstance(value, SigmaString) and not value.contains_special():
+        text = value.to_plain().lower()  # the text the predicate compares with
+        if field.lower() == "eventtype" and _clean(text):
+            return (("types", frozenset([text])),)
+        if _clean(key) and _clean(text, empty=True):
+            return ((f"is:{key}", frozenset([text])),)
+    elif isinstance(value, SigmaString):
+        parts = value.s
+        if len(parts) == 2 and isinstance(parts[0], str) and parts[1] is SpecialChars.WILDCARD_MULTI \
+                and _clean(key) and _clean(parts[0].lower()):  # startswith
+            return ((f"starts:{key}", frozenset([parts[0].lower()])),)
+    elif isinstance(value, SigmaBool | SigmaNumber) and _clean(key):
+        plain = as_text(value.boolean if isinstance(value, SigmaBool) else value.number)
+        if plain is not None:
+            return ((f"is:{key}", frozenset([plain.lower()])),)
     needle = _needle(value)
     return (("needles", frozenset([needle])),) if needle else ()
 
 
+def _clean(text: str, empty: bool = False) -> bool:
+    """Text that the archive's JSON lines hold verbatim (json.dumps escapes only quotes, backslashes and
+    control characters; non-ASCII letters could fold differently) and that the prefilter can look for."""
+    return (empty or bool(text)) and text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
+_NUMBER = re.compile(r"-?[0-9][0-9.eE+-]*")
+
+
+def is_number(text: str) -> bool:
+    """The text of a number (a JSON number's spelling may differ from it: 1E3 compares as 1000.0)."""
+    return _NUMBER.fullmatch(text) is not None
+
+
+def as_needles(clause: Clause) -> frozenset[str] | None:
+    """Substrings, one of which is in any line that satisfies the clause; None when there are none such."""
+    kind, values = clause
+    if kind == "set":
+        return None
+    # a number's JSON spelling may differ from its text (1E3 compares as 1000.0); an empty value has no substring
+    if kind.startswith(("is:", "starts:")) and any(not v or is_number(v) for v in values):
+        return None
+    return values
+
+
+def clause_rank(clause: Clause) -> tuple[int, int]:
+    """How selective a clause is by its form alone (lower: more): eventTypes (fewest first), then a field's
+    values, then substrings (longest shortest first), then a known id set."""
+    kind, values = clause
+    if kind == "types":
+        return (0, len(values))
+    if kind.startswith(("is:", "starts:")):
+        return (1, -min((len(v) for v in values), default=0))
+    if kind == "needles":
+        return (2, -min((len(v) for v in values), default=0))
+    return (3, 0)
+
+
 def primary(req: Requirement) -> Clause | None:
-    """The most selective clause: eventTypes (fewest first), else the substrings whose shortest is longest,
-    else a known id set."""
-    types = [c for c in req if c[0] == "types"]
-    if types:
-        return min(types, key=lambda c: len(c[1]))
-    needles = [c for c in req if c[0] == "needles"]
-    if needles:
-        return max(needles, key=lambda c: min((len(n) for n in c[1]), default=0))
-    return req[0] if req else None
+    """The most selective clause of a requirement by its form (`clause_rank`)."""
+    return min(req, key=clause_rank) if req else None
 
 
 def all_of(reqs: list[Requirement]) -> Requirement:
@@ -302,11 +350,18 @@ def all_of(reqs: list[Requirement]) -> Requirement:
 
 def any_of(reqs: list[Requirement] | Alternatives) -> Requirement:
     """One conjunctive requirement implied by each of `reqs` (used when alternatives would multiply)."""
-    firsts = [primary(r) for r in reqs]
-    if not firsts or any(c is None or c[0] == "set" for c in firsts):
+    if not reqs or any(not r for r in reqs):
         return ()
-    kind = "types" if all(c[0] == "types" for c in firsts) else "needles"  # type: ignore[index]
-    return ((kind, frozenset().union(*(c[1] for c in firsts))),)  # type: ignore[index]
+    types = [primary(tuple(c for c in r if c[0] == "types")) for r in reqs]
+    if all(types):
+        return (("types", frozenset().union(*(c[1] for c in types if c))),)
+    needles: list[frozenset[str]] = []
+    for r in reqs:
+        found = next((n for n in map(as_needles, sorted(r, key=clause_rank)) if n is not None), None)
+        if found is None:
+            return ()
+        needles.append(found)
+    return (("needles", frozenset().union(*needles)),)
 
 
 # condition tree --------------------------------------------------------------------------------

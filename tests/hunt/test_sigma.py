@@ -125,19 +125,28 @@ def test_requirements_let_the_engine_skip_lines() -> None:
     # one alternative per branch of an `or`, each a conjunction of clauses
     assert req({"s": {"eventType": ["A.b", "c.d"]}, "condition": "s"}) == (
         (("types", frozenset({"a.b"})),), (("types", frozenset({"c.d"})),))
-    assert req({"s": {"actor.alternateId": "X@Y"}, "condition": "s"}) == ((("needles", frozenset({"x@y"})),),)
+    # a field's exact value or prefix is looked for right after its key; other wildcards as a substring
+    assert req({"s": {"actor.alternateId": "X@Y"}, "condition": "s"}) == ((("is:alternateid", frozenset({"x@y"})),),)
+    assert req({"s": {"x.uri|startswith": "/API/"}, "condition": "s"}) == ((("starts:uri", frozenset({"/api/"})),),)
+    assert req({"s": {"x.uri|endswith": "/API/"}, "condition": "s"}) == ((("needles", frozenset({"/api/"})),),)
+    assert req({"s": {"isProxy": True, "n": 7018}, "condition": "s"}) == (
+        (("is:isproxy", frozenset({"true"})), ("is:n", frozenset({"7018"}))),)
+    assert req({"s": {"eventType|startswith": "user.session."}, "condition": "s"}) == (
+        (("starts:eventtype", frozenset({"user.session."})),),)
+    assert req({"s": {"x": 'a"b'}, "condition": "s"}) == ((),)  # JSON escapes the quote: nothing to look for
     assert req({"s": {"eventType": "a", "x|contains": "Q"}, "condition": "s"}) == (
         (("types", frozenset({"a"})), ("needles", frozenset({"q"}))),)
     assert req({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s and not f"}) == (
         (("types", frozenset({"a"})),),)
     assert req({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s or not f"}) == ((),)
     assert req({"s": {"eventType": "a"}, "f": {"x": "y"}, "condition": "s or f"}) == (
-        (("types", frozenset({"a"})),), (("needles", frozenset({"y"})),))
+        (("types", frozenset({"a"})),), (("is:x", frozenset({"y"})),))
     assert req({"s": {"eventType": "a"}, "f": {"eventType": ["b", "c"], "x": "y"}, "condition": "s or f"}) == (
-        (("types", frozenset({"a"})),), (("types", frozenset({"b"})), ("needles", frozenset({"y"}))),
-        (("types", frozenset({"c"})), ("needles", frozenset({"y"}))))
+        (("types", frozenset({"a"})),), (("types", frozenset({"b"})), ("is:x", frozenset({"y"}))),
+        (("types", frozenset({"c"})), ("is:x", frozenset({"y"}))))
     assert req({"s": {"x|re": "a.b"}, "condition": "s"}) == ((),)
     assert req({"s": {"x|contains|all": ["ab", "cd"]}, "condition": "s"}) == (
         (("needles", frozenset({"ab"})), ("needles", frozenset({"cd"}))),)
     many = {"s": {"a": [str(i) * 3 for i in range(10)], "b": [f"b{i}" for i in range(10)]}, "condition": "s"}
-    assert len(req(many)) == 1  # 100 alternatives collapse into one implied requirement
+    # 100 alternatives collapse into one implied requirement; numbers never stand as substrings (1E3 is 1000.0)
+    assert req(many) == ((("needles", frozenset(f"b{i}" for i in range(10))),),)
