@@ -66,9 +66,9 @@ class Endpoint:
 
 
     def _recheck(self, client: OktaClient, path: str, values: tuple[str, ...]) -> Recheck | None:
-        if self.logged and values and hasattr(client, "recheck_logged"):
+        if self.logged and values:
             return client.recheck_logged(self.logged, str(values[0]))
-        if self.gone and hasattr(client, "recheck_gone"):
+        if self.gone:
             return client.recheck_gone(path)
         return None
 

@@ -364,8 +364,8 @@ class _LogProgress:
     """Tells the progress display how far a System Log read is: events, pages, and the share of its time
     range done (the log is read oldest first, so the last event's `published` says where it is)."""
 
-    def __init__(self, client: Any, since: str | None, until: str | None) -> None:
-        self.tenant = str(getattr(client, "tenant", ""))
+    def __init__(self, client: OktaClient, since: str | None, until: str | None) -> None:
+        self.tenant = client.tenant
         self.client = client
         self.since = _epoch(since)
         self.until = _epoch(until)
@@ -375,7 +375,7 @@ class _LogProgress:
         fraction = None
         if events and self.since is not None:
             until = self.until
-            if until is None and hasattr(self.client, "server_now"):
+            if until is None:
                 until = self.client.server_now().timestamp()
             last = _epoch(events[-1].get("published") if isinstance(events[-1], dict) else None)
             if until is not None and last is not None and until > self.since:

@@ -2,9 +2,11 @@
 
 It answers `request`, `get`, `get_json`, `pages`, `paginate` and `server_now` from canned routes (a body, a
 callable `(params, json) -> body`, or an OktaApiError to raise) and, when given `events`, from a System Log
-with Okta's query semantics. Every request is recorded in `calls`. Paging, retries, pacing and headers are
-the real client's business and are tested on it (tests/okta, against recordings and the fake server of
-`tests.support.okta_server`); this fake sits one layer above.
+with Okta's query semantics (`since`, `until`, `after`, and a `filter` of `eq` clauses joined by `and`/`or`).
+A write's re-checks (`recheck_logged`, `recheck_gone`) are the real client's, run over the fake's answers.
+Every request is recorded in `calls`. Paging, retries, pacing and headers are the real client's business and
+are tested on it (tests/okta, against recordings and the fake server of `tests.support.okta_server`); this
+fake sits one layer above.
 
 Time is the test's `FakeClock`: the tenant's clock is the local wall clock plus a fixed offset (so that it
 reads `now` when the client is made), and, as with the real client, it is known only once the tenant has
@@ -14,6 +16,7 @@ answered something: before that, `server_now()` is the local wall clock, which i
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -24,7 +27,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from remediator.errors import OktaApiError
 from remediator.facts import TenantReads
 from remediator.kinds.base import TenantContext
-from remediator.okta.client import OktaResponse
+from remediator.okta.client import OktaClient, OktaResponse
 from remediator.timeutil import parse_time
 from tests.support.clock import FakeClock
 
@@ -55,11 +58,15 @@ class FakeClient:
 
     org_url = "https://acme.okta.com"
     tenant = "acme"
+    # the real client's re-checks of a write that may have taken effect, over this fake's GETs
+    recheck_logged = OktaClient.recheck_logged
+    recheck_gone = OktaClient.recheck_gone
 
     def __init__(self, routes: dict[tuple[str, str], Any] | None = None, *, now: str = NOW,
                  clock: FakeClock | None = None, latency: float = 0.0, events: list[dict[str, Any]] | None = None,
                  since_inclusive: bool = True, until_inclusive: bool = False,
-                 kill_after_pages: int | None = None) -> None:
+                 kill_after_pages: int | None = None, client_id: str | None = None) -> None:
+        self.client_id = client_id  # the OAuth service app acting (None: an API token, as OktaClient says)
         self.routes: dict[tuple[str, str], Any] = dict(routes or {})
         self.clock = clock or FakeClock()
         self._offset = 0.0
@@ -157,10 +164,13 @@ class FakeClient:
         return True
 
     def _latest(self, params: dict[str, Any]) -> OktaResponse:
-        """A plain GET of the log (what the archive asks to learn the tenant's clock): the newest events."""
+        """One GET of the log: the newest `limit` events matching `since`/`until`/`filter` (the archive's way
+        to learn the tenant's clock, a write's re-check)."""
         assert self.events is not None
         limit = int(params.get("limit", 100))
-        newest = self.events[-limit:]
+        matching = [e for e in self.events if self._in_range(e["published"], params.get("since"), params.get("until"))
+                    and matches(e, params.get("filter"))]
+        newest = matching[-limit:]
         body = newest[::-1] if params.get("sortOrder") == "DESCENDING" else newest
         return answer(200, body, "req-get")
 
@@ -177,7 +187,8 @@ class FakeClient:
         polling = "until" not in query
         # a polling cursor counts the events that were persisted then: `since` is fixed by the first call
         selected = [e for e in self.events
-                    if self._in_range(e["published"], query.get("since"), None if polling else query.get("until"))]
+                    if self._in_range(e["published"], query.get("since"), None if polling else query.get("until"))
+                    and matches(e, query.get("filter"))]
         start = int(query.get("after", 0))
         for n in itertools.count():
             if self.kill_after_pages is not None and n >= self.kill_after_pages:
@@ -194,6 +205,29 @@ class FakeClient:
                 yield answer(200, body, f"req-{n}", "next" if more else None)
                 if not more:
                     return
+
+
+CLAUSE = re.compile(r'^\s*([A-Za-z][\w.]*) eq "([^"]*)"\s*$')
+
+
+def matches(event: dict[str, Any], filter_: str | None) -> bool:
+    """Okta's System Log `filter`, as far as the product uses it: `attr eq "value"` clauses joined by `and`
+    (binding tighter) and `or`; `target.id` matches any target. Anything else fails the test loudly."""
+    if not filter_:
+        return True
+    return any(all(_clause(event, clause) for clause in alternative.split(" and "))
+               for alternative in filter_.split(" or "))
+
+
+def _clause(event: dict[str, Any], clause: str) -> bool:
+    found = CLAUSE.match(clause)
+    assert found, f"the fake System Log does not understand the filter clause {clause!r}"
+    attr, value = found.groups()
+    head, *rest = attr.split(".")
+    values: list[Any] = list(event.get(head) or ()) if head == "target" else [event.get(head)]
+    for key in rest:
+        values = [v.get(key) if isinstance(v, dict) else None for v in values]
+    return value in values
 
 
 def context(client: Any, *, name: str = "acme", break_glass: tuple[str, ...] = (),

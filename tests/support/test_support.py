@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from remediator.timeutil import parse_time
-from tests.support import Call, FakeClient, FakeClock
+from tests.support import Call, FakeClient, FakeClock, event
 
 
 async def test_instant_sleeps_move_the_clock_and_are_recorded() -> None:
@@ -46,3 +46,25 @@ async def test_the_tenants_clock_is_known_after_an_answer_and_moves_with_the_tes
     clock.advance(90)
     assert client.server_now() == parse_time("2022-03-22T12:00:00.000Z") + timedelta(seconds=90)
     assert client.calls == [Call("GET", "/api/v1/users/me", None, None)]
+
+
+async def test_the_system_log_filters_and_a_writes_recheck_finds_its_event() -> None:
+    """The real client's recheck (okta/client.py `recheck_logged`) run over the fake System Log."""
+    now = "2022-03-22T12:00:00.000Z"
+    cleared = event(now, "user.session.clear", targets=[{"id": "00uone", "type": "User"}], request_id="req-w")
+    other = event(now, "user.session.clear", targets=[{"id": "00utwo", "type": "User"}])
+    client = FakeClient(events=[cleared, other, event(now, "user.session.start")], now=now)
+    await client.get("/api/v1/logs", {"limit": 1, "sortOrder": "DESCENDING"})  # learns the tenant's clock
+    found = await client.recheck_logged("user.session.clear", "00uone")()
+    assert found is not None and found.request_id == "req-w"
+    assert await client.recheck_logged("user.session.clear", "00uthree")() is None
+    either = 'eventType eq "user.session.start" or eventType eq "user.session.clear" and target.id eq "00utwo"'
+    assert [e["uuid"] async for e in client.paginate("/api/v1/logs", {"filter": either, "sortOrder": "ASCENDING"})] \
+        == [other["uuid"], client.events[2]["uuid"]]
+
+
+async def test_a_delete_recheck_reads_the_path() -> None:
+    client = FakeClient({("GET", "/api/v1/idps/0oa1"): {"id": "0oa1"}})
+    assert await client.recheck_gone("/api/v1/idps/0oa1")() is None  # still there: not in effect
+    del client.routes[("GET", "/api/v1/idps/0oa1")]
+    assert (await client.recheck_gone("/api/v1/idps/0oa1")()).status == 204
