@@ -81,6 +81,7 @@ class SessionClears:
     earlier run's journal), read once per run and date for every change of the state."""
 
     _evidence: dict[str, asyncio.Task[dict[str, str]]]
+    args: dict[str, Any]
 
     @staticmethod
     def clears_in_journal(records: Any) -> dict[str, str]:
@@ -102,6 +103,21 @@ class SessionClears:
         journal = self.clears_in_journal(ctx.journal_events).get(change.target.id)
         times = [t for t in (logged, journal) if t]
         return {"last_cleared": max(times) if times else None}
+
+    def _evidence_for(self, observed: dict[str, Any], uid: str) -> str | None:
+        since = parse_time(self.args["cleared_after"])
+        times = [t for t in (observed.get("log_clears", {}).get(uid), observed.get("journal_clears", {}).get(uid))
+                 if at_or_after(t, since)]
+        return max(times) if times else None
+
+    def settled(self, observed: dict[str, Any], user: dict[str, Any]) -> str | None:
+        """Why this user's sessions need clearing no more (DEPROVISIONED, or cleared since the date), or None."""
+        if user.get("status") == "DEPROVISIONED":
+            return "DEPROVISIONED"
+        if (at := self._evidence_for(observed, user["id"])):
+            source = "System Log" if observed.get("log_clears", {}).get(user["id"]) == at else "journal"
+            return f"sessions cleared {at} ({source})"
+        return None
 
     def verdict(self, change: Change, current: dict[str, Any]) -> Verdict:
         # clearing sessions again is harmless: the only question is whether it already happened
@@ -142,23 +158,13 @@ class AdminSessions(SessionClears, Kind):
         observed["journal_clears"] = journal_clears(ctx.journal_events)
         return observed
 
-    def _evidence_for(self, observed: dict[str, Any], uid: str) -> str | None:
-        since = parse_time(self.args["cleared_after"])
-        times = [t for t in (observed.get("log_clears", {}).get(uid), observed.get("journal_clears", {}).get(uid))
-                 if at_or_after(t, since)]
-        return max(times) if times else None
-
     def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         out: list[Change | Finding | NoOp] = []
         since = okta_time(self.args["cleared_after"])
         for admin in observed.get("admins", []):
             user = admin["user"]
-            if user.get("status") == "DEPROVISIONED":
-                out.append(self.no_op(f"{login(user)}: DEPROVISIONED", user_target(user)))
-                continue
-            if (at := self._evidence_for(observed, user["id"])):
-                source = "System Log" if observed.get("log_clears", {}).get(user["id"]) == at else "journal"
-                out.append(self.no_op(f"{login(user)}: sessions cleared {at} ({source})", user_target(user)))
+            if (settled := self.settled(observed, user)):
+                out.append(self.no_op(f"{login(user)}: {settled}", user_target(user)))
                 continue
             if protection(observed, user) == "token owner":
                 out.append(self.finding(

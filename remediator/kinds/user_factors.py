@@ -38,7 +38,7 @@ from remediator.kinds.common import (
     user_target,
 )
 from remediator.kinds.userbase import SELECTION_FACTS, UserKind, user_schema
-from remediator.plan import Change, Finding
+from remediator.plan import Change, Finding, NoOp
 from remediator.timeutil import format_time, parse_time
 
 FACTOR_FIELDS = ("id", "factorType", "provider", "vendorName", "status", "created", "lastUpdated")
@@ -110,18 +110,22 @@ class UserFactors(UserKind):
             since = max(since, parse_time(reset).replace(microsecond=0))  # Okta keeps `created` in whole seconds
         return [f for f in observed.get("factors", {}).get(uid, []) if at_or_after(f.get("created"), since)]
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        out: list[Change | Finding] = list(self.selection_findings(observed))
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+        out: list[Change | Finding | NoOp] = [*self.selection_no_ops(observed), *self.selection_findings(observed)]
         since = okta_time(self.args["enrolled_after"])
         if observed.get("too_many"):
             cap = self.args.get("max_users", MAX_USERS)
-            return [*out, self.finding(
+            return [*out, self.no_op("factors not read: more users selected than max_users"), self.finding(
                 "high", f"{observed['too_many']} users selected, more than max_users={cap}: factors not read",
                 None, {"selected": observed["too_many"], "max_users": cap,
                        "why": "one call per user: narrow the selector (admins, a group, a search) or raise max_users"})]
+        clean = 0  # users with no suspect factor: one line for all of them
         for user in observed.get("users", []):
+            if user.get("status") == "DEPROVISIONED":
+                continue  # nobody can sign in with its factors; they were not read
             factors = self._suspect(observed, user["id"])
-            if not factors or user.get("status") == "DEPROVISIONED":
+            if not factors:
+                clean += 1
                 continue
             names = ", ".join(f"{f.get('factorType')} ({f.get('provider')}, {f.get('created')})" for f in factors)
             evidence = {"factors": factors, "enrolled_after": since}
@@ -137,17 +141,9 @@ class UserFactors(UserKind):
                     f"{login(user)} enrolled {names} at or after {since}: delete them, so that a factor the "
                     "attacker enrolled stops working (the user enrolls again).",
                 ))
-        return self.keep_last_super_admin(observed, out)
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        notes = self.selection_notes(observed)
-        if observed.get("too_many"):
-            return [*notes, "factors not read: more users selected than max_users"]
-        clean = [login(u) for u in observed.get("users", [])
-                 if u.get("status") != "DEPROVISIONED" and not self._suspect(observed, u["id"])]
         if clean:
-            notes.append(f"{len(clean)} user(s) enrolled no factor since {okta_time(self.args['enrolled_after'])}")
-        return notes
+            out.append(self.no_op(f"{clean} user(s) enrolled no factor since {since}"))
+        return self.keep_last_super_admin(observed, out)
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         held = {f.get("id") for f in (await ctx.reads.fresh(ep.USER_FACTORS, change.target.id)).body or []}

@@ -16,7 +16,7 @@ from remediator.kinds.admin_passwords import ACTIONS, PURPOSE, AdminPasswords
 from remediator.kinds.base import TenantContext, register
 from remediator.kinds.common import DATE_TIME, login, okta_time, protection, user_target
 from remediator.kinds.userbase import SELECTION_FACTS, UserKind, user_schema
-from remediator.plan import Change, Finding
+from remediator.plan import Change, Finding, NoOp
 
 
 @register
@@ -46,14 +46,15 @@ class UserPasswords(UserKind, AdminPasswords):
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         return await self.observe(ctx)
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        out: list[Change | Finding] = list(self.selection_findings(observed))
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+        out: list[Change | Finding | NoOp] = [*self.selection_no_ops(observed), *self.selection_findings(observed)]
         method = self.args.get("method", "reset")
         revoke = self.args.get("revoke_sessions", True)
         action, status_after = ACTIONS[method]
         since = okta_time(self.args["changed_after"])
         for user in observed.get("users", []):
-            if self._settled(user):
+            if (settled := self._settled(user)):
+                out.append(self.no_op(f"{login(user)}: {settled}", user_target(user)))
                 continue
             pw = user.get("passwordChanged")
             changed = f"was last changed {pw}, before {since}" if pw else f"was never changed (wanted: after {since})"
@@ -70,8 +71,3 @@ class UserPasswords(UserKind, AdminPasswords):
                 f"the password of {login(user)} {changed}: {PURPOSE[method]}{sessions}.",
             ))
         return self.keep_last_super_admin(observed, out)
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        notes = self.selection_notes(observed)
-        notes += [f"{login(u)}: {why}" for u in observed.get("users", []) if (why := self._settled(u))]
-        return notes

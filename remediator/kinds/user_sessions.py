@@ -25,9 +25,9 @@ from remediator.facts import EVENTS
 from remediator.facts import endpoints as ep
 from remediator.kinds.admin_sessions import SessionClears
 from remediator.kinds.base import Applied, TenantContext, register
-from remediator.kinds.common import DATE_TIME, at_or_after, login, okta_time, protection, user_target
+from remediator.kinds.common import DATE_TIME, login, okta_time, protection, user_target
 from remediator.kinds.userbase import SELECTION_FACTS, UserKind, user_schema
-from remediator.plan import Change, Finding
+from remediator.plan import Change, Finding, NoOp
 from remediator.timeutil import parse_time
 
 CLEAR_FILTER = 'eventType eq "user.session.clear"'
@@ -93,19 +93,14 @@ class UserSessions(SessionClears, UserKind):
         observed["journal_clears"] = {k: v for k, v in journal_clears(ctx.journal_events).items() if k in ids}
         return observed
 
-    def _evidence_for(self, observed: dict[str, Any], uid: str) -> str | None:
-        since = parse_time(self.args["cleared_after"])
-        times = [t for t in (observed.get("log_clears", {}).get(uid), observed.get("journal_clears", {}).get(uid))
-                 if at_or_after(t, since)]
-        return max(times) if times else None
-
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        out: list[Change | Finding] = list(self.selection_findings(observed))
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+        out: list[Change | Finding | NoOp] = [*self.selection_no_ops(observed), *self.selection_findings(observed)]
         since = okta_time(self.args["cleared_after"])
         after = {"cleared_after": since, "oauth_tokens": self.args.get("oauth_tokens", True),
                  "forget_devices": self.args.get("forget_devices", False)}
         for user in observed.get("users", []):
-            if user.get("status") == "DEPROVISIONED" or self._evidence_for(observed, user["id"]):
+            if (settled := self.settled(observed, user)):
+                out.append(self.no_op(f"{login(user)}: {settled}", user_target(user)))
                 continue
             if protection(observed, user) == "token owner":
                 out.append(self.finding(
@@ -121,16 +116,6 @@ class UserSessions(SessionClears, UserKind):
                        f"event, no earlier run): end its {what}.",
             ))
         return out
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        notes = self.selection_notes(observed)
-        for user in observed.get("users", []):
-            if user.get("status") == "DEPROVISIONED":
-                notes.append(f"{login(user)}: DEPROVISIONED")
-            elif (at := self._evidence_for(observed, user["id"])):
-                source = "System Log" if observed.get("log_clears", {}).get(user["id"]) == at else "journal"
-                notes.append(f"{login(user)}: sessions cleared {at} ({source})")
-        return notes
 
     async def apply(self, ctx: TenantContext, change: Change) -> Applied:
         if change.action != "clear_sessions":

@@ -24,7 +24,7 @@ from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, TenantContext, register
 from remediator.kinds.common import login, protection, user_target
 from remediator.kinds.userbase import SELECTION_FACTS, UserKind, user_schema
-from remediator.plan import Change, Finding
+from remediator.plan import Change, Finding, NoOp
 
 #: (wanted, current status) -> the change's action; the lifecycle path is LIFECYCLE[action]
 CALLS = {
@@ -73,12 +73,14 @@ class UserStatus(UserKind):
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         return await self.observe(ctx)
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         wanted = self.args["status"]
-        out: list[Change | Finding] = list(self.selection_findings(observed))
+        out: list[Change | Finding | NoOp] = [*self.selection_no_ops(observed), *self.selection_findings(observed)]
+        same: list[str] = []  # already in the wanted status: one line for all of them
         for user in observed.get("users", []):
             status = user.get("status")
             if status == wanted:
+                same.append(login(user))
                 continue
             action = CALLS.get((wanted, status))
             if action is None:
@@ -96,15 +98,10 @@ class UserStatus(UserKind):
                 action, user_target(user), {"status": status}, {"status": wanted},
                 f"{login(user)} is {status} and must be {wanted}: {VERB[action]}.",
             ))
-        return self.keep_last_super_admin(observed, out)
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        wanted = self.args["status"]
-        same = [login(u) for u in observed.get("users", []) if u.get("status") == wanted]
-        notes = self.selection_notes(observed)
         if same:
-            notes.append(f"{len(same)} already {wanted}: {', '.join(same[:20])}{' ...' if len(same) > 20 else ''}")
-        return notes
+            out.append(self.no_op(f"{len(same)} already {wanted}: {', '.join(same[:20])}"
+                                  f"{' ...' if len(same) > 20 else ''}"))
+        return self.keep_last_super_admin(observed, out)
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         user = (await ctx.reads.fresh(ep.USER, change.target.id)).body

@@ -9,14 +9,14 @@ Observed state of a user kind (plain JSON, so that `diff` tests are data files):
 
 from __future__ import annotations
 
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, TypeVar
 
 from remediator.facts import ADMINS, GROUP_MEMBERS, GROUP_NAMED, ME, USERS
 from remediator.guardrails import LOCKOUT_ACTIONS
 from remediator.kinds.base import Kind, TenantContext
 from remediator.kinds.common import active_super_admins, admins_view, login, protected_view, user_target
 from remediator.kinds.selector import select, selector_properties
-from remediator.plan import Change, Finding
+from remediator.plan import Change, Finding, NoOp
 
 
 def user_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -24,6 +24,9 @@ def user_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> d
     return {"type": "object", "required": ["users", *required],
             "properties": {**selector_properties(), **properties}, "additionalProperties": False}
 
+
+#: A kind's decided items: changes and findings, with or without its no-ops.
+Item = TypeVar("Item", Change | Finding, Change | Finding | NoOp)
 
 #: What resolving a selector may read (the admin list, a group's members, a search) and who is protected.
 SELECTION_FACTS = (USERS, ADMINS, GROUP_NAMED, GROUP_MEMBERS, ME)
@@ -56,22 +59,23 @@ class UserKind(Kind):
                                            "user", None, {"logins": missing["logins"]}))
         return out
 
-    def selection_notes(self, observed: dict[str, Any]) -> list[str]:
+    def selection_no_ops(self, observed: dict[str, Any]) -> list[NoOp]:
+        """What the selector picked and left out, said first with `plan -v`."""
         sel = observed.get("selection") or {}
-        notes = [f"selected {len(observed.get('users', []))} user(s): {'; '.join(sel.get('how') or [])}"]
+        out = [self.no_op(f"selected {len(observed.get('users', []))} user(s): {'; '.join(sel.get('how') or [])}")]
         if sel.get("excluded"):
-            notes.append(f"excluded: {', '.join(sel['excluded'])}")
-        return notes
+            out.append(self.no_op(f"excluded: {', '.join(sel['excluded'])}"))
+        return out
 
     def protected_finding(self, why: str, user: dict[str, Any], what: str, evidence: dict[str, Any]) -> Finding:
         return self.finding("high", f"{what} {login(user)} by hand ({why})", user_target(user),
                             {"why": f"{why}: automation never does it", **evidence})
 
-    def keep_last_super_admin(self, observed: dict[str, Any], out: list[Change | Finding]) -> list[Change | Finding]:
+    def keep_last_super_admin(self, observed: dict[str, Any], out: list[Item]) -> list[Item]:
         """When the lockout changes would hit every active super admin, those become critical findings."""
         supers = set(observed.get("active_super_admins") or ())
 
-        def hits(item: Change | Finding) -> TypeGuard[Change]:
+        def hits(item: Item) -> TypeGuard[Change]:
             return isinstance(item, Change) and item.action in LOCKOUT_ACTIONS and item.target.id in supers
 
         hit = {i.target.id for i in out if hits(i)}
