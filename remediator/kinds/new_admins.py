@@ -56,7 +56,7 @@ from remediator.kinds.common import (
     user_target,
     when,
 )
-from remediator.plan import Change, Finding
+from remediator.plan import Change, Finding, NoOp
 from remediator.timeutil import format_time, parse_time
 
 GRANT_FILTER = ('eventType eq "user.account.privilege.grant" or eventType eq "group.privilege.grant" or '
@@ -162,21 +162,26 @@ class NewAdmins(Kind):
         allow = {str(x).lower() for x in self.args.get("allow", [])}
         return login(user).lower() in allow or str(user.get("id", "")).lower() in allow
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         since = parse_time(self.args["created_after"])
-        out: list[Change | Finding] = []
+        out: list[Change | Finding | NoOp] = []
+        old = 0  # created before the date: one line for all of them
         for admin in observed.get("admins", []):
-            if self._suspect(admin, since):
+            user = admin["user"]
+            if not at_or_after(user.get("created"), since):
+                old += 1
+            elif self._allowed(user):
+                out.append(self.no_op(f"{login(user)}: created {user.get('created')} but allowed", user_target(user)))
+            elif user.get("status") in INACTIVE:
+                out.append(self.no_op(f"{login(user)}: created {user.get('created')} but already "
+                                      f"{user.get('status')}", user_target(user)))
+            else:
                 out.extend(self._contain(observed, admin))
+        out.append(self.no_op(f"{old} admin account(s) were created before {okta_time(self.args['created_after'])}"))
         out = self._keep_last_super_admin(observed, out)
         for admin in observed.get("admins", []):
             out.extend(self._grants(observed, admin, since))
         return out
-
-    def _suspect(self, admin: dict[str, Any], since: datetime) -> bool:
-        user = admin["user"]
-        return (at_or_after(user.get("created"), since) and not self._allowed(user)
-                and user.get("status") not in INACTIVE)
 
     def _contain(self, observed: dict[str, Any], admin: dict[str, Any]) -> list[Change | Finding]:
         user, roles = admin["user"], admin.get("roles", [])
@@ -212,11 +217,12 @@ class NewAdmins(Kind):
                 ))
         return out
 
-    def _keep_last_super_admin(self, observed: dict[str, Any], out: list[Change | Finding]) -> list[Change | Finding]:
+    def _keep_last_super_admin(self, observed: dict[str, Any],
+                               out: list[Change | Finding | NoOp]) -> list[Change | Finding | NoOp]:
         supers = set(active_super_admins(observed.get("admins", [])))
         roles = {a["user"]["id"]: a.get("roles", []) for a in observed.get("admins", [])}
 
-        def strips_super(item: Change | Finding) -> TypeGuard[Change]:
+        def strips_super(item: Change | Finding | NoOp) -> TypeGuard[Change]:
             if not isinstance(item, Change) or item.target.id not in supers:
                 return False
             if item.action == "suspend":
@@ -254,21 +260,6 @@ class NewAdmins(Kind):
                 user_target(user), evidence,
             ))
         return out
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        since = parse_time(self.args["created_after"])
-        notes = []
-        for admin in observed.get("admins", []):
-            user = admin["user"]
-            if not at_or_after(user.get("created"), since):
-                continue
-            if self._allowed(user):
-                notes.append(f"{login(user)}: created {user.get('created')} but allowed")
-            elif user.get("status") in INACTIVE:
-                notes.append(f"{login(user)}: created {user.get('created')} but already {user.get('status')}")
-        old = sum(1 for a in observed.get("admins", []) if not at_or_after(a["user"].get("created"), since))
-        notes.append(f"{old} admin account(s) were created before {okta_time(self.args['created_after'])}")
-        return notes
 
     # apply ----------------------------------------------------------------------------------
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:

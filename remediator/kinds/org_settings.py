@@ -25,7 +25,7 @@ from remediator.errors import InputError
 from remediator.facts import Endpoint
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 
 @dataclass(frozen=True)
@@ -115,12 +115,19 @@ class OrgSettings(Kind):
             out[setting.path] = {k: v for k, v in body.items() if k != "_links"}
         return {"settings": out}
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        out: list[Change | Finding] = []
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+        out: list[Change | Finding | NoOp] = []
         for setting in self._wanted():
             current = observed["settings"].get(setting.path) or {}
-            before = {key: current.get(key) for arg, key in setting.fields.items()
-                      if arg in self.args and current.get(key) != self.args[arg]}
+            before: dict[str, Any] = {}
+            for arg, key in setting.fields.items():
+                if arg not in self.args:
+                    continue
+                if current.get(key) == self.args[arg]:
+                    out.append(self.no_op(f"{setting.label}: {key} is already {json.dumps(current.get(key))}",
+                                          _target(setting)))
+                else:
+                    before[key] = current.get(key)
             if not before:
                 continue
             after = {key: self.args[arg] for arg, key in setting.fields.items() if key in before}
@@ -128,15 +135,6 @@ class OrgSettings(Kind):
             out.append(self.change("update_setting", _target(setting), before, after,
                                    f"{setting.label}: {shown}."))
         return out
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        notes = []
-        for setting in self._wanted():
-            current = observed["settings"].get(setting.path) or {}
-            for arg, key in setting.fields.items():
-                if arg in self.args and current.get(key) == self.args[arg]:
-                    notes.append(f"{setting.label}: {key} is already {json.dumps(current.get(key))}")
-        return notes
 
     def _setting(self, change: Change) -> Setting:
         setting = BY_PATH.get(change.target.id)

@@ -19,7 +19,7 @@ from remediator.facts import endpoints as ep
 from remediator.kinds import policies
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.policy_model import POLICY_TYPES, READ_ONLY_TYPES, policy_tree
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 FIELDS = ("id", "name", "type", "status", "priority", "system", "description", "conditions", "settings")
 
@@ -71,26 +71,25 @@ class Policy(Kind):
         name = self.args["name"]
         return [p for p in observed.get("policies", []) if name == "*" or p.get("name") == name]
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         selected = self._selected(observed)
-        if not selected and self.args["name"] != "*":
-            return [self.finding("medium", f"no {self.args['type']} policy named {self.args['name']!r}", None,
-                                 {"policies": [p.get("name") for p in observed.get("policies", [])]})]
-        out: list[Change | Finding] = []
+        if not selected:
+            none = self.no_op(f"no {self.args['type']} policy to check")
+            if self.args["name"] == "*":
+                return [none]
+            return [none, self.finding("medium", f"no {self.args['type']} policy named {self.args['name']!r}", None,
+                                       {"policies": [p.get("name") for p in observed.get("policies", [])]})]
+        out: list[Change | Finding | NoOp] = []
         for policy in selected:
             before, after = policies.differences(policy, self.args["set"])
             if after:
                 out.append(self.change("replace_policy", _target(policy), before, after,
                                        f"{policy.get('type')} policy {policy.get('name')!r}: "
                                        f"{policies.shown(before, after)}."))
+            else:
+                out.append(self.no_op(f"{self.args['type']} policy {policy.get('name')!r} already has the declared "
+                                      "values", _target(policy)))
         return out
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        selected = self._selected(observed)
-        done = [p.get("name") for p in selected if not policies.differences(p, self.args["set"])[1]]
-        if not selected:
-            return [f"no {self.args['type']} policy to check"]
-        return [f"{self.args['type']} policy {n!r} already has the declared values" for n in done]
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         return await policies.current(ctx, ep.POLICY, (change.target.id,), change.before)

@@ -31,7 +31,7 @@ from remediator.kinds.policy_model import (
     rule_tree,
     system_rule_problem,
 )
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 POLICY_FIELDS = ("id", "name", "type", "status", "system")
 RULE_FIELDS = ("id", "name", "type", "status", "priority", "system", "conditions", "actions")
@@ -150,11 +150,11 @@ class PolicyRule(Kind):
         name = self.args["rule"]
         return [r for r in policy.get("rules", []) if name == "*" or r.get("name") == name]
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         found = observed.get("policies", [])
         if not found:
             return [self.finding("medium", f"no policy {self._policy_label()}", None, {})]
-        out: list[Change | Finding] = []
+        out: list[Change | Finding | NoOp] = []
         for policy in found:
             rules = self._rules(policy)
             if not rules and self.args["rule"] != "*":
@@ -169,7 +169,7 @@ class PolicyRule(Kind):
         wanted = self.args["policy"]
         return f"for app {wanted['app']!r}" if "app" in wanted else f"{wanted['type']} {wanted['name']!r}"
 
-    def _one(self, policy: dict[str, Any], rule: dict[str, Any]) -> list[Change | Finding]:
+    def _one(self, policy: dict[str, Any], rule: dict[str, Any]) -> list[Change | Finding | NoOp]:
         wanted = dict(self.args["set"])
         refused = {}
         if rule.get("system"):
@@ -179,26 +179,20 @@ class PolicyRule(Kind):
                     if get_path(rule, path) != wanted[path]:
                         refused[path] = why
                     del wanted[path]
-        out: list[Change | Finding] = []
+        before, after = policies.differences(rule, wanted)
+        if not refused and not after:
+            return [self.no_op(f"rule {rule.get('name')!r} of {policy.get('name')!r} already has the declared values",
+                               _target(policy, rule))]
+        out: list[Change | Finding | NoOp] = []
         if refused:
             out.append(self.finding("medium", f"rule {rule.get('name')!r} of {policy.get('name')!r} is a system rule: "
                                     f"{', '.join(refused)} left as they are (read-only)", _target(policy, rule),
                                     {"read_only": refused}))
-        before, after = policies.differences(rule, wanted)
         if after:
             out.append(self.change("replace_rule", _target(policy, rule), before, after,
                                    f"rule {rule.get('name')!r} of {policy.get('name')!r}: "
                                    f"{policies.shown(before, after)}."))
         return out
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        notes = []
-        for policy in observed.get("policies", []):
-            for rule in self._rules(policy):
-                if not policies.differences(rule, self.args["set"])[1]:
-                    notes.append(f"rule {rule.get('name')!r} of {policy.get('name')!r} already has the declared "
-                                 "values")
-        return notes
 
     # apply ------------------------------------------------------------------------------------
     def _ids(self, change: Change) -> tuple[str, str]:

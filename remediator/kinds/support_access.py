@@ -25,7 +25,7 @@ from remediator.errors import InputError, OktaApiError
 from remediator.facts import SUPPORT, SUPPORT_CASES, support_cases_of
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 ORG_TARGET = Target(type="okta_support", id="org", label="Okta Support access (org level)")
 IMPERSONATION = "impersonation.status"
@@ -93,9 +93,10 @@ class SupportAccess(Kind):
             observed["revoke_retired"] = True
         return observed
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
-        out: list[Change | Finding] = list(self._org_level(observed))
-        for case in observed.get("cases", []):
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
+        out: list[Change | Finding | NoOp] = list(self._org_level(observed))
+        cases = observed.get("cases", [])
+        for case in cases:
             status = _impersonation(case).get("status")
             if status == "ENABLED":
                 until = _impersonation(case).get("expiration")
@@ -111,19 +112,28 @@ class SupportAccess(Kind):
                     _case_target(case), {"case": {k: case.get(k) for k in CASE_FIELDS}},
                 ))
             out += self._self_assigned(case)
+        if not any(_impersonation(c).get("status") in ("ENABLED", "REQUESTED") for c in cases):
+            out.append(self.no_op(f"no support case has impersonation ENABLED or REQUESTED ({len(cases)} cases)"))
         return out
 
-    def _org_level(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def _org_level(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         support = observed.get("support")
-        if support is None or support.get("support") == "DISABLED":
-            return []
+        if support is None:
+            return [self.no_op("the org-level Okta Support setting does not exist on this tenant (per-case access "
+                               "only)", ORG_TARGET)]
+        if support.get("support") == "DISABLED":
+            return [self.no_op("org-level Okta Support access is already DISABLED", ORG_TARGET)]
         until = f" until {support['expiration']}" if support.get("expiration") else ""
         number = support.get("caseNumber")
         if number:
+            # no revoke of its own: closing the case closes the org-level access (the case's own change, or a
+            # person in the Admin Console when this token cannot read the case)
+            through = self.no_op(f"org-level Okta Support access comes from case {number}: closing the case "
+                                 "closes it", ORG_TARGET)
             case = next((c for c in observed.get("cases", []) if str(c.get("caseNumber")) == str(number)), None)
             if case is not None and _impersonation(case).get("status") == "ENABLED":
-                return []  # closing the case (its own change) closes the org-level state
-            return [self.finding(
+                return [through]
+            return [through, self.finding(
                 "high", f"Okta Support access is {support.get('support')}{until} through case {number}, which is "
                 "not among the cases this token can read: close it in the Admin Console", ORG_TARGET,
                 {"support": {k: support.get(k) for k in ("support", "expiration", "caseNumber")}})]
@@ -155,22 +165,6 @@ class SupportAccess(Kind):
                 "medium", f"Okta Support asks approval of self-assigned case {number}: do not approve it",
                 _case_target(case), {"case": case})]
         return []
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        """Why nothing needs doing, for what is already in the desired state (pure, like `diff`)."""
-        notes = []
-        support = observed.get("support")
-        if support is None:
-            notes.append("the org-level Okta Support setting does not exist on this tenant (per-case access only)")
-        elif support.get("support") == "DISABLED":
-            notes.append("org-level Okta Support access is already DISABLED")
-        elif support.get("caseNumber"):
-            notes.append(f"org-level Okta Support access comes from case {support['caseNumber']}: closing the case "
-                         "closes it")
-        cases = observed.get("cases", [])
-        if not any(_impersonation(c).get("status") in ("ENABLED", "REQUESTED") for c in cases):
-            notes.append(f"no support case has impersonation ENABLED or REQUESTED ({len(cases)} cases)")
-        return notes
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         if change.action == "revoke":

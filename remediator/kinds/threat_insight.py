@@ -17,7 +17,7 @@ from remediator.errors import InputError
 from remediator.facts import ZONES
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 
 TARGET = Target(type="threat_insight", id="org", label="ThreatInsight")
 
@@ -69,10 +69,10 @@ class ThreatInsight(Kind):
             return None, missing
         return sorted(by_name[n.casefold()] for n in self.args["exempt_zones"]), []
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         config = observed["config"]
         zones, missing = self._wanted_zones(observed)
-        out: list[Change | Finding] = []
+        out: list[Change | Finding | NoOp] = []
         for name in missing:
             known = [z.get("name") for z in observed.get("zones", [])]
             out.append(self.finding("high", f"ThreatInsight exempt zone {name!r} does not exist: exemptions left "
@@ -81,8 +81,12 @@ class ThreatInsight(Kind):
         after: dict[str, Any] = {}
         if config["action"] != self.args["action"]:
             before["action"], after["action"] = config["action"], self.args["action"]
+        else:
+            out.append(self.no_op(f"ThreatInsight action is already {config['action']!r}", TARGET))
         if zones is not None and config["excludeZones"] != zones:
             before["excludeZones"], after["excludeZones"] = config["excludeZones"], zones
+        elif zones is not None:
+            out.append(self.no_op(f"ThreatInsight already exempts exactly {len(zones)} zone(s)", TARGET))
         if after:
             why = []
             if "action" in after:
@@ -93,16 +97,6 @@ class ThreatInsight(Kind):
             out.append(self.change("update_configuration", TARGET, before, after,
                                    f"ThreatInsight is not as declared: {'; '.join(why)}."))
         return out
-
-    def explain(self, observed: dict[str, Any]) -> list[str]:
-        config = observed["config"]
-        notes = []
-        if config["action"] == self.args["action"]:
-            notes.append(f"ThreatInsight action is already {config['action']!r}")
-        zones, _ = self._wanted_zones(observed)
-        if zones is not None and zones == config["excludeZones"]:
-            notes.append(f"ThreatInsight already exempts exactly {len(zones)} zone(s)")
-        return notes
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         config = _config((await ctx.reads.fresh(ep.THREAT_INSIGHT)).body or {})

@@ -6,6 +6,7 @@ import pytest
 
 from remediator.facts.endpoints import ORG_SUPPORT, SUPPORT_CASES
 from remediator.kinds import REGISTRY
+from remediator.plan import NoOp
 from tests.kinds import datafiles
 from tests.support import FakeClient, api_error, context
 
@@ -85,7 +86,11 @@ async def test_plan_then_apply_then_plan_again_is_empty():
     assert client.calls_to("PATCH", f"{CASES}/00042")[0][3] == {"impersonation": {"status": "DISABLED"}}
     assert state["support"]["support"] == "DISABLED"
     again = REGISTRY[KIND]("s", {"enabled": False})
-    assert again.diff(await again.read(context(client))) == []
+    out = again.diff(await again.read(context(client)))
+    assert [i.reason for i in out if isinstance(i, NoOp)] == [
+        "org-level Okta Support access is already DISABLED", "no support case has impersonation ENABLED or REQUESTED "
+        "(1 cases)"]
+    assert [i for i in out if not isinstance(i, NoOp)] == []
 
 
 async def test_a_case_that_moved_is_stale():
