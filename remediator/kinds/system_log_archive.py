@@ -50,7 +50,7 @@ from remediator.evidence import (
 from remediator.facts import LOG_PAGES
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
-from remediator.plan import Change, Finding, Target
+from remediator.plan import Change, Finding, NoOp, Target
 from remediator.timeutil import format_time, parse_time
 
 RETENTION = timedelta(days=90)
@@ -184,11 +184,11 @@ class SystemLogArchive(Kind):
                      for c in manifest.late] if manifest else [],
         }
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         want = self._want(observed["now"])
         covered = observed.get("covered")
         target = Target("system_log", observed["dir"], f"{want[0]} .. {want[1]}")
-        out: list[Change | Finding] = []
+        out: list[Change | Finding | NoOp] = []
         for lo, hi in lost_ranges(want, covered, observed["now"], observed.get("retention_lost") or []):
             out.append(self.finding(
                 "high", f"System Log events from {lo} to {hi} are past Okta's 90-day retention and lost",
@@ -206,7 +206,21 @@ class SystemLogArchive(Kind):
             todo = ", ".join(f"{a} .. {b}" for a, b, _ in segments)
             out.append(self.change("archive", target, {"covered": covered}, {"covered": after},
                                    f"the archive {have}; missing {todo}"))
+        elif covered:
+            holds = "" if list(want) == list(covered) else f" (it holds {covered[0]} .. {covered[1]})"
+            out.append(self.no_op(f"the archive already covers {want[0]} .. {want[1]}{holds}"
+                                  f"{self._settling(observed, want)}", target))
+        else:
+            out.append(self.no_op(f"nothing to archive yet{self._settling(observed, want)}", target))
         return out
+
+    def _settling(self, observed: dict[str, Any], want: tuple[str, str]) -> str:
+        """What of the declared range is left for a later run because it has not settled yet, if anything."""
+        asked = time_key(self.args["until"]) if self.args.get("until") else observed["now"]
+        if want[1] >= asked:
+            return ""
+        return (f"; events published from {want[1]} on are archived once they have settled "
+                f"({int(self.settle.total_seconds())} s)")
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         directory = self.directory(ctx, change)

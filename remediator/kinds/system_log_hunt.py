@@ -21,7 +21,7 @@ from remediator.facts import endpoints as ep
 from remediator.hunt import Engine, RuleSet, load_rule_set
 from remediator.kinds.base import Kind, TenantContext, register
 from remediator.kinds.system_log_archive import tenant_now
-from remediator.plan import SEVERITIES, Change, Finding, Target
+from remediator.plan import SEVERITIES, Change, Finding, NoOp, Target
 from remediator.timeutil import format_time, parse_time
 
 RETENTION = timedelta(days=90)
@@ -142,9 +142,14 @@ class SystemLogHunt(Kind):
     }
     facts = (ADMINS, LOG_PAGES, ep.LOGS)
 
+    @property
+    def rule_sources(self) -> list[str]:
+        """The rule sets and files the state names (default: the built-in `lapsus-2022`)."""
+        return list(self.args.get("rules") or ["lapsus-2022"])
+
     @cached_property
     def rule_set(self) -> RuleSet:
-        return load_rule_set(self.args.get("rules") or ["lapsus-2022"], where=f"{self.state}: {self.name}: rules")
+        return load_rule_set(self.rule_sources, where=f"{self.state}: {self.name}: rules")
 
     @cached_property
     def engine(self) -> Engine:
@@ -202,25 +207,34 @@ class SystemLogHunt(Kind):
             "events": events,
         }
 
-    def diff(self, observed: dict[str, Any]) -> list[Change | Finding]:
+    def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         since, until = observed["since"], observed["until"]
         known = self.known(observed)
         own = frozenset(observed.get("own_request_ids") or ())
-        out: list[Change | Finding] = []
+        out: list[Change | Finding | NoOp] = []
         for skipped in self.rule_set.skipped:
             out.append(self.finding("info", f"Sigma rule skipped: {skipped.title}",
                                     Target("hunt_rule", skipped.source, skipped.title), {"reason": skipped.reason}))
         events = sorted(observed.get("events") or (), key=lambda e: (time_key(e["published"]), e.get("uuid", "")))
         forms = privilege_forms(events)
         groups: dict[tuple[str, str], list[tuple[dict[str, Any], list[Any]]]] = {}
+        ours = 0
         for event in events:
-            if not since <= time_key(event["published"]) < until or own_write(event, own):
+            if not since <= time_key(event["published"]) < until:
+                continue
+            if own_write(event, own):
+                ours += 1
                 continue
             rules = self.engine.matches(event, known)
             if rules:
                 rules = sorted(rules, key=lambda r: SEVERITIES.index(r.severity))
                 groups.setdefault((rules[0].id, _actor_key(event)), []).append((event, rules))
         out += [self._group(hits, forms) for hits in groups.values()]
+        if ours:
+            out.append(self.no_op(f"{ours} event(s) the rules match are remediator's own writes: left out"))
+        if not groups:
+            out.append(self.no_op(f"no System Log event from {since} to {until} matches a rule of "
+                                  f"{', '.join(self.rule_sources)}"))
         return out
 
     def _group(self, hits: list[tuple[dict[str, Any], list[Any]]], forms: dict[str, str]) -> Finding:
