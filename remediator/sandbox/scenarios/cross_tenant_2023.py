@@ -42,11 +42,21 @@ def generate(users: int = 200, seed: int = 1, clock: str = DEFAULT_CLOCK, **kw: 
 class _Plant(Planter):
     pack = NAME
 
+    def pick_help_desk(self, victim: str) -> dict[str, Any]:
+        """The admin who reset the victim's factors: an ACTIVE HELP_DESK_ADMIN; a small tenant's random admins may
+        hold none (1,000 users, seed 1), so then an ACTIVE ORG_ADMIN or SUPER_ADMIN, who may reset factors too."""
+        admins = sorted(self.base["admins"].items())
+        for types in (("HELP_DESK_ADMIN",), ("ORG_ADMIN", "SUPER_ADMIN")):
+            for uid, admin in admins:
+                if (admin["status"] == "ACTIVE" and uid != victim and uid not in self.special_ids()
+                        and any(r["type"] in types for r in admin["roles"])):
+                    return self.users[uid]
+        raise lapsus_2022.ScenarioError("no active admin to reset the victim's factors", "--users")
+
     def build(self) -> dict[str, Any]:
         snap, base, org = self.snap, self.base, self.org
         victim = self.pick_super_admin()
-        help_desk = self.users[next(uid for uid, a in sorted(base["admins"].items()) if a["status"] == "ACTIVE"
-                                    and any(r["type"] == "HELP_DESK_ADMIN" for r in a["roles"]))]
+        help_desk = self.pick_help_desk(victim["id"])
         rotator = self.users[next(uid for uid, a in sorted(base["admins"].items())
                                   if a["status"] == "ACTIVE" and uid not in {victim["id"], help_desk["id"]}
                                   and uid not in self.special_ids() and snap["factors"].get(uid))]
