@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from benchmarks import model
+from benchmarks import model, playbook_model
 
 SLACK = 1.5
 CORES = max(1, os.cpu_count() or 1)
@@ -59,6 +59,56 @@ def wall_vs_floor(wall: float, calls: Mapping[str, int], ts: float) -> tuple[flo
 
 
 def targets(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
+    """Every row of the run: the LAPSUS$ workloads (unless `--only playbooks`), then each shipped playbook's."""
+    rows = main_rows(raw, quick=quick) if "plan_apply" in raw else []
+    for playbook, measured in (raw.get("playbooks") or {}).items():
+        rows += playbook_rows(playbook, measured, raw["time_scale"], quick=quick)
+    return rows
+
+
+def playbook_rows(playbook: str, pb: dict[str, Any], ts: float, *, quick: bool) -> list[dict[str, Any]]:
+    """Plan (and, for an incident playbook, apply) of one shipped playbook against the model derived from its
+    states and its tenant's counts (`benchmarks/playbook_model.py`)."""
+    rows: list[dict[str, Any]] = []
+    counts = playbook_model.TenantCounts.from_json(pb["counts"])
+    rid, label = f"pb.{playbook.removesuffix('.yml')}", f"{playbook}: plan, {counts.users:,} users, " \
+                                                        f"{len(counts.admins)} admins"
+    want = playbook_model.plan_calls([(kind, args) for kind, args in pb["states"]], counts)
+    stats = pb["plan_stats"]
+    ratio, fl, windows = wall_vs_floor(pb["plan_wall_s"], want, ts)
+    pb["plan_model"], pb["plan_floor"] = want, fl.to_json()
+    load = f"; load {pb['load'][0]:.1f}" if pb.get("load") else ""
+    _row(rows, f"{rid}.plan.wall_floor", label, "wall / floor", ratio, "<=", 1.2, quick, gated=windows >= 2,
+         note=_floor_note(fl, windows, pb["plan_wall_s"]) + load)
+    _row(rows, f"{rid}.plan.calls_model", label, "calls / model", stats["requests"] / max(1, _total(want)), "<=",
+         1.1, quick, note=_calls_note(stats["calls"], want))
+    _row(rows, f"{rid}.plan.429", label, "429s / calls", stats["throttled"] / max(1, stats["requests"]), "<=", 0.01,
+         quick, note=f"{stats['throttled']} of {stats['requests']}")
+    errors = pb["plan"]["errors"] + (pb.get("second_plan") or {}).get("errors", 0)
+    _row(rows, f"{rid}.plan.errors", label, "tenants in error", errors, "<=", 0, quick,
+         note=f"{pb['plan']['changes']} changes planned")
+    if not pb.get("applied"):
+        return rows
+    label = label.replace(": plan,", ": apply,")
+    want_apply = playbook_model.apply_calls(pb["writes_planned"])
+    astats = pb["apply_stats"]
+    ratio, fl, windows = wall_vs_floor(pb["apply_wall_s"], want_apply, ts)
+    pb["apply_model"], pb["apply_floor"] = want_apply, fl.to_json()
+    _row(rows, f"{rid}.apply.wall_floor", label, "wall / floor (one write per change)", ratio, "<=", 1.2, quick,
+         gated=windows >= 2, note=_floor_note(fl, windows, pb["apply_wall_s"]) + "; calls "
+         + _calls_note(astats["calls"], want_apply) + f"; 429s {astats['throttled']}" + load)
+    writes = pb.get("writes") or {}
+    _row(rows, f"{rid}.apply.repeated", label, "writes repeated (System Log)", writes.get("repeated"), "<=", 0,
+         quick, note=f"{writes.get('events')} write events for {_total(want_apply)} writes planned; repeated e.g. "
+                     f"{', '.join(list(writes.get('repeated_examples') or {})[:2]) or 'none'}")
+    failed = sum(r["failed"] for r in pb["apply_recap"]) + sum(1 for r in pb["apply_recap"] if r["error"])
+    second = (pb.get("second_plan") or {}).get("changes")
+    _row(rows, f"{rid}.apply.converged", label, "changes left in a second plan", second, "<=", 0, quick,
+         note=f"{failed} failed changes")
+    return rows
+
+
+def main_rows(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
     ts = raw["time_scale"]
     rows: list[dict[str, Any]] = []
     pa = raw["plan_apply"]

@@ -2,12 +2,15 @@
 
     python benchmarks/run.py            # full: 100,000 users, 1,000,000 events, 50 tenants (< 10 min)
     python benchmarks/run.py --quick    # CI: 1,000 users, 50,000 events, 10 tenants (< 1 min)
+    python benchmarks/run.py --only playbooks   # just the plan (and apply) of each shipped playbook
 
 Starts the sandboxes (lapsus-2022 scenario, Enterprise limits with the default 50% token share,
 25 ms injected latency, `--time-scale`) in their own processes (benchmarks/serve.py), runs every
 workload in its own client process (benchmarks/workloads.py, benchmarks/naive_baseline.py), measures
 the sandbox's CPU from /proc, compares each workload with its floor (benchmarks/model.py), writes
 benchmarks/results/<date>[-quick].json, and, for a full run, the table in benchmarks/README.md.
+Each shipped playbook (issue 14) is also planned, and each incident playbook's plan applied, on a
+tenant of its own scenario at `playbook_users` (`PLAYBOOKS`), against `benchmarks/playbook_model.py`.
 
 Exit status: 0 if every gated target holds (full run: the target; --quick: the target with 50% slack),
 1 otherwise, 2 if the benchmark itself could not run. Sandboxes are stopped on every path.
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,12 +57,27 @@ class Sizes:
     naive_budget_s: float
     time_scale: float
     worker_timeout: float
+    playbook_users: int
+    playbook_events: int
 
 
 FULL = Sizes(users=100_000, events=1_000_000, naive_users=10_000, tenants=50, tenant_users=2_000,
-             naive_budget_s=30.0, time_scale=10.0, worker_timeout=480.0)
+             naive_budget_s=30.0, time_scale=10.0, worker_timeout=480.0, playbook_users=100_000,
+             playbook_events=100_000)
 QUICK = Sizes(users=1_000, events=50_000, naive_users=1_000, tenants=10, tenant_users=200,
-              naive_budget_s=3.0, time_scale=20.0, worker_timeout=60.0)
+              naive_budget_s=3.0, time_scale=20.0, worker_timeout=60.0, playbook_users=1_000,
+              playbook_events=10_000)
+
+#: Each shipped playbook, the scenario it is rehearsed on, and whether its plan is applied (incident playbooks;
+#: the STIG is a baseline). Playbooks sharing a scenario share its tenant, in this order: the STIG's plan
+#: writes nothing, so LAPSUS$'s plan after it sees the tenant as generated.
+PLAYBOOKS = (
+    ("disa-okta-idaas-stig.yml", "lapsus-2022", False),
+    ("okta-lapsus-2022.yml", "lapsus-2022", True),
+    ("okta-support-har-2023.yml", "support-har-2023", True),
+    ("okta-cross-tenant-impersonation-2023.yml", "cross-tenant-2023", True),
+    ("okta-credential-stuffing-2024.yml", "credential-stuffing-2024", True),
+)
 
 
 class BenchError(Exception):
@@ -88,10 +107,15 @@ class Sandboxes:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str, *, users: int, tenants: int = 1, events: int | None = None,
-              break_glass: bool = False, latency: str = LATENCY) -> None:
+              break_glass: bool = False, latency: str = LATENCY, scenarios: tuple[str, ...] = (),
+              log_delay: float | None = None) -> None:
         cmd = [PYTHON, str(HERE / "serve.py"), "--ready-file", str(self.work / f"{name}.json"),
                "--tenants", str(tenants), "--users", str(users), "--rate-limits", "enterprise",
                "--time-scale", str(self.time_scale), "--faults", latency]
+        if scenarios:
+            cmd += ["--scenario", *scenarios]
+        if log_delay is not None:
+            cmd += ["--log-delay", str(log_delay)]
         if events is not None:
             cmd += ["--log-events", str(events)]
         if break_glass:
@@ -158,16 +182,76 @@ def workload(script: str, *args: str) -> list[str]:
     return [PYTHON, str(HERE / script), *args]
 
 
+PLAYBOOK_SCENARIOS = tuple(dict.fromkeys(s for _, s, _ in PLAYBOOKS))
+
+
+def start_playbook_boxes(boxes: Sandboxes, sizes: Sizes) -> None:
+    """One sandbox process, one tenant per scenario the shipped playbooks are rehearsed on; System Log persisted
+    at once (the archive's delayed persistence is measured on its own), so every write of an apply is readable."""
+    boxes.start("playbooks", users=sizes.playbook_users, events=sizes.playbook_events, scenarios=PLAYBOOK_SCENARIOS,
+                log_delay=0)
+
+
+def bench_playbooks(boxes: Sandboxes, sizes: Sizes, work: Path, quick: bool) -> dict[str, Any]:
+    """Plan each shipped playbook (all but its archive and hunt) on its scenario's tenant; apply the incident
+    playbooks' plans, check no write is repeated in the System Log, and plan again (converged).
+
+    A full run measures them one after the other; --quick runs the tenants side by side (each tenant's
+    playbooks in turn), since at its size no wall ratio is gated and CI's minute is short."""
+    ready = boxes.ready("playbooks")
+    pid = ready["pid"]
+
+    def one(playbook: str, scenario: str, applied: bool) -> dict[str, Any]:
+        tenant = PLAYBOOK_SCENARIOS.index(scenario)
+        args = ["plan", "--ready", str(work / "playbooks.json"), "--tenant", str(tenant),
+                "--playbook", str(ROOT / "playbooks" / playbook)]
+        if applied:
+            args += ["--apply", "--dup-check", "--repeat-check"] + ([] if quick else ["--pause-before-apply"])
+        res, wall, cpu = measured(pid, lambda: run_worker(workload("workloads.py", *args), sizes.worker_timeout))
+        return {**res, "scenario": scenario, "applied": applied, "process_wall_s": round(wall, 2),
+                "sandbox_cpu_s": None if quick else round(cpu, 2), "counts": ready["tenants"][tenant]["counts"],
+                "generate_s": ready["generate_s"], "load": os.getloadavg()}
+
+    def tenant_runs(scenario: str) -> dict[str, Any]:
+        out = {}
+        for i, (playbook, used, applied) in enumerate(p for p in PLAYBOOKS if p[1] == scenario):
+            if i and not quick:
+                time.sleep(model.WINDOW_SECONDS / sizes.time_scale)  # the same tenant: start in fresh windows
+            out[playbook] = one(playbook, used, applied)
+        return out
+
+    results: dict[str, Any] = {}
+    if quick:
+        with ThreadPoolExecutor(len(PLAYBOOK_SCENARIOS)) as pool:
+            for done in pool.map(tenant_runs, PLAYBOOK_SCENARIOS):
+                results.update(done)
+    else:
+        for scenario in PLAYBOOK_SCENARIOS:
+            results.update(tenant_runs(scenario))
+    return {p: results[p] for p, _, _ in PLAYBOOKS}
+
+
 def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any],
-          fleet: tuple[int, int] | None = None) -> dict[str, Any]:
+          fleet: tuple[int, int] | None = None, only: str | None = None) -> dict[str, Any]:
     """Every workload in turn; `out` holds what was measured so far, even when one fails."""
     ts = sizes.time_scale
     window = model.WINDOW_SECONDS / ts
     boxes = Sandboxes(work, ts)
     out |= {"time_scale": ts, "window_s": window, "latency": LATENCY, "quick": quick,
                            "sizes": sizes.__dict__, "machine": {"cpus": os.cpu_count()}}
+    if only == "playbooks":
+        try:
+            out["load_before"] = os.getloadavg()
+            start_playbook_boxes(boxes, sizes)
+            out["playbooks"] = bench_playbooks(boxes, sizes, work, quick)
+            out["load_after"] = os.getloadavg()
+        finally:
+            boxes.stop()
+        return out
     try:
         t_setup = time.perf_counter()
+        if quick:  # small tenants: generated while the others are (a full run starts them once those are done)
+            start_playbook_boxes(boxes, sizes)
         boxes.start("main", users=sizes.users, events=sizes.events, break_glass=True)
         boxes.start("naive", users=sizes.naive_users, events=2_000)
         boxes.start("multi", users=sizes.tenant_users, tenants=sizes.tenants + 1, events=2_000)
@@ -223,6 +307,11 @@ def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any],
         out["shard"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2)}
         out["sandbox_peak_rss_mb"] = {name: round(peak_rss_mb(r["pid"]), 1) for name, r in ready.items()}
 
+        # (i) each shipped playbook on its own scenario's tenant
+        if not quick:
+            start_playbook_boxes(boxes, sizes)
+        out["playbooks"] = bench_playbooks(boxes, sizes, work, quick)
+
         if fleet:  # (h) hundreds of tenants at 100 ms latency: its own sandbox, started once the others are done
             tenants, users = fleet
             boxes.start("fleet", users=users, tenants=tenants + 1, events=2_000, latency=FLEET_LATENCY)
@@ -253,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-scale", type=float, default=None, help="a rate-limit minute lasts 60/X s")
     p.add_argument("--out", type=Path, default=None, help="results JSON (default benchmarks/results/<date>.json)")
     p.add_argument("--no-readme", action="store_true", help="do not rewrite the table in benchmarks/README.md")
+    p.add_argument("--only", choices=["playbooks"], default=None,
+                   help="run only these workloads (playbooks: each shipped playbook's plan and apply)")
     p.add_argument("--fleet", metavar="TENANTSxUSERS", default=None,
                    help="also plan that many tenants at once at 100 ms latency (issue 14: 500x2000; off by default: "
                         "minutes of generation and GBs of sandbox)")
@@ -264,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     raw: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="remediator-bench-") as tmp:
         try:
-            bench(sizes, Path(tmp), args.quick, raw, fleet=parse_fleet(args.fleet))
+            bench(sizes, Path(tmp), args.quick, raw, fleet=parse_fleet(args.fleet), only=args.only)
         except BenchError as exc:
             sys.stderr.write(f"benchmark could not run: {exc}\n")
             partial = HERE / "results" / "partial.json" if args.out is None else args.out.with_suffix(".partial.json")
@@ -276,12 +367,13 @@ def main(argv: list[str] | None = None) -> int:
     raw["date"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     rows = targets(raw, quick=args.quick)
     result = {"rows": rows, "raw": raw}
-    out = args.out or HERE / "results" / f"{raw['date'][:10]}{'-quick' if args.quick else ''}.json"
+    suffix = ("-quick" if args.quick else "") + (f"-{args.only}" if args.only else "")
+    out = args.out or HERE / "results" / f"{raw['date'][:10]}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     table = render_table(rows, raw)
     sys.stdout.write(table + f"\nresults: {out}\n")
-    if not args.quick and not args.no_readme:
+    if not args.quick and not args.no_readme and not args.only:
         update_readme(HERE / "README.md", table)
     failed = [r["id"] for r in rows if r["gated"] and not r["gate_ok"]]
     if failed:

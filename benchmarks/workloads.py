@@ -4,6 +4,7 @@ Why a process per workload: the client's peak RSS (`ru_maxrss`) and CPU time are
 own, and the sandbox's CPU is measured in its own process.
 
     python benchmarks/workloads.py plan    --ready R [--tenant 0] [--apply] [--dup-check] [--repeat-check]
+                                           [--playbook playbooks/X.yml]
     python benchmarks/workloads.py multi   --ready R --tenants N
     python benchmarks/workloads.py archive --ready R --dir D
     python benchmarks/workloads.py hunt    --dir D --tenant-name t00
@@ -30,9 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.playbook_model import EXCLUDED_KINDS  # noqa: E402
 from remediator.engine import ApplySettings, PlanSettings, TenantJob, apply, jobs_for, plan, playbook_ref  # noqa: E402
 from remediator.inventory import TenantSpec  # noqa: E402
 from remediator.journal import Journal  # noqa: E402
+from remediator.kinds import REGISTRY  # noqa: E402
 from remediator.okta.client import OktaClient, is_loopback  # noqa: E402
 from remediator.playbook import load_playbook, parse_extra_vars, render_states  # noqa: E402
 
@@ -43,7 +46,9 @@ WRITE_EVENTS = {
     "user.lifecycle.suspend", "user.account.reset_password", "user.account.expire_password",
     "user.session.clear", "user.account.privilege.revoke", "group.privilege.revoke", "system.api_token.revoke",
     "user.session.impersonation.revoke", "policy.lifecycle.update", "policy.rule.update",
-    "system.idp.lifecycle.deactivate",
+    "system.idp.lifecycle.deactivate", "application.lifecycle.deactivate", "user.mfa.factor.deactivate",
+    "system.api_token.update", "zone.create", "zone.update", "zone.activate", "zone.deactivate",
+    "security.threat.configuration.update", "security.attack_protection.settings.update",
 }
 
 
@@ -143,6 +148,28 @@ def spec_for(tenant: dict[str, Any], index: int) -> TenantSpec:
                       vars={"break_glass": glass, "evidence_dir": os.environ.get("BENCH_EVIDENCE", "evidence")})
 
 
+def without_measured_apart(jobs: list[TenantJob]) -> list[TenantJob]:
+    """The jobs without their archive and hunt states (measured on their own rows)."""
+    out = []
+    for job in jobs:
+        rendered = job.rendered
+        states = tuple(s for s in rendered.states if s.kind not in EXCLUDED_KINDS)
+        out.append(TenantJob(job.spec, type(rendered)(states, rendered.variables, rendered.max_changes)))
+    return out
+
+
+def planned_writes(plan: Any) -> dict[str, int]:
+    """The writes the plan's changes name, by "kind:action" and "kind:action/step" for each follow-up step (the
+    apply model's input: what the apply was asked to do, not what it did)."""
+    writes: Counter[str] = Counter()
+    for t in plan.tenants:
+        for c in t.changes:
+            key = f"{c.kind}:{c.action}"
+            writes[key] += 1
+            writes.update(f"{key}/{step}" for step in REGISTRY[c.kind](c.state, {}).follow_ups(c))
+    return dict(writes)
+
+
 def summarize_plan(plan: Any) -> dict[str, Any]:
     tenants = []
     for t in plan.tenants:
@@ -156,7 +183,13 @@ def summarize_plan(plan: Any) -> dict[str, Any]:
 async def run_plan(args: argparse.Namespace) -> dict[str, Any]:
     ready = json.loads(Path(args.ready).read_text())
     picked = ready["tenants"][args.tenant: args.tenant + args.count]
-    playbook = load_playbook(PLAYBOOK)
+    playbook = load_playbook(Path(args.playbook) if args.playbook else PLAYBOOK)
+
+    def jobs_of(chosen: list[TenantSpec]) -> list[TenantJob]:
+        if args.playbook:  # any playbook: every state but the archive and the hunt, whatever its tags
+            return without_measured_apart(jobs_for(playbook, chosen, extra))
+        return jobs_for(playbook, chosen, extra, PLAN_TAGS)
+
     work = Path(tempfile.mkdtemp(prefix="bench-plan-"))
     rec = Recorder()
     common = {"journal_path": work / "journal.jsonl", "forks": max(10, len(picked)), "client_factory": rec.factory}
@@ -167,7 +200,7 @@ async def run_plan(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.single_first and len(specs) > 1:
         # one tenant alone first (a different tenant of the same shape, so no read is warm)
-        jobs = jobs_for(playbook, specs[:1], extra, PLAN_TAGS)
+        jobs = jobs_of(specs[:1])
         t0 = time.perf_counter()
         await plan(jobs, settings)
         result["single_wall_s"] = round(time.perf_counter() - t0, 3)
@@ -175,7 +208,7 @@ async def run_plan(args: argparse.Namespace) -> dict[str, Any]:
         rec.reset()
         specs = specs[1:]
 
-    jobs = jobs_for(playbook, specs, extra, PLAN_TAGS)
+    jobs = jobs_of(specs)
     # what the whole machine and the sandbox spent meanwhile: the CPU other work took is CPU this run
     # could not have (report.py's multi.cpu_bound counts only the cores left to it)
     busy0, box0 = machine_busy_s(), process_cpu_s(ready["pid"])
@@ -189,6 +222,9 @@ async def run_plan(args: argparse.Namespace) -> dict[str, Any]:
     result["plan_stats"] = rec.stats()
     result["plan"] = summarize_plan(planned)
     result["plan_tenants"] = len(specs)
+    if args.playbook:  # the model's inputs: the states as rendered, the writes the changes name
+        result["states"] = [[s.kind, s.args] for s in planned.tenants[0].states]
+        result["writes_planned"] = planned_writes(planned)
     if args.apply:
         rec.reset()
         start_now = None
@@ -205,7 +241,8 @@ async def run_plan(args: argparse.Namespace) -> dict[str, Any]:
         result["apply_recap"] = [{"name": r.name, "changed": r.changed, "failed": r.failed, "error": r.error}
                                  for r in outcome.tenants]
         if args.dup_check and start_now is not None:
-            result["writes"] = await write_events(specs[0], start_now, ready["time_scale"])
+            result["writes"] = await write_events(specs[0], start_now, ready["time_scale"],
+                                                  wait=args.pause_before_apply)
         if args.repeat_check:
             rec.reset()
             again = await plan(jobs, settings)
@@ -223,11 +260,12 @@ async def tenant_now(spec: TenantSpec) -> str:
         return format_time(client.server_now())
 
 
-async def write_events(spec: TenantSpec, since: str, time_scale: float) -> dict[str, Any]:
+async def write_events(spec: TenantSpec, since: str, time_scale: float, *, wait: bool = True) -> dict[str, Any]:
     """The write events the apply left in the System Log, and any (eventType, target) seen twice."""
     from remediator.inventory import resolve_auth
 
-    await asyncio.sleep(60.0 / time_scale)  # a fresh logs window: the measured runs never share one
+    if wait:
+        await asyncio.sleep(60.0 / time_scale)  # a fresh logs window: the measured runs never share one
     seen: Counter[tuple[str, str]] = Counter()
     total = 0
     async with OktaClient(spec.org_url, resolve_auth(spec), tenant=spec.name) as client:
@@ -375,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat-check", action="store_true")
     p.add_argument("--single-first", action="store_true")
     p.add_argument("--pause-before-apply", action="store_true")
+    p.add_argument("--playbook", help="plan this playbook (all but its archive and hunt states), not LAPSUS$'s")
     p.add_argument("--dir")
     p.add_argument("--tenant-name", default="t00")
     p.add_argument("--shards", type=int, default=4)
