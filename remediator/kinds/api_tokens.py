@@ -210,9 +210,17 @@ class ApiTokens(Kind):
         return Applied(request_id=resp.request_id)
 
     async def _restrict(self, ctx: TenantContext, change: Change) -> Applied:
-        """PUT the token back with the planned network (upsertApiToken needs its name; body as recorded)."""
-        token = (await ctx.reads.fresh(ep.API_TOKEN, change.target.id)).body or {}
-        network = {k: v for k, v in change.after["network"].items() if v or k == "connection"}
-        body = {k: token[k] for k in ("name", "userId", "clientName", "created") if k in token}
-        resp = await ep.REPLACE_API_TOKEN.send(ctx.client, change.target.id, json={**body, "network": network})
+        """PUT the token back with the planned network (upsertApiToken needs its name; body as recorded).
+
+        A token revoked since the plan (by another state of the same playbook, which also plans before
+        anything applies) answers 404: nobody can use it from anywhere, so its network needs nothing."""
+        try:
+            token = (await ctx.reads.fresh(ep.API_TOKEN, change.target.id)).body or {}
+            network = {k: v for k, v in change.after["network"].items() if v or k == "connection"}
+            body = {k: token[k] for k in ("name", "userId", "clientName", "created") if k in token}
+            resp = await ep.REPLACE_API_TOKEN.send(ctx.client, change.target.id, json={**body, "network": network})
+        except OktaApiError as exc:
+            if exc.status != 404:
+                raise
+            return Applied(request_id=None, detail={"not_needed": "the token no longer exists (revoked)"})
         return Applied(request_id=resp.request_id, detail={"network": (resp.body or {}).get("network")})

@@ -110,3 +110,43 @@ def test_a_zone_network_without_zones_is_refused():
     assert list(validator(schema).iter_errors({"network": {"connection": "ZONE"}}))
     assert list(validator(schema).iter_errors({"allow": ["x"]}))  # neither created_after nor network
     assert not list(validator(schema).iter_errors({"network": {"connection": "ANYWHERE"}}))
+
+
+async def test_a_token_revoked_by_an_earlier_state_needs_no_network():
+    """Two states of one playbook: one revokes the tokens created since the breach, the next restricts every
+    token's network. Both were planned before either applied, so the restriction of a revoked token finds it
+    gone (404 on GET /api-tokens/{id}, as for the repeated DELETE above): not needed, instead of a failed run."""
+    client, tokens = _client()
+    client.routes[("GET", "/api/v1/zones")] = lambda *_: [
+        {"id": "nzoOffice", "name": "Office egress", "type": "IP", "status": "ACTIVE"}]
+    revoke = REGISTRY[KIND]("revoke", ARGS)
+    restrict = REGISTRY[KIND]("restrict", {"network": {"connection": "ZONE", "include": ["Office egress"]}})
+    ctx = context(client)
+    [revocation] = [c for c in revoke.diff(await revoke.read(ctx)) if c.__class__.__name__ == "Change"]
+    [evil] = [c for c in restrict.diff(await restrict.read(ctx)) if c.__class__.__name__ == "Change"]
+    assert evil.target.id == revocation.target.id == "00Tevil"
+    await revoke.apply(ctx, revocation)
+    assert "00Tevil" not in tokens
+    applied = await restrict.apply(ctx, evil)
+    assert applied.request_id is None and applied.detail == {"not_needed": "the token no longer exists (revoked)"}
+    assert not client.calls_to("PUT", "/api/v1/api-tokens/00Tevil")
+
+
+def test_revoke_then_restrict_in_one_playbook_through_the_cli(tmp_path, monkeypatch):
+    """The same two states through `apply` on the lapsus-2022 sandbox: every write succeeds (exit 0), the
+    token made since the breach is revoked, the others restricted, and the next plan has no change."""
+    from remediator.sandbox import Sandbox
+    from tests.e2e.harness import cli, write_inventory, write_playbook
+
+    states = [{"name": "revoke", KIND: ARGS},
+              {"name": "restrict", KIND: {"network": {"connection": "ZONE", "include": ["Office egress"]}}}]
+    with Sandbox(scenario="lapsus-2022", users=60, seed=5) as sb:
+        inventory = write_inventory(tmp_path / "inv.yml", {"t": {"org_url": sb.org_url, "token": sb.token}},
+                                    monkeypatch)
+        playbook = write_playbook(tmp_path / "pb.yml", states)
+        common = ["-i", inventory, "--journal", tmp_path / "journal.jsonl"]
+        applied = cli("apply", playbook, *common, "--yes")
+        assert applied.exit_code == 0, applied.output
+        assert "failed=0" in applied.output
+        again = cli("plan", playbook, *common, "--detailed-exitcode")
+        assert again.exit_code == 0, again.output
