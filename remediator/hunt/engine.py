@@ -4,7 +4,7 @@ Almost every event of a tenant's log is ordinary traffic that no rule can match.
 raw JSON line must contain to possibly match (`sigma.Alternatives`: per branch of its condition, clauses
 such as an eventType, a field's value, a substring). The engine turns each clause into an RE2 pattern over
 the raw line, case-insensitive like Sigma, and gives each alternative an anchor: its clause that is
-rarest in the data being scanned (counted on a sample of the first block, the form breaking ties). Then
+rarest in the data being scanned (counted on a sample of the first block, and again every 64 blocks). Then
 per decompressed block:
 - one RE2 search pass (a DFA: one pass whatever the number of anchors, no lowercased copy of the block)
   finds the lines holding some anchor;
@@ -33,13 +33,15 @@ from remediator.evidence import Manifest, iter_blocks, time_key
 from remediator.hunt.sigma import Clause, Known, Rule, clause_rank, is_number
 
 _WS = r"[ \t\r]*"
-_SAMPLE_LINES = 200  # lines of the first block on which each clause's frequency is counted
+_SAMPLE_LINES = 200  # lines of a block on which each clause's frequency is counted
+_REPLAN_EVERY = 64  # blocks (about 9,000 events of Okta's size) between two countings: anchors follow the data
 
 
 def _options() -> Any:
     options = re2.Options()
     options.case_sensitive = False  # Sigma compares case-insensitively; `|cased` only narrows the predicate
     options.max_mem = 64 << 20  # room for the DFA of many anchors (e.g. thousands of admin ids)
+    options.log_errors = False  # RE2 would write to stderr (a DFA out of memory only makes a search slower)
     return options
 
 
@@ -125,6 +127,8 @@ class Engine:
                     raise AssertionError("RE2 set indices out of step")
             self._set.Compile()
         self._anchors: tuple[Any, dict[int, list[frozenset[int]]]] | None = None
+        self._searches: dict[tuple[int, ...], Any] = {}  # compiled anchor searches, by their anchors
+        self._blocks = 0
 
     def matches(self, event: dict[str, Any], known: Known | None = None) -> list[Rule]:
         """Every rule that matches one event."""
@@ -134,7 +138,8 @@ class Engine:
         return [r for r in (*typed, *self.unindexed) if r.match(event, known)]
 
     def _plan(self, sample: bytes) -> tuple[Any, dict[int, list[frozenset[int]]]]:
-        """Each alternative's anchor (its clause on the fewest lines of the sample) and one search for them all."""
+        """Each alternative's anchor (its clause on the fewest lines of the sample, the form breaking ties) and
+        one search for them all."""
         counts = [0] * len(self._clauses)
         for line in sample.split(b"\n", _SAMPLE_LINES)[:_SAMPLE_LINES]:
             for i in self._set.Match(line) or ():
@@ -143,8 +148,11 @@ class Engine:
         by_anchor: dict[int, list[frozenset[int]]] = {}
         for alt in self._alternatives:
             by_anchor.setdefault(min(alt, key=rank.__getitem__), []).append(alt)
-        search = "|".join(f"(?:{clause_pattern(self._clauses[i])})" for i in sorted(by_anchor))
-        return re2.compile(search, _options()), by_anchor
+        key = tuple(sorted(by_anchor))
+        if key not in self._searches:
+            search = "|".join(f"(?:{clause_pattern(self._clauses[i])})" for i in key)
+            self._searches[key] = re2.compile(search, _options())
+        return self._searches[key], by_anchor
 
     def candidates(self, block: bytes) -> Iterator[dict[str, Any]]:
         """The events of a block of JSON lines that some rule may match, parsed; the others are skipped."""
@@ -155,8 +163,9 @@ class Engine:
             return
         if self._set is None:
             return
-        if self._anchors is None:
+        if self._anchors is None or self._blocks % _REPLAN_EVERY == 0:
             self._anchors = self._plan(block)
+        self._blocks += 1
         search, by_anchor = self._anchors[0].search, self._anchors[1]
         holds = self._set.Match
         pos, size = 0, len(block)

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from remediator.hunt import Engine, load_rule_set
+from remediator.hunt import engine as engine_module
 from remediator.hunt.rules import BUILTIN
 from remediator.sandbox.scenarios import SCENARIOS, load
 from tests.conftest import REFERENCE
@@ -138,16 +139,24 @@ def test_fast_path_finds_exactly_the_reference_hits(seed: int) -> None:
         assert len(parsed) < len(events) * 0.75  # lines skipped even when a third is bent toward the rules
 
 
-def test_anchor_choice_follows_the_data() -> None:
-    """An alternative is anchored on its clause seen least in the first block: here the proxy flag, which
-    no line of it holds, rather than the eventType on every line."""
-    rules = load_rule_set(["credential-stuffing-2024"]).rules
-    engine = Engine(rules)
-    session = {"eventType": "user.session.start", "securityContext": {"isProxy": False}, "uuid": "u",
-               "outcome": {"result": "SUCCESS"}, "debugContext": {"debugData": {"threatSuspected": "false"}}}
-    block = b"\n".join(json.dumps(session).encode() for _ in range(300)) + b"\n"
-    assert list(engine.candidates(block)) == []
-    _, by_anchor = engine._anchors or (None, {})
-    anchors = {engine._clauses[i] for i in by_anchor}
-    assert ("types", frozenset({"user.session.start"})) not in anchors
-    assert ("is:isproxy", frozenset({"true"})) in anchors
+def test_anchors_follow_the_data() -> None:
+    """An alternative is anchored on its clause seen on the fewest lines of a recent block: the proxy flag
+    while sign-ins are everywhere, the eventType once proxies are (and no sign-in is); hits never change."""
+    engine = Engine(load_rule_set(["credential-stuffing-2024"]).rules)
+    session_type, proxy = ("types", frozenset({"user.session.start"})), ("is:isproxy", frozenset({"true"}))
+
+    def block(event_type: str, is_proxy: bool) -> bytes:
+        event = {"eventType": event_type, "securityContext": {"isProxy": is_proxy}, "uuid": "u",
+                 "outcome": {"result": "SUCCESS"}, "debugContext": {"debugData": {"threatSuspected": "false"}}}
+        return b"\n".join(json.dumps(event).encode() for _ in range(300)) + b"\n"
+
+    def anchors() -> set[Any]:
+        return {engine._clauses[i] for i in (engine._anchors or (None, {}))[1]}
+
+    assert list(engine.candidates(block("user.session.start", False))) == []
+    assert proxy in anchors() and session_type not in anchors()
+    for _ in range(engine_module._REPLAN_EVERY):
+        assert list(engine.candidates(block("user.session.end", True))) == []
+    assert session_type in anchors() and proxy not in anchors()
+    hits = list(engine.candidates(block("user.session.start", True)))
+    assert len(hits) == 300 and all(engine.matches(e) for e in hits)
