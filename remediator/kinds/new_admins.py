@@ -291,7 +291,15 @@ class NewAdmins(Kind):
                 resp = await ctx.reads.fresh(ep.USER, uid)
                 return resp if (resp.body or {}).get("status") == "SUSPENDED" else None
 
-            resp = await ep.SUSPEND_USER.send(ctx.client, uid, recheck=suspended)
+            try:
+                resp = await ep.SUSPEND_USER.send(ctx.client, uid, recheck=suspended)
+            except OktaApiError as exc:
+                # E0000038: Okta suspends only ACTIVE users; another state of the same run (okta.user_status)
+                # may have suspended or deactivated the account since the plan
+                status = ((await ctx.reads.fresh(ep.USER, uid)).body or {}).get("status")
+                if exc.status in (400, 403) and status in INACTIVE:
+                    return Applied(request_id=None, detail={"not_needed": f"the account is {status} now"})
+                raise
             return Applied(request_id=resp.request_id)
         if change.action == "unassign_role":
             done: dict[str, str | None] = {}

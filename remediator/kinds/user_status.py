@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from remediator.errors import InputError
+from remediator.errors import InputError, OktaApiError
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, TenantContext, register
 from remediator.kinds.common import login, protection, user_target
@@ -118,7 +118,14 @@ class UserStatus(UserKind):
             resp = await ctx.reads.fresh(ep.USER, uid)
             return resp if (resp.body or {}).get("status") == wanted else None
 
-        resp = await write.send(ctx.client, uid, params=params, recheck=in_effect)
+        try:
+            resp = await write.send(ctx.client, uid, params=params, recheck=in_effect)
+        except OktaApiError as exc:
+            # E0000038: not allowed in the user's current status; another state of the same run (okta.new_admins'
+            # suspend) may have brought the user where this one wants it
+            if exc.status in (400, 403) and await in_effect() is not None:
+                return Applied(request_id=None, detail={"not_needed": f"the account is {wanted} now"})
+            raise
         detail: dict[str, Any] = {}  # never the body: `activate` may carry an activation token
         if change.action == "suspend":
             cleared = await ep.CLEAR_SESSIONS.send(ctx.client, uid, params={"oauthTokens": "true"})
