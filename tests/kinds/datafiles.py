@@ -2,8 +2,9 @@
 
 `expected` holds `changes` and `findings` exactly as `to_json()` writes them (ids left out: they are
 stable hashes of state, kind, action/title and target, tested with the plan model) and, optionally,
-`notes`: the kind's `explain()` output. A case that expects neither a change nor a finding must
-expect notes, so that "nothing to do" is always explained.
+`notes`: the kind's `explain()` output, that is the reasons of the NoOp items its `diff` yields (what
+`plan -v` prints). A case that expects neither a change nor a finding must expect notes, so that
+"nothing to do" is always explained.
 """
 
 from __future__ import annotations
