@@ -18,6 +18,8 @@ The matcher's interface, which the rest of the hunt builds on:
   decides a hit; the prefilter only ever skips lines on which no rule can hold.
 - `candidates(block)`: the parsed events of a block of JSON lines that some rule may match (a superset).
 - `scan_archive(...)` / `scan_events(...)`: the events that match at least one rule.
+- `correlator()`: fresh streaming state for the correlation rules (`hunt.correlation`), which consume what
+  `matches` returns, events in time order; it is separate from the matching above.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 import re2  # type: ignore[import-untyped]  # google-re2, which pySigma depends on
 
 from remediator.evidence import Manifest, iter_blocks, time_key
+from remediator.hunt.correlation import Correlation, Correlator
 from remediator.hunt.sigma import Clause, Known, Rule, clause_rank, is_number
 
 _WS = r"[ \t\r]*"
@@ -89,10 +92,13 @@ def _resolve(requires: tuple[Clause, ...], known: Known) -> tuple[Clause, ...] |
 
 
 class Engine:
-    """Rules indexed for matching; `known` (the id sets of `|admin`-style modifiers) sharpens the prefilter."""
+    """Rules indexed for matching; `known` (the id sets of `|admin`-style modifiers) sharpens the prefilter.
+    `correlations` consume what the rules match (`correlator()`), so their base rules are among `rules`."""
 
-    def __init__(self, rules: Sequence[Rule], known: Known | None = None) -> None:
+    def __init__(self, rules: Sequence[Rule], known: Known | None = None,
+                 correlations: Sequence[Correlation] = ()) -> None:
         self.rules = tuple(rules)
+        self.correlations = tuple(correlations)
         known = known or {}
         by_type: dict[str, list[Rule]] = {}
         unindexed: list[Rule] = []
@@ -129,6 +135,10 @@ class Engine:
         self._anchors: tuple[Any, dict[int, list[frozenset[int]]]] | None = None
         self._searches: dict[tuple[int, ...], Any] = {}  # compiled anchor searches, by their anchors
         self._blocks = 0
+
+    def correlator(self) -> Correlator:
+        """Fresh streaming state for the correlations (events pushed in time order, with the rules they matched)."""
+        return Correlator(self.correlations)
 
     def matches(self, event: dict[str, Any], known: Known | None = None) -> list[Rule]:
         """Every rule that matches one event."""

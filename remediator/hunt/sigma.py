@@ -15,8 +15,9 @@ each candidate event:
   as pySigma value modifiers (`modifier_mapping`, the table pySigma looks modifiers up in).
 
 Anything else makes the loader skip the rule with the reason (placeholders such as `%domains%`
-that a user must fill in first, `|expand`, other modifiers, keyword searches, aggregations and
-correlation rules, log sources other than Okta).
+that a user must fill in first, `|expand`, other modifiers, keyword searches, the old `| count()`
+aggregations, log sources other than Okta). Correlation rules (Sigma v2 `correlation:`) are compiled by
+`remediator.hunt.correlation`; `remediator.hunt.rules` loads files of both.
 
 Each compiled rule also states what a raw JSON line must contain to possibly match (its eventTypes, a
 field's value right after the field's name, or substrings: `Clause` below); the engine uses that to skip
@@ -32,7 +33,6 @@ from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sigma.conditions import (
     ConditionAND,
     ConditionFieldEqualsValueExpression,
@@ -96,6 +96,8 @@ class Rule:
     requires: Alternatives
     uses_admins: bool = False
     description: str = ""
+    name: str = ""           # Sigma's `name`: how a correlation rule may refer to it
+    generate: bool = True    # False: a base rule of a correlation whose own matches are not findings
 
 
 @dataclass(frozen=True)
@@ -411,7 +413,8 @@ def compile_rule(doc: Any, source: str) -> Rule:
     if not isinstance(doc, dict):
         raise Unsupported("not a Sigma rule (not a mapping)")
     if doc.get("correlation") or doc.get("type") == "correlation":
-        raise Unsupported("correlation rules (across events) are not supported")
+        raise Unsupported("a correlation rule (across events) is not a single-event rule: "
+                          "remediator.hunt.correlation compiles it")
     if "action" in doc:
         raise Unsupported(f"rule collection action {doc['action']!r} is not supported")
     logsource = doc.get("logsource") or {"product": "okta"}
@@ -440,39 +443,4 @@ def compile_rule(doc: Any, source: str) -> Rule:
     level = str(doc.get("level", "medium")).lower()
     return Rule(id=str(doc.get("id") or Path(source).stem), title=title, severity=LEVELS.get(level, "medium"),
                 source=source, match=pred, requires=requires, uses_admins=uses,
-                description=str(doc.get("description") or "").strip())
-
-
-def load_file(path: str | Path) -> tuple[list[Rule], list[Skipped]]:
-    """Every rule document of a YAML file (one rule, or several separated by `---`)."""
-    path = Path(path)
-    rules: list[Rule] = []
-    skipped: list[Skipped] = []
-    try:
-        docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-    except yaml.YAMLError as exc:
-        return [], [Skipped(str(path), path.stem, f"not valid YAML: {exc}")]
-    for doc in docs:
-        if doc is None:
-            continue
-        title = str(doc.get("title") or path.stem) if isinstance(doc, dict) else path.stem
-        try:
-            rules.append(compile_rule(doc, str(path)))
-        except Unsupported as exc:
-            skipped.append(Skipped(str(path), title, str(exc)))
-        except re.error as exc:
-            skipped.append(Skipped(str(path), title, f"invalid regular expression: {exc}"))
-    return rules, skipped
-
-
-def load_path(path: str | Path) -> tuple[list[Rule], list[Skipped]]:
-    """A rule file, or every `*.yml`/`*.yaml` below a directory (sorted, recursive)."""
-    path = Path(path)
-    files = sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml")) if path.is_dir() else [path]
-    rules: list[Rule] = []
-    skipped: list[Skipped] = []
-    for f in files:
-        r, s = load_file(f)
-        rules += r
-        skipped += s
-    return rules, skipped
+                description=str(doc.get("description") or "").strip(), name=str(doc.get("name") or ""))

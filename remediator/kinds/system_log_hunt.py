@@ -1,15 +1,18 @@
 """okta.system_log_hunt: report the System Log events in [since, until) that hunt rules match, one finding
-per rule and actor (count, first and last seen, source IPs, samples, and every event by uuid).
+per rule and actor (count, first and last seen, source IPs, samples, and every event by uuid), and the
+events that make a correlation rule hold, one finding per correlation and group (e.g. per client IP).
 
 It changes nothing. It reads the archive (`dir`, as written by okta.system_log_archive) for the part
 of the range the archive covers, and the API for the rest. `read` keeps only the events some rule
-matches (so an archive of millions costs no memory); `diff` runs the rules again on them, purely,
-with the admin ids and remediator's own request ids (from the journal) that `read` put in the
+matches (so an archive of millions costs no memory), and of the events only a correlation's base rules
+match, those that take part in a correlation; `diff` runs the rules and the correlations again on them,
+purely, with the admin ids and remediator's own request ids (from the journal) that `read` put in the
 observed state, and leaves out remediator's own writes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
@@ -18,7 +21,7 @@ from remediator.errors import InputError
 from remediator.evidence import check_org, load_manifest, tenant_dir, time_key
 from remediator.facts import ADMINS, LOG_PAGES
 from remediator.facts import endpoints as ep
-from remediator.hunt import Engine, RuleSet, load_rule_set
+from remediator.hunt import Correlation, Engine, Rule, RuleSet, load_rule_set
 from remediator.kinds.base import Kind, TenantContext, register
 from remediator.kinds.system_log_archive import tenant_now
 from remediator.plan import SEVERITIES, Change, Finding, NoOp, Target
@@ -110,11 +113,56 @@ def _sample(event: dict[str, Any], forms: dict[str, str] | None = None) -> dict[
     }
 
 
+@dataclass
+class Hunted:
+    """What a hunt found: single-rule hits grouped by (rule, actor), correlation hits by (correlation, group)."""
+
+    groups: dict[tuple[str, str], list[tuple[dict[str, Any], list[Rule]]]] = field(default_factory=dict)
+    correlated: dict[tuple[str, tuple[str, ...]], tuple[Correlation, dict[str, dict[str, Any]]]] = field(
+        default_factory=dict)
+    ours: int = 0  # events in the range that are remediator's own writes (left out)
+
+    def uuids(self) -> set[str]:
+        return ({str(e.get("uuid")) for hits in self.groups.values() for e, _ in hits}
+                | {u for _, events in self.correlated.values() for u in events})
+
+
+def evaluate(engine: Engine, events: list[dict[str, Any]], known: dict[str, frozenset[str]], since: str,
+             until: str, own: frozenset[str]) -> Hunted:
+    """The rules and correlations over `events` sorted in time, in [since, until), remediator's writes left out.
+    Pure; the correlations see every event a rule matched, the quiet base rules' included."""
+    out = Hunted()
+    correlator = engine.correlator()
+    for event in events:
+        if not since <= time_key(event["published"]) < until:
+            continue
+        if own_write(event, own):
+            out.ours += 1
+            continue
+        rules = engine.matches(event, known)
+        if not rules:
+            continue
+        reported = sorted((r for r in rules if r.generate), key=lambda r: SEVERITIES.index(r.severity))
+        if reported:
+            out.groups.setdefault((reported[0].id, _actor_key(event)), []).append((event, reported))
+        for correlation, key, hit in correlator.push(event, [r.id for r in rules]):
+            found = out.correlated.setdefault((correlation.id, key), (correlation, {}))[1]
+            for e in hit:
+                found.setdefault(str(e.get("uuid")), e)
+    return out
+
+
+def _by_time(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(events, key=lambda e: (time_key(e["published"]), e.get("uuid", "")))
+
+
 @register
 class SystemLogHunt(Kind):
-    """System Log events that hunt rules match, one finding per rule and actor; remediator's own writes are not.
+    """System Log events that hunt rules match, one finding per rule and actor, and per correlation rule and
+    group (its `group-by` values); remediator's own writes are not.
 
-    `rules`: `lapsus-2022` (built in) and/or paths to Sigma rule files or directories.
+    `rules`: `lapsus-2022` (built in) and/or paths to Sigma rule files or directories (correlation rules
+    included: their base rules are resolved across everything listed).
 
     Example::
 
@@ -153,7 +201,7 @@ class SystemLogHunt(Kind):
 
     @cached_property
     def engine(self) -> Engine:
-        return Engine(self.rule_set.rules)
+        return Engine(self.rule_set.rules, correlations=self.rule_set.correlations)
 
     @staticmethod
     def known(observed: dict[str, Any]) -> dict[str, frozenset[str]]:
@@ -178,7 +226,7 @@ class SystemLogHunt(Kind):
         sets = {"admins": sorted(u["id"] for u in admins),
                 "new_admins": sorted(u["id"] for u in admins if u.get("created") and time_key(u["created"]) >= since)}
         known = self.known(sets)
-        engine = Engine(self.rule_set.rules, known)
+        engine = Engine(self.rule_set.rules, known, self.rule_set.correlations)
         events: list[dict[str, Any]] = []
         sources: list[dict[str, str]] = []
         segments = [(since, until)]  # what the API must still be asked for
@@ -201,11 +249,22 @@ class SystemLogHunt(Kind):
             async for page in ctx.reads.log_pages(params):
                 events += engine.scan_events(page.body or (), known)
             sources.append({"source": "api", "since": a, "until": b})
+        if self.rule_set.correlations:
+            events = self._retained(engine, events, known, since, until, frozenset(ctx.own_request_ids))
         return {
             "since": since, "until": until, "sources": sources,
             **sets, "own_request_ids": sorted(ctx.own_request_ids),
             "events": events,
         }
+
+    @staticmethod
+    def _retained(engine: Engine, events: list[dict[str, Any]], known: dict[str, frozenset[str]], since: str,
+                  until: str, own: frozenset[str]) -> list[dict[str, Any]]:
+        """The events a reported rule matches, and of those only a correlation's base rules match, the ones in
+        a correlation hit (what `diff`, with the same filters, will report): the rest is not kept."""
+        hit = evaluate(engine, _by_time(events), known, since, until, own).uuids()
+        return [e for e in events if str(e.get("uuid")) in hit
+                or any(r.generate for r in engine.matches(e, known))]
 
     def diff(self, observed: dict[str, Any]) -> list[Change | Finding | NoOp]:
         since, until = observed["since"], observed["until"]
@@ -215,27 +274,44 @@ class SystemLogHunt(Kind):
         for skipped in self.rule_set.skipped:
             out.append(self.finding("info", f"Sigma rule skipped: {skipped.title}",
                                     Target("hunt_rule", skipped.source, skipped.title), {"reason": skipped.reason}))
-        events = sorted(observed.get("events") or (), key=lambda e: (time_key(e["published"]), e.get("uuid", "")))
+        events = _by_time(list(observed.get("events") or ()))
         forms = privilege_forms(events)
-        groups: dict[tuple[str, str], list[tuple[dict[str, Any], list[Any]]]] = {}
-        ours = 0
-        for event in events:
-            if not since <= time_key(event["published"]) < until:
-                continue
-            if own_write(event, own):
-                ours += 1
-                continue
-            rules = self.engine.matches(event, known)
-            if rules:
-                rules = sorted(rules, key=lambda r: SEVERITIES.index(r.severity))
-                groups.setdefault((rules[0].id, _actor_key(event)), []).append((event, rules))
-        out += [self._group(hits, forms) for hits in groups.values()]
-        if ours:
-            out.append(self.no_op(f"{ours} event(s) the rules match are remediator's own writes: left out"))
-        if not groups:
+        hunted = evaluate(self.engine, events, known, since, until, own)
+        out += [self._group(hits, forms) for hits in hunted.groups.values()]
+        out += [self._correlated(c, key, list(found.values()), forms)
+                for (_, key), (c, found) in hunted.correlated.items()]
+        if hunted.ours:
+            out.append(self.no_op(f"{hunted.ours} event(s) the rules match are remediator's own writes: left out"))
+        if not hunted.groups and not hunted.correlated:
             out.append(self.no_op(f"no System Log event from {since} to {until} matches a rule of "
                                   f"{', '.join(self.rule_sources)}"))
         return out
+
+    def _correlated(self, c: Correlation, key: tuple[str, ...], events: list[dict[str, Any]],
+                    forms: dict[str, str]) -> Finding:
+        """One finding per correlation and group: what the group is (e.g. the client IP, or the user), and
+        the events that made the correlation hold, with the same evidence as a single rule's finding."""
+        events = _by_time(events)
+        group = dict(zip(c.group_by, key, strict=True))
+        label = ", ".join(f"{k} {v}" for k, v in group.items()) or "all events"
+        actors = {(a.get("id"), a.get("alternateId")) for e in events if isinstance(a := e.get("actor"), dict)}
+        actor_id, who = next(iter(actors)) if len(actors) == 1 else (None, None)
+        ips = sorted({ip for e in events if (ip := ((e.get("client") or {}).get("ipAddress")))})
+        evidence = {
+            "rule": {"id": c.id, "title": c.title},
+            "rules": [{"id": c.id, "title": c.title, "severity": c.severity}],
+            "correlation": {"type": c.kind.name.lower(), "group": group, "timespan_s": c.timespan_ms // 1000,
+                            "count": c.count, "field": ".".join(c.field) if c.field else None,
+                            "base_rules": list(c.rules)},
+            "actor": who, "actor_id": actor_id, "count": len(events),
+            "first_seen": events[0].get("published"), "last_seen": events[-1].get("published"),
+            "source_ips": ips, "event_types": sorted({str(e.get("eventType")) for e in events}),
+            "samples": [_sample(e, forms) for e in events[:SAMPLES]],
+            "events": [{"uuid": e.get("uuid"), "published": e.get("published"), "eventType": e.get("eventType"),
+                        "request_id": request_id(e), "rules": [c.id]} for e in events],
+        }
+        target = Target("hunt_group", f"{c.id}:{'|'.join(key)}", f"{c.title}: {label}")
+        return self.finding(c.severity, f"{c.title}: {label} ({len(events)} events)", target, evidence)
 
     def _group(self, hits: list[tuple[dict[str, Any], list[Any]]], forms: dict[str, str]) -> Finding:
         """One finding per rule and actor: the most severe rule an event matched names its group; the

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from remediator.hunt.sigma import Unsupported, compile_rule, load_file
+from remediator.hunt.rules import load_file
+from remediator.hunt.sigma import Unsupported, compile_rule
 
 EVENT: dict[str, Any] = {
     "eventType": "user.session.impersonation.grant",
@@ -114,7 +115,8 @@ def test_a_file_of_several_rules_loads_each_or_skips_it(tmp_path: Any) -> None:
             {"title": "bad", "id": "2", "detection": {"s": {"eventType|foo": "a"}, "condition": "s"}}]
     f = tmp_path / "r.yml"
     f.write_text(yaml.safe_dump_all(docs))
-    rules, skipped = load_file(f)
+    loaded = load_file(f)
+    rules, skipped = loaded.rules, loaded.skipped
     assert [r.title for r in rules] == ["ok"] and [(s.title, "foo" in s.reason) for s in skipped] == [("bad", True)]
 
 

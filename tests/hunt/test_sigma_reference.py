@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from remediator.hunt import Engine
-from remediator.hunt.sigma import load_file
+from remediator.hunt.rules import load_file
 from tests.conftest import REFERENCE
 from tests.hunt.sigma_events import build, make, oracle
 
@@ -27,13 +27,14 @@ def test_the_reference_set_is_all_there() -> None:
     if not SIGMA.is_dir():
         pytest.skip("../shared/okta-reference is not beside the repository")
     assert len(FILES) == 24
-    loaded = sum(1 for f in FILES if load_file(f)[0])
+    loaded = sum(1 for f in FILES if load_file(f).rules)
     assert (loaded, len(FILES) - loaded) == (23, 1)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_rule_loads_and_matches_exactly_its_events_or_is_skipped(path: Path) -> None:
-    rules, skipped = load_file(path)
+    loaded = load_file(path)
+    rules, skipped = loaded.rules, loaded.skipped
     if path.name in EXPECTED_SKIPS:
         assert rules == [] and len(skipped) == 1
         assert EXPECTED_SKIPS[path.name] in skipped[0].reason
