@@ -75,16 +75,18 @@ def hunt_hits(plan: dict[str, Any]) -> dict[str, set[str]]:
 
 
 def check_hunt(run: dict[str, Any], pack: str) -> None:
-    """Each rule of the pack fires on its planted events; no finding names a look-alike or ordinary event."""
+    """Each rule and correlation of the pack fires on its planted events; no finding names a look-alike or
+    ordinary event, and no rule names an event planted as its own look-alike (another rule may report it)."""
     from remediator.hunt.rules import load_rule_set
 
     planted = run["planted"]
     hits = hunt_hits(tenant(run["first"]))
-    rule_ids = {r.id for r in load_rule_set([pack]).rules}
-    assert set(planted["hunt"]) == rule_ids  # every rule of the pack has planted events
+    assert set(planted["hunt"]) == load_rule_set([pack]).reported  # every reporting rule has planted events
     for rule_id, uuids in planted["hunt"].items():
         assert uuids and all(rule_id in hits.get(u, ()) for u in uuids), rule_id
     assert not set(hits) & set(planted["lookalike_log_uuids"])
+    for rule_id, uuids in planted.get("lookalike_log_uuids_by_rule", {}).items():
+        assert not [u for u in uuids if rule_id in hits.get(u, ())], rule_id
     assert set(hits) <= set(planted["planted_log_uuids"])
 
 

@@ -8,12 +8,14 @@ and a password policy that accepts common passwords.
 
 Planted (`snapshot["scenario"]["planted"]`, computed from the data):
   - a password spray from one Tor exit (`spray_ip`): failed sign-ins for `spray_users` (many users, one
-    source), flagged by ThreatInsight, then one success through a residential proxy (`stuffed_user`);
+    source: what `password-spray-single-source` counts per client IP), flagged by ThreatInsight, then one
+    success through a residential proxy (`stuffed_user`);
   - `threat_insight` (the configuration before), `lockout_unknown_devices`, `weak_password_policies`
     (policy ids without the common-password check), `exempt_zone` (the office zone to exempt);
   - `hunt`: rule id of the `credential-stuffing-2024` pack -> uuids of the planted events it must report;
   - look-alikes (`lookalike_log_uuids`): a burst of failures from one user at her usual address ending in
-    a lockout, a sign-in from a cloud host that is no proxy.
+    a lockout (one IP, one user), `scattered_lookalike_users` failing once each from an address of their
+    own within an hour (many users, many IPs), a sign-in from a cloud host that is no proxy.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ _CLOUD = ("Ashburn", "Virginia", "United States", "20147", 39.0438, -77.4874,
           (14618, "amazon.com, inc.", "amazon", "amazonaws.com"))
 _SPRAY_AGENT = ("python-requests/2.31.0", "Unknown", "UNKNOWN", "Unknown")
 TRIES = 30
+SCATTERED = 8  # users failing once each from their own address (look-alikes of a spray)
 
 
 def generate(users: int = 200, seed: int = 1, clock: str = DEFAULT_CLOCK, **kw: Any) -> dict[str, Any]:
@@ -57,13 +60,14 @@ class _Plant(Planter):
                                                           "lastUpdated": "2023-02-06 10:12:40"}}
         ordinary = [u for u in snap["users"] if u["id"] not in base["admins"] and u["status"] == "ACTIVE"]
         sprayed, stuffed, locked = ordinary[:TRIES], ordinary[TRIES], ordinary[TRIES + 1]
+        scattered = ordinary[TRIES + 2:TRIES + 2 + SCATTERED]
         tor_ip = self.ip("185.220")
         tor = make_context(tor_ip, _TOR, _SPRAY_AGENT, proxy=True)
         ev = self.event
         for i, user in enumerate(sprayed):
             ev(f"2024-04-21T03:{10 + i // 10:02d}:{(i % 10) * 5:02d}Z", "user.session.start", self.actor(user), tor,
                None, "unknown", "/api/v1/authn", failure="INVALID_CREDENTIALS", threat=True,
-               rules=("password-spray", "anonymizer-sign-in"))
+               rules=("password-spray", "anonymizer-sign-in", "password-spray-single-source"))
             if i % 10 == 9:
                 ev(f"2024-04-21T03:{10 + i // 10:02d}:50Z", "security.threat.detected",
                    {"id": "unknown", "type": "User", "alternateId": "unknown", "displayName": "unknown",
@@ -79,6 +83,12 @@ class _Plant(Planter):
                "/idp/idx/identify", failure="INVALID_CREDENTIALS", lookalike=True)
         ev("2024-04-24T08:15:55Z", "user.account.lock", self.actor(locked), home, [self.target(locked)], "unknown",
            "/idp/idx/identify", lookalike=True)
+        # many users failing once each, each from an address of their own, within one hour: no source fails
+        # for many users (a distributed spray would look so too, but that is not this rule's pattern)
+        for i, user in enumerate(scattered):
+            own = make_context(self.ip(f"{68 + i}.{40 + i}"), _HOME, _AGENT)
+            ev(f"2024-04-26T10:{i * 5:02d}:12Z", "user.session.start", self.actor(user), own, None, "unknown",
+               "/idp/idx/identify", failure="INVALID_CREDENTIALS", lookalike=True)
         cloud = make_context(self.ip("54.209"), _CLOUD, _AGENT)
         ev("2024-04-25T14:02:00Z", "user.session.start", self.actor(locked), cloud, None, self.session(),
            "/idp/idx/identify", lookalike=True)
@@ -89,7 +99,7 @@ class _Plant(Planter):
                                .get("dictionary", {}).get("common", {}).get("exclude")))
         return self.finish(BREACH_DATE, HUNT_SINCE, {
             "spray_ip": tor_ip, "spray_users": sorted(u["id"] for u in sprayed), "stuffed_user": stuffed["id"],
-            "locked_lookalike_user": locked["id"],
+            "locked_lookalike_user": locked["id"], "scattered_lookalike_users": sorted(u["id"] for u in scattered),
             "threat_insight": {"action": "audit", "excludeZones": list(snap["settings"][threats]["excludeZones"])},
             "exempt_zone": OFFICE_ZONE,
             "anonymizer_zones": sorted(z["id"] for z in snap["network_zones"] if z.get("type") == "DYNAMIC_V2"),

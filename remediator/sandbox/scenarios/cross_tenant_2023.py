@@ -12,8 +12,12 @@ Planted (`snapshot["scenario"]["planted"]`, computed from the data):
     weakened an Admin Console rule and granted SUPER_ADMIN to an old account (`unallowed_role_holders`);
   - `hunt`: rule id of the `cross-tenant-2023` pack -> uuids of the planted events it must report;
   - look-alikes: an admin who rotated her own factor (`lookalike_factors`, no reset before it), the help
-    desk resetting an ordinary user's MFA, an Org2Org app from 2021 (`lookalike_apps`), the IdPs from
-    before the date (`lookalike_idps`); `lookalike_log_uuids` are events nothing may report.
+    desk resetting an ordinary user's MFA and then reaching the Admin Console herself (a reset, then an
+    access by another user), an admin (`lost_phone_admin`) in the Admin Console before the help desk reset
+    her factors and again 12 h 15 min after it (outside the correlation's 12-hour window), an Org2Org app
+    from 2021 (`lookalike_apps`), the IdPs from before the date (`lookalike_idps`); `lookalike_log_uuids`
+    are events nothing may report, `lookalike_log_uuids_by_rule` events one rule must not report (the lost
+    phone's reset is an admin's reset, reported, but no reset-then-Admin-Console sequence).
 """
 
 from __future__ import annotations
@@ -60,6 +64,10 @@ class _Plant(Planter):
         rotator = self.users[next(uid for uid, a in sorted(base["admins"].items())
                                   if a["status"] == "ACTIVE" and uid not in {victim["id"], help_desk["id"]}
                                   and uid not in self.special_ids() and snap["factors"].get(uid))]
+        lost_phone = self.users[next(uid for uid, a in sorted(base["admins"].items())
+                                     if a["status"] == "ACTIVE"
+                                     and uid not in {victim["id"], help_desk["id"], rotator["id"]}
+                                     and uid not in self.special_ids())]
         ordinary = [u for u in snap["users"] if u["id"] not in base["admins"] and u["status"] == "ACTIVE"]
         promoted, reset_user = ordinary[0], ordinary[1]
         t = ms_of
@@ -99,10 +107,12 @@ class _Plant(Planter):
         session, hd_session = self.session(), self.session()
         ev = self.event
         ev("2023-08-01T14:05:00Z", "user.mfa.factor.reset_all", hd_actor, office, v_target, hd_session,
-           f"/api/v1/users/{victim['id']}/lifecycle/reset_factors", rules=("privileged-mfa-reset",))
+           f"/api/v1/users/{victim['id']}/lifecycle/reset_factors",
+           rules=("privileged-mfa-reset", "reset-then-admin-console"))
         ev("2023-08-01T14:20:40Z", "user.mfa.factor.activate", v_actor, vpn, v_target, session,
            f"/api/v1/users/{victim['id']}/factors", rules=("factor-enrolled-from-proxy",))
-        ev("2023-08-01T14:25:00Z", "user.session.access_admin_app", v_actor, vpn, None, session, "/admin/dashboard")
+        ev("2023-08-01T14:25:00Z", "user.session.access_admin_app", v_actor, vpn, None, session, "/admin/dashboard",
+           rules=("reset-then-admin-console",))
         ev(grant["created"], "user.account.privilege.grant", v_actor, vpn, [self.target(promoted)], session,
            f"/api/v1/users/{promoted['id']}/roles", rules=("privilege-grant",))
         idp_target = [{"id": rogue_idp, "type": "IdentityProvider", "alternateId": "Okta Federation",
@@ -124,6 +134,21 @@ class _Plant(Planter):
            [self.target(rotator)], self.session(), f"/api/v1/users/{rotator['id']}/factors", lookalike=True)
         ev("2023-08-15T16:10:00Z", "user.mfa.factor.reset_all", hd_actor, office, [self.target(reset_user)],
            self.session(), f"/api/v1/users/{reset_user['id']}/lifecycle/reset_factors", lookalike=True)
+        # ... and the help-desk admin herself in the Admin Console right after: a reset, then an Admin Console
+        # access by a DIFFERENT user (the reset's actor, not its target)
+        ev("2023-08-15T16:12:00Z", "user.session.access_admin_app", hd_actor, office, None, self.session(),
+           "/admin/dashboard", lookalike=True)
+        # an admin who lost her phone: in the Admin Console BEFORE the help desk reset her factors, and back
+        # only the next day, after the correlation's 12-hour window; the reset itself is an admin's
+        # (`privileged-mfa-reset` reports it), the sequence is not
+        lp_actor, lp_target = self.actor(lost_phone), [self.target(lost_phone)]
+        ev("2023-08-21T08:40:00Z", "user.session.access_admin_app", lp_actor, office, None, self.session(),
+           "/admin/dashboard", lookalike=True)
+        ev("2023-08-21T09:05:00Z", "user.mfa.factor.reset_all", hd_actor, office, lp_target, self.session(),
+           f"/api/v1/users/{lost_phone['id']}/lifecycle/reset_factors", rules=("privileged-mfa-reset",),
+           not_rules=("reset-then-admin-console",))
+        ev("2023-08-21T21:20:00Z", "user.session.access_admin_app", lp_actor, office, None, self.session(),
+           "/admin/dashboard", lookalike=True)
         self.merge_logs()
 
         admins = copy.deepcopy(base["admins"])
@@ -133,7 +158,8 @@ class _Plant(Planter):
                                              "created": grant["created"]}]}
         return self.finish(BREACH_DATE, HUNT_SINCE, {
             "admins": admins, "admin_groups": base["admin_groups"], "reset_admin": victim["id"],
-            "help_desk_admin": help_desk["id"], "attacker_factors": {victim["id"]: [bad_factor["id"]]},
+            "help_desk_admin": help_desk["id"], "lost_phone_admin": lost_phone["id"],
+            "attacker_factors": {victim["id"]: [bad_factor["id"]]},
             "lookalike_factors": {rotator["id"]: [own_factor["id"]]},
             "unallowed_role_holders": [promoted["id"]],
             "rogue_idps": [rogue_idp], "lookalike_idps": sorted(i["id"] for i in snap["idps"] if i["id"] != rogue_idp),

@@ -18,6 +18,7 @@ Planted for this incident (`snapshot["scenario"]["planted"]`, computed from the 
     an admin reaching the Admin Console from a new IP in her usual network, a new hire created by an admin
     (no role); and objects: a token and a service app created before the date (`lookalike_tokens`,
     `lookalike_apps`), an ordinary user created after the date (`lookalike_new_users`);
+  - `lookalike_log_uuids_by_rule`: rule id -> events that rule must not report though another may (empty here);
   - `legit_post_breach_log_uuids`: legitimate events in the hunted range a hunt may report (the operator's
     token creation, the Okta Support grant); `planted_log_uuids`: every event a finding may name.
 """
@@ -88,6 +89,7 @@ class Planter:
         self.taken = {e["published"] for e in snap["logs"]}
         self.hunt: dict[str, list[str]] = {}
         self.lookalike: list[str] = []
+        self.lookalike_by_rule: dict[str, list[str]] = {}
 
     @staticmethod
     def check_clock(name: str, clock: str, earliest: int, earliest_text: str) -> None:
@@ -159,8 +161,9 @@ class Planter:
 
     def event(self, when: str, event_type: str, actor: dict, ctx: Any, targets: list | None, session: str,
               path: str, *, rules: tuple[str, ...] = (), lookalike: bool = False, failure: str | None = None,
-              threat: bool = False) -> str:
-        """One event in Okta's shape; `rules`: the pack's rules that must report it; `lookalike`: none may."""
+              threat: bool = False, not_rules: tuple[str, ...] = ()) -> str:
+        """One event in Okta's shape; `rules`: the pack's rules that must report it; `lookalike`: none may;
+        `not_rules`: the pack's rules that must not report it (a correlation's look-alike another rule reports)."""
         legacy, message = _MESSAGES[event_type]
         published = self._at(when)
         ev_uuid = str(uuid.UUID(int=self.rng.getrandbits(128), version=1))
@@ -179,6 +182,8 @@ class Planter:
             self.hunt.setdefault(f"{self.pack}/{rule_id}", []).append(ev_uuid)
         if lookalike:
             self.lookalike.append(ev_uuid)
+        for rule_id in not_rules:
+            self.lookalike_by_rule.setdefault(f"{self.pack}/{rule_id}", []).append(ev_uuid)
         return ev_uuid
 
     def merge_logs(self) -> None:
@@ -197,6 +202,7 @@ class Planter:
             "break_glass_login": base["break_glass_login"], "break_glass_id": base["break_glass_id"],
             **planted,
             "hunt": self.hunt, "lookalike_log_uuids": self.lookalike, "legit_post_breach_log_uuids": legit,
+            "lookalike_log_uuids_by_rule": self.lookalike_by_rule,
             "planted_log_uuids": sorted({u for uuids in self.hunt.values() for u in uuids} | set(legit)),
         }
         snap["scenario"] = {**snap["scenario"], "name": self.pack, "breach_date": breach_date,
