@@ -141,12 +141,14 @@ def test_user_names_count_case_insensitively() -> None:
 BASE = [{"title": "a", "id": "r-a", "name": "a", "logsource": {"product": "okta"},
          "detection": {"s": {"eventType": "a"}, "condition": "s"}},
         {"title": "b", "id": "r-b", "name": "b", "logsource": {"product": "okta"},
-         "detection": {"s": {"eventType": "b"}, "condition": "s"}}]
+         "detection": {"s": {"eventType": "b"}, "condition": "s"}},
+        {"title": "c", "id": "r-c", "name": "c", "logsource": {"product": "okta"},
+         "detection": {"s": {"eventType": "c"}, "condition": "s"}}]
 
 
 def corr(tmp_path: Path, correlation: dict[str, Any], **extra: Any) -> tuple[Engine, Any]:
     f = tmp_path / "rules.yml"
-    f.write_text(yaml.safe_dump_all([*BASE, {"title": "c", "id": "c", "correlation": correlation, **extra}]))
+    f.write_text(yaml.safe_dump_all([*BASE, {"title": "corr", "id": "corr", "correlation": correlation, **extra}]))
     rs = load_rule_set([str(f)])
     return Engine(rs.rules, correlations=rs.correlations), rs
 
@@ -167,11 +169,23 @@ def test_event_count_and_temporal(tmp_path: Path) -> None:
     assert run(engine, [event("b", 0, "b", "x"), event("a", 301, "a", "x")]) == set()
 
 
+def test_an_ordered_chain_of_three_keeps_its_order_and_its_latest_start(tmp_path: Path) -> None:
+    engine, _ = corr(tmp_path, {"type": "temporal_ordered", "rules": ["a", "b", "c"], "group-by": ["actor.id"],
+                                "timespan": "10m"})
+    assert run(engine, [event("1", 0, "a", "x"), event("2", 60, "b", "x"), event("3", 120, "c", "x")]) == {
+        "1", "2", "3"}
+    assert run(engine, [event("1", 0, "b", "x"), event("2", 60, "a", "x"), event("3", 120, "c", "x")]) == set()
+    assert run(engine, [event("1", 0, "a", "x"), event("2", 60, "c", "x"), event("3", 120, "b", "x")]) == set()
+    late = [event("1", 0, "a", "x"), event("3", 550, "b", "x"), event("4", 650, "c", "x")]
+    assert run(engine, late) == set()  # the whole chain must fit in the timespan
+    assert run(engine, [*late[:1], event("2", 500, "a", "x"), *late[1:]]) == {"2", "3", "4"}
+
+
 def test_generate_true_keeps_the_base_rules_reporting(tmp_path: Path) -> None:
     _, rs = corr(tmp_path, {"type": "temporal", "rules": ["a", "b"], "timespan": "5m", "generate": True})
-    assert {r.id for r in rs.rules if r.generate} == {"r-a", "r-b"}
+    assert {r.id for r in rs.rules if r.generate} == {"r-a", "r-b", "r-c"}
     _, rs = corr(tmp_path, {"type": "temporal", "rules": ["r-a", "b"], "timespan": "5m"})  # by id or by name
-    assert {r.id for r in rs.rules if r.generate} == set() and rs.correlations[0].rules == ("r-a", "r-b")
+    assert {r.id for r in rs.rules if r.generate} == {"r-c"} and rs.correlations[0].rules == ("r-a", "r-b")
 
 
 @pytest.mark.parametrize(("correlation", "reason"), [
@@ -188,7 +202,7 @@ def test_what_cannot_be_evaluated_is_skipped_with_its_reason(tmp_path: Path, cor
     _, rs = corr(tmp_path, correlation)
     assert rs.correlations == ()
     (skipped,) = rs.skipped
-    assert skipped.title == "c"
+    assert skipped.title == "corr"
     import re
 
     assert re.search(reason, skipped.reason), skipped.reason
