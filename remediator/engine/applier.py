@@ -8,6 +8,9 @@
 3. Re-decide: the states with planned changes are read and diffed again with their planned arguments
    and guarded again (token owner, `break_glass`, last active super admin). A planned change is
    written only if the fresh decision holds it unchanged (same action, target, before and after).
+   Since a change can only be kept or dropped here, never added, the kinds that opt in and the
+   guardrails re-read only what the planned targets need (each target user by id, its roles, and one
+   super admin the plan does not touch: `remediator.facts.TargetedReads`), not the whole population.
    One missing from it is skipped when already in effect (an earlier, interrupted run made it) and
    otherwise stale: then the tenant's plan is refused whole and nothing is written.
 4. Write: states in plan order, each change journalled `pending` before its writes and with its
@@ -24,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from remediator.engine.planner import Decision, decide, protected_logins, protection
+from remediator.engine.planner import Decision, decide, protected_logins, protection, targeted_reads
 from remediator.engine.session import ApplySettings, TenantSession, scopes_of
 from remediator.errors import PlaybookError, RemediatorError
 from remediator.guardrails import DEFAULT_MAX_CHANGES, Protected, check_max_changes, is_lockout
@@ -210,7 +213,7 @@ def _check_org_url(tenant: TenantPlan, spec: Any) -> None:
 async def _redecide(tenant: TenantPlan, kinds: Mapping[str, Kind], session: TenantSession, run: _Run) -> list[_Todo]:
     """Decide again now; keep the planned changes the decision still holds, refuse the tenant on any other."""
     ordered = [kinds[s.name] for s in tenant.states if s.name in kinds]
-    decision = await decide(ordered, session)
+    decision = await decide(ordered, session, tenant.changes)
     fresh = {c.key: c for c in decision.changes}
     todo: list[_Todo] = []
     doubtful: list[Change] = []
@@ -221,7 +224,8 @@ async def _redecide(tenant: TenantPlan, kinds: Mapping[str, Kind], session: Tena
         else:
             doubtful.append(change)
     verdicts = await asyncio.gather(*(_verdict(kinds[c.state], c, session) for c in doubtful))
-    guard = await protection(session, doubtful) if any(is_lockout(c) for c in doubtful) else None
+    guard = (await protection(session, doubtful, targeted_reads(session, tenant.changes))
+             if any(is_lockout(c) for c in doubtful) else None)
     stale: list[tuple[Change, dict[str, Any], str]] = []
     done: list[Change] = []
     for change, (verdict, current) in zip(doubtful, verdicts, strict=True):

@@ -1,7 +1,9 @@
 """Planning: read each tenant, decide every state, apply the guardrails. Never writes to a tenant.
 
 `decide` is the one derivation of what a tenant needs: planning records it in the plan, and applying
-calls it again, with the plan's own states, just before writing (see `applier`).
+calls it again, with the plan's own states, just before writing (see `applier`). Applying passes the
+planned changes: the kinds that opt in (`Kind.targeted`) and the guardrails then re-read only what those
+changes' targets need (`remediator.facts.TargetedReads`, whose docstring says why that is enough).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 from remediator import progress, triage
 from remediator.engine.session import PlanSettings, TenantSession, scopes_of
 from remediator.errors import RemediatorError
+from remediator.facts import TargetedReads, TenantReads
 from remediator.guardrails import DEFAULT_MAX_CHANGES, Protected, is_lockout, protect
 from remediator.kinds import REGISTRY
-from remediator.kinds.base import Kind
+from remediator.kinds.base import Kind, TenantContext
 from remediator.plan import Change, Finding, NoOp, Plan, PlannedState, PlaybookRef, TenantPlan
 from remediator.playbook import render_states
 from remediator.timeutil import format_time, utcnow
@@ -113,14 +116,18 @@ def kinds_of(states: Iterable[PlannedState]) -> list[Kind]:
     return [REGISTRY[s.kind](s.name, s.args) for s in states]
 
 
-async def decide(kinds: Sequence[Kind], session: TenantSession) -> Decision:
-    """Read and diff every kind, make a user's session-ending write once, then apply the guardrails."""
-    outcomes = await asyncio.gather(*(_read_and_diff(kind, session) for kind in kinds))
+async def decide(kinds: Sequence[Kind], session: TenantSession, planned: Sequence[Change] | None = None) -> Decision:
+    """Read and diff every kind, make a user's session-ending write once, then apply the guardrails.
+
+    `planned`: re-deciding these changes of a saved plan (apply), not planning: the kinds that opt in and
+    the guardrails read only what those changes' targets need (`targeted_reads`)."""
+    outcomes = await asyncio.gather(*(_read_and_diff(kind, session, _context(kind, session, planned))
+                                      for kind in kinds))
     items = [item for found, _ in outcomes for item in found]
     notes = {kind.state: tuple(why) for kind, (_, why) in zip(kinds, outcomes, strict=True) if why}
     changes = drop_covered_session_clears([i for i in items if isinstance(i, Change)])
     findings = [i for i in items if isinstance(i, Finding)]
-    kept, guarded = await _guard(changes, session)
+    kept, guarded = await _guard(changes, session, targeted_reads(session, planned))
     kept_ids = {c.id for c in kept}
     return Decision(changes=kept, findings=findings + guarded, notes=notes,
                     guarded=frozenset(c.key for c in changes if c.id not in kept_ids))
@@ -170,13 +177,33 @@ def drop_covered_session_clears(changes: list[Change]) -> list[Change]:
     return [c for c in changes if not (c.action == "clear_sessions" and c.target.id in covered)]
 
 
-async def _read_and_diff(kind: Kind, session: TenantSession) -> tuple[list[Change | Finding], list[str]]:
-    """The kind's decision on what it read: changes and findings, and the reasons of its no-ops (a kind that
-    yields no no-ops yet explains itself with `explain`)."""
+def targeted_reads(session: TenantSession, planned: Sequence[Change] | None,
+                   state: str | None = None) -> TenantReads | None:
+    """The session's reads narrowed to the users `planned` targets (those of `state` only, if given), or None
+    when planning (no `planned`: everything is read in full)."""
+    if planned is None:
+        return None
+    assert session.ctx is not None
+    users = {c.target.id for c in planned if c.target.type == "user"}
+    mine = users if state is None else {c.target.id for c in planned if c.target.type == "user" and c.state == state}
+    return TargetedReads(session.ctx.reads, mine, users)
+
+
+def _context(kind: Kind, session: TenantSession, planned: Sequence[Change] | None) -> TenantContext:
+    """What `kind` reads through: the session's context, narrowed at apply for a kind that opts in."""
+    assert session.ctx is not None
+    narrow = targeted_reads(session, planned, kind.state) if kind.targeted else None
+    return session.ctx if narrow is None else replace(session.ctx, reads=narrow)
+
+
+async def _read_and_diff(kind: Kind, session: TenantSession,
+                         ctx: TenantContext | None = None) -> tuple[list[Change | Finding], list[str]]:
+    """The kind's decision on what it read (through `ctx`, the session's by default): changes and findings, and
+    the reasons of its no-ops (a kind that yields no no-ops yet explains itself with `explain`)."""
     tenant = session.spec.name
     progress.state_started(tenant, kind.state)
     try:
-        observed = await kind.read(session.ctx)  # type: ignore[arg-type]
+        observed = await kind.read(ctx or session.ctx)  # type: ignore[arg-type]
     finally:
         progress.state_done(tenant, kind.state)
     items = list(kind.diff(observed))
@@ -186,31 +213,28 @@ async def _read_and_diff(kind: Kind, session: TenantSession) -> tuple[list[Chang
     return decided, [i.reason for i in items if isinstance(i, NoOp)]
 
 
-async def _guard(changes: list[Change], session: TenantSession) -> tuple[list[Change], list[Finding]]:
+async def _guard(changes: list[Change], session: TenantSession,
+                 reads: TenantReads | None = None) -> tuple[list[Change], list[Finding]]:
     """Second line of defence against locking out the operator, break-glass or the last super admin."""
     if not any(is_lockout(c) for c in changes):
         return changes, []
-    return protect(changes, await protection(session, changes))
+    return protect(changes, await protection(session, changes, reads))
 
 
-async def protection(session: TenantSession, changes: Iterable[Change] = ()) -> Protected:
+async def protection(session: TenantSession, changes: Iterable[Change] = (),
+                     reads: TenantReads | None = None) -> Protected:
     """Who must not be locked out now: the token owner, `break_glass` logins, the active super admins, and
     the service app remediator runs as. The users are read only when `changes` (default: any) touch a user,
-    so that a playbook that changes only apps needs no user or role scope."""
+    so that a playbook that changes only apps needs no user or role scope. `reads`: the session's, unless
+    apply narrowed them to a plan's targets (`targeted_reads`)."""
     assert session.ctx is not None
     client_id = getattr(session.client, "client_id", None)
     changes = list(changes)
     if changes and not any(is_lockout(c) and c.target.type == "user" for c in changes):
         return Protected(app_ids=frozenset({client_id} if client_id else ()))
-    reads = session.ctx.reads
+    reads = reads or session.ctx.reads
     me = await reads.me()
-    admins = await reads.admins()
-    active_supers = frozenset(
-        a.user["id"]
-        for a in admins
-        if a.user.get("status") == "ACTIVE"
-        and any(r.get("type") == "SUPER_ADMIN" and r.get("status", "ACTIVE") == "ACTIVE" for r in a.roles)
-    )
+    active_supers = await reads.active_super_admins()
     operator_login = str((me.get("profile") or {}).get("login", "")).lower()
     return Protected(
         app_ids=frozenset({client_id} if client_id else ()),  # a service app: the app is the operator

@@ -3,7 +3,8 @@
 - `endpoints.py`: each operation (method, the spec's path template, the scope its `security` names).
 - `reads.py`: `TenantReads`, one per tenant per run: each public method is a fact, paged and memoised
   (no endpoint read twice in a run), with a `Fact` constant listing the endpoints it calls;
-  `fresh(endpoint, ...)` is the uncached GET for stale checks and rechecks.
+  `fresh(endpoint, ...)` is the uncached GET for stale checks and rechecks. `TargetedReads` is the same
+  facts narrowed to the users a saved plan targets, what apply re-reads to re-decide them.
 
 A kind declares what it reads and writes, never its scopes::
 
@@ -28,6 +29,7 @@ from collections.abc import Iterable
 from remediator.facts import endpoints
 from remediator.facts.endpoints import Endpoint
 from remediator.facts.reads import (
+    ACTIVE_SUPER_ADMINS,
     ADMINS,
     API_TOKENS,
     APPS,
@@ -57,7 +59,9 @@ from remediator.facts.reads import (
     ZONES,
     Admin,
     Fact,
+    TargetedReads,
     TenantReads,
+    is_active_super_admin,
     role_group_id,
     support_cases_of,
 )
@@ -73,6 +77,7 @@ def derive_scopes(facts: Iterable[Readable], writes: Iterable[Endpoint]) -> tupl
 
 
 __all__ = [
+    "ACTIVE_SUPER_ADMINS",
     "ADMINS",
     "API_TOKENS",
     "APPS",
@@ -104,9 +109,11 @@ __all__ = [
     "Endpoint",
     "Fact",
     "Readable",
+    "TargetedReads",
     "TenantReads",
     "derive_scopes",
     "endpoints",
+    "is_active_super_admin",
     "role_group_id",
     "support_cases_of",
 ]

@@ -25,12 +25,15 @@ be missed, which no bounded read can rule out (it would take `/groups/{id}/roles
 
 Factors are read per admin only: one call per user, so reading every user's factors at 100,000 users
 takes hours under Okta's rate limits; kinds that need everyone's factors must say what they bound.
+
+`TargetedReads` is the same interface narrowed to the users a saved plan's changes target: what apply
+re-reads to re-decide them (its docstring says why that is enough).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
@@ -65,6 +68,7 @@ ROLES = Fact("roles", (ep.USER_ROLES,))
 GROUP_MEMBERS = Fact("group_members", (ep.GROUP_MEMBERS,))
 FACTORS = Fact("factors", (ep.USER_FACTORS,))
 ADMINS = Fact("admins", (ep.ROLE_ASSIGNEES, ep.USER, ep.USER_ROLES, ep.GROUP_MEMBERS))
+ACTIVE_SUPER_ADMINS = Fact("active_super_admins", ADMINS.endpoints)  # the token owner first: `GET /users/me`
 USERS = Fact("users", (ep.USERS,))
 USER_BY_LOGIN = Fact("user_by_login", (ep.USER,))
 GROUP = Fact("group", (ep.GROUP,))
@@ -87,7 +91,7 @@ LOG_STREAMS = Fact("log_streams", (ep.LOG_STREAMS,))
 #: What every run reads, whatever its kinds: the org, to know which org the tenant is (remediator.org).
 SESSION = Fact("session", ORG.endpoints)
 #: What the engine's guardrails read before a lockout write (`Endpoint.lockout`): who is protected.
-GUARDRAILS = Fact("guardrails", ME.endpoints + ADMINS.endpoints)
+GUARDRAILS = Fact("guardrails", ME.endpoints + ACTIVE_SUPER_ADMINS.endpoints)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,13 @@ class Admin:
 
     def to_json(self) -> dict[str, Any]:
         return {"user": self.user, "roles": list(self.roles)}
+
+
+def is_active_super_admin(admin: Admin) -> bool:
+    """An ACTIVE user holding an ACTIVE SUPER_ADMIN role (directly or through a group): whom the last-super-admin
+    guardrail keeps."""
+    return admin.user.get("status") == "ACTIVE" and any(
+        r.get("type") == "SUPER_ADMIN" and r.get("status", "ACTIVE") == "ACTIVE" for r in admin.roles)
 
 
 def role_group_id(role: dict[str, Any]) -> str | None:
@@ -256,9 +267,20 @@ class TenantReads:
         """Every user holding an admin role, directly or through a group, sorted by id."""
         return await self._once("admins", self._read_admins)
 
+    async def active_super_admins(self) -> frozenset[str]:
+        """Ids of the ACTIVE users holding an ACTIVE SUPER_ADMIN role (the last-super-admin guardrail's set)."""
+        return frozenset(a.id for a in await self.admins() if is_active_super_admin(a))
+
+    async def role_holders(self) -> list[str]:
+        """Ids of the users with a role assignment (`GET /iam/assignees/users`, 100 a page), in Okta's order."""
+        async def read() -> list[str]:
+            return list(dict.fromkeys(str(item["id"]) for item in
+                                      await self._list(ep.ROLE_ASSIGNEES, params={"limit": 100})))
+
+        return await self._once("role_holders", read)
+
     async def _read_admins(self) -> list[Admin]:
-        assignees = await self._list(ep.ROLE_ASSIGNEES, params={"limit": 100})
-        ids = [str(item["id"]) for item in assignees]
+        ids = await self.role_holders()
         admins = {a.id: a for a in await asyncio.gather(*(self._admin(uid) for uid in dict.fromkeys(ids)))}
         seen_groups: set[str] = set()
         while True:
@@ -345,6 +367,89 @@ class TenantReads:
         if not filter_:
             del params["filter"]
         return await self._once(("events", filter_, since, until), lambda: self._list(ep.LOGS, params=params))
+
+
+#: Users read at once while looking for a super admin outside a plan's targets (most admins are not one).
+WITNESS_BATCH = 10
+
+
+class TargetedReads(TenantReads):
+    """`TenantReads` narrowed to the users a saved plan's changes target: what apply re-reads to re-decide them.
+
+    Apply re-decides every planned change on a fresh read (issue 9), but a change can only be kept or
+    dropped there, never added: `applier` writes a planned change only when the fresh decision holds it
+    unchanged, and ignores any other. So the fresh read needs to be exact only about what decides the
+    planned changes, and a kind that opts in (`Kind.targeted`) is given this view instead of the whole
+    population; its `diff` is the same pure function, on a narrower observation:
+
+    - `admins()`: the admins among `users` (this state's planned user targets), each read by id now
+      (`GET /users/{id}` and `GET /users/{id}/roles`, which lists roles held through groups too). For
+      any user in `users` this is exactly what the whole admin list says of them, or more exact (the
+      list's group expansion is a bound, see the module docstring). A kind opts in only when its
+      decision about one admin depends on nothing but that admin, the token owner, `break_glass`, the
+      non-user facts (read in full as before) and the active super admins (below);
+    - `users(search)`: the users among `users` the search matches (none at all without a call when
+      `users` is empty: e.g. `okta.mfa`'s audit, which only ever makes findings);
+    - `active_super_admins()`: exact for every user in `planned` (every user any planned change of the
+      tenant targets) plus one *witness*: an active super admin outside `planned`, when there is one.
+      Its consumers (`guardrails.protect`, the kinds' last-super-admin checks) ask only two things of
+      the set: is a change's target in it, and does a member remain that no lockout change hits.
+      Targets of planned changes are answered exactly. A witness is never the target of a planned
+      change, so it remains after apply whatever the apply writes: "one remains" is true exactly when
+      it is true of the whole set, and no apply locks out the last active super admin. (A fresh lockout
+      the plan did not have, on the witness itself, can only refuse a plan the full read would have let
+      through: the safe side. Apply never writes such a change.) The witness is found the cheapest way
+      the API allows, since it has no listing of one role's holders (`listUsersWithRoleAssignments`
+      takes no role filter; resource-set bindings cover custom roles only): the token owner first (its
+      roles: one call), then the role holders (`GET /iam/assignees/users`, 100 a page) read by id
+      `WITNESS_BATCH` at a time until one is found; only when none is, the whole admin list, so that
+      "no witness" is proven as the full read proves it.
+
+    Every other fact (support, tokens, policies, apps, the System Log...) is read in full as at plan
+    time. The view shares the memo of the reads it narrows: a user read for one view is read once.
+    """
+
+    def __init__(self, base: TenantReads, users: Iterable[str], planned: Iterable[str]) -> None:
+        super().__init__(base.client)
+        self._tasks = base._tasks
+        self.user_ids = frozenset(users)
+        self.planned = frozenset(planned) | self.user_ids
+
+    async def admins(self) -> list[Admin]:
+        async def read() -> list[Admin]:
+            found = await asyncio.gather(*(self._admin(uid) for uid in sorted(self.user_ids)))
+            return [a for a in found if a.roles]
+
+        return await self._once(("admins", self.user_ids), read)
+
+    async def users(self, search: str | None = None) -> list[dict[str, Any]]:
+        if not self.user_ids:
+            return []
+        return [u for u in await super().users(search) if str(u.get("id")) in self.user_ids]
+
+    async def active_super_admins(self) -> frozenset[str]:
+        async def read() -> frozenset[str]:
+            targets = await asyncio.gather(*(self._admin(uid) for uid in sorted(self.planned)))
+            witness = await self._witness()
+            return frozenset(a.id for a in targets if is_active_super_admin(a)) | (
+                {witness} if witness else frozenset())
+
+        return await self._once(("active_super_admins", self.planned), read)
+
+    async def _witness(self) -> str | None:
+        """An active super admin that no planned change targets, or None when there is none."""
+        me = await self.me()
+        own = str(me["id"]) if me.get("id") else None
+        if own and own not in self.planned and is_active_super_admin(Admin(me, tuple(await self.roles(own)))):
+            return own
+        rest = [uid for uid in await self.role_holders() if uid not in self.planned and uid != own]
+        for start in range(0, len(rest), WITNESS_BATCH):
+            batch = await asyncio.gather(*(self._admin(uid) for uid in rest[start:start + WITNESS_BATCH]))
+            found = next((a.id for a in batch if is_active_super_admin(a)), None)
+            if found:
+                return found
+        everyone = await TenantReads.admins(self)
+        return next((a.id for a in everyone if is_active_super_admin(a) and a.id not in self.planned), None)
 
 
 def support_cases_of(body: Any) -> list[dict[str, Any]]:

@@ -18,6 +18,9 @@ sessions and revokes their OAuth tokens (`DELETE /users/{id}/sessions?oauthToken
 idempotent) so that a session the attacker holds does not outlive the password; sessions that web or
 native apps keep themselves are not ended by Okta (spec, revokeUserSessions). Protected accounts (the
 token owner, `break_glass` logins) are never planned: they become findings (high) to rotate by hand.
+
+Targeted at apply (`Kind.targeted`): whether one admin needs a rotation depends only on that admin (status,
+dates, roles held) and who is protected, so re-reading the planned admins by id re-decides them exactly.
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ class AdminPasswords(Kind):
         "additionalProperties": False,
     }
     facts: ClassVar[tuple[Readable, ...]] = (ADMINS, ME, ep.USER)
+    targeted = True
     writes = (ep.RESET_PASSWORD, ep.EXPIRE_PASSWORD, ep.CLEAR_SESSIONS)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:

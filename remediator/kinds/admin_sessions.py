@@ -17,6 +17,10 @@ device, so a device the attacker had marked as trusted gets an MFA prompt again.
 DEPROVISIONED accounts need nothing. `break_glass` accounts are cleared (ending sessions locks nobody
 out). The token owner is left out, as an info finding: an API token survives it, but a responder
 signed in to the Admin Console as that user would be thrown out mid-incident.
+
+Targeted at apply (`Kind.targeted`): one admin's clear depends only on that admin (status, still an admin),
+its own clear events and journal records (the System Log query is read in full, as when planning) and the
+token owner, so re-reading the planned admins by id re-decides them exactly.
 """
 
 from __future__ import annotations
@@ -147,6 +151,7 @@ class AdminSessions(SessionClears, Kind):
     }
     facts = (ADMINS, ME, EVENTS)
     writes = (ep.CLEAR_SESSIONS,)
+    targeted = True
 
     def __init__(self, state: str, args: dict[str, Any]) -> None:
         super().__init__(state, args)

@@ -82,6 +82,10 @@ class Kind(ABC):
     scopes: ClassVar[tuple[str, ...]] = ()
     #: True when the kind's changes write only local files (the evidence archive), never the tenant.
     local: ClassVar[bool] = False
+    #: True when re-deciding a planned change needs only what the facts say of its own target (plus the
+    #: non-user facts, the token owner and the active super admins): apply then gives `read` the reads
+    #: narrowed to the state's planned user targets (`remediator.facts.TargetedReads`), not every admin.
+    targeted: ClassVar[bool] = False
 
     def __init__(self, state: str, args: dict[str, Any]) -> None:
         self.state = state

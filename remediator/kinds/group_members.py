@@ -21,8 +21,6 @@ from remediator.facts import ADMINS, GROUP_MEMBERS, GROUP_NAMED, GROUP_ROLES, ME
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, register
 from remediator.kinds.common import (
-    active_super_admins,
-    admins_view,
     login,
     protected_view,
     protection,
@@ -86,7 +84,7 @@ class GroupMembers(Kind):
         observed["present"] = {x: (user_view(u) if u else None)
                                for x, u in zip(self.args.get("present") or [], wanted, strict=True)}
         if "SUPER_ADMIN" in observed["group"]["roles"]:
-            observed["active_super_admins"] = active_super_admins(admins_view(await ctx.reads.admins()))
+            observed["active_super_admins"] = sorted(await ctx.reads.active_super_admins())
         return observed
 
     def _removes(self) -> bool:

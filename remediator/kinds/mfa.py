@@ -25,6 +25,10 @@ users without an ACTIVE factor, which takes one request per user: at 100,000 use
 the users rate-limit bucket. It is bounded: the ACTIVE users are listed (one cheap paged search), and
 the factors of at most `audit_max_users` of them (by id) are read; the finding says how many were
 checked. Policies, not per-user audits, are what protect everyone.
+
+Targeted at apply (`Kind.targeted`): every change is a policy or rule, decided on the policies, rules and
+apps (read in full, as when planning); what concerns admins and users is findings only, which apply never
+writes, so its re-read lists no admin and reads no factor.
 """
 
 from __future__ import annotations
@@ -110,6 +114,7 @@ class Mfa(Kind):
     }
     facts = (POLICIES, RULES, APPS, ADMINS, ME, FACTORS, USERS, ep.POLICY, ep.POLICY_RULE)
     writes = (ep.REPLACE_POLICY, ep.REPLACE_POLICY_RULE)
+    targeted = True
 
     # read -----------------------------------------------------------------------------------
     async def read(self, ctx: TenantContext) -> dict[str, Any]:

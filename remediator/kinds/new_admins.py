@@ -29,6 +29,13 @@ holds afterwards (`privilegeGranted`), and is also what a removal logs when some
 `*.privilege.revoke` means the last one went. So the grant of a role is the `.grant` event for its holder
 that names the role and is not a removal (a list smaller than the holder's previous one), the closest in
 time to the assignment's `created`.
+
+Targeted at apply (`Kind.targeted`): whether one account is contained, and how, depends only on that
+account (created, status, roles), `allow`, who is protected, and the active super admins, which the
+observed state carries as a set (`TenantReads.active_super_admins`: at apply exact for every planned target
+plus one super admin no change targets, which is what "one remains" needs). So re-reading the planned
+accounts by id re-decides them exactly; the grant findings need the whole log and admin list, but
+findings are never written.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
 from remediator.errors import InputError, OktaApiError
-from remediator.facts import ADMINS, EVENTS, ME
+from remediator.facts import ACTIVE_SUPER_ADMINS, ADMINS, EVENTS, ME
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, Kind, TenantContext, Verdict, register
 from remediator.kinds.common import (
@@ -142,11 +149,13 @@ class NewAdmins(Kind):
         },
         "additionalProperties": False,
     }
-    facts = (ADMINS, ME, EVENTS, ep.USER, ep.USER_ROLES)
+    facts = (ADMINS, ACTIVE_SUPER_ADMINS, ME, EVENTS, ep.USER, ep.USER_ROLES)
     writes = (ep.SUSPEND_USER, ep.CLEAR_SESSIONS, ep.UNASSIGN_USER_ROLE)
+    targeted = True
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:
         observed = await observe_admins(ctx)
+        observed["active_super_admins"] = sorted(await ctx.reads.active_super_admins())
         since, now = parse_time(self.args["created_after"]), await tenant_now(ctx)
         start = max(since, now - RETENTION)
         grants: list[dict[str, Any]] = []
@@ -219,7 +228,9 @@ class NewAdmins(Kind):
 
     def _keep_last_super_admin(self, observed: dict[str, Any],
                                out: list[Change | Finding | NoOp]) -> list[Change | Finding | NoOp]:
-        supers = set(active_super_admins(observed.get("admins", [])))
+        # the set the read gives (exact for planned targets at apply); data files written before it derive it
+        supers = set(observed["active_super_admins"] if "active_super_admins" in observed
+                     else active_super_admins(observed.get("admins", [])))
         roles = {a["user"]["id"]: a.get("roles", []) for a in observed.get("admins", [])}
 
         def strips_super(item: Change | Finding | NoOp) -> TypeGuard[Change]:

@@ -14,7 +14,7 @@ from typing import Any, TypeGuard, TypeVar
 from remediator.facts import ADMINS, GROUP_MEMBERS, GROUP_NAMED, ME, USERS
 from remediator.guardrails import LOCKOUT_ACTIONS
 from remediator.kinds.base import Kind, TenantContext
-from remediator.kinds.common import active_super_admins, admins_view, login, protected_view, user_target
+from remediator.kinds.common import login, protected_view, user_target
 from remediator.kinds.selector import select, selector_properties
 from remediator.plan import Change, Finding, NoOp
 
@@ -44,7 +44,7 @@ class UserKind(Kind):
         observed = {"users": selection.users, "selection": selection.to_json(),
                     "protected": protected_view(me, ctx.protected_logins)}
         if self.guards_super_admins:
-            observed["active_super_admins"] = active_super_admins(admins_view(await ctx.reads.admins()))
+            observed["active_super_admins"] = sorted(await ctx.reads.active_super_admins())
         return observed
 
     def selection_findings(self, observed: dict[str, Any]) -> list[Finding]:

@@ -65,8 +65,8 @@ async def test_protection_names_the_client_id_of_the_session() -> None:
         async def me(self) -> dict:
             return {}
 
-        async def admins(self) -> list:
-            return []
+        async def active_super_admins(self) -> frozenset:
+            return frozenset()
 
     session = SimpleNamespace(client=SimpleNamespace(client_id="0oaself"),
                               ctx=SimpleNamespace(reads=Reads(), protected_logins=frozenset()))
@@ -84,7 +84,7 @@ async def test_app_changes_alone_read_no_user() -> None:
         async def me(self) -> dict:
             raise AssertionError("read /users/me")
 
-        admins = me
+        admins = active_super_admins = me
 
     own = Change("s", "okta.apps", "deactivate", Target("app", "0oaself", "me"), {}, {}, "r")
     session = SimpleNamespace(client=SimpleNamespace(client_id="0oaself"),
