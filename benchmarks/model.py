@@ -25,8 +25,9 @@ USERS_PAGE = 200
 ASSIGNEES_PAGE = 100
 EVENTS_PAGE = 1000
 GROUP_MEMBERS_PAGE = 1000
-#: The access policy the playbook's `okta.mfa` state enforces (`admin_console_factor_mode`): its rules are read.
-MFA_ACCESS_POLICIES = ("Okta Admin Console",)
+#: The access policies the playbook's `okta.mfa` state enforces (`admin_console_factor_mode`,
+#: `dashboard_factor_mode`): their rules are read.
+MFA_ACCESS_POLICIES = ("Okta Admin Console", "Okta Dashboard")
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def scenario_numbers(snapshot: Mapping[str, Any], *, protected_logins: tuple[str
     support = planted.get("okta_support_enabled") or {}
     support_writes = (1 if support.get("support") == "ENABLED" else 0) + len(planted.get("support_cases_enabled") or ())
     weak = planted.get("weak_policies") or {}
-    enforced = ("global_session", "admin_console", "mfa_enroll")  # what the playbook's okta.mfa state sets
+    enforced = ("global_session", "admin_console", "dashboard", "mfa_enroll")  # what the playbook's okta.mfa sets
     return Scenario(
         users=len(snapshot.get("users") or ()),
         log_events=len(logs),
@@ -149,11 +150,39 @@ def plan_calls(s: Scenario) -> dict[str, int]:
     return calls
 
 
-def apply_calls(s: Scenario) -> dict[str, int]:
+def apply_write_calls(s: Scenario) -> dict[str, int]:
     """One write per change: resets, suspensions, one session clear per admin, org-level writes."""
     calls: dict[str, int] = {}
     _add(calls, "users", s.rotations + s.new_admins_active + s.session_clears)
     _add(calls, "catch_all", s.support_writes + s.token_revokes + s.policy_writes)
+    return calls
+
+
+def apply_reread_calls(s: Scenario) -> dict[str, int]:
+    """The re-read apply must make before writing, and no more: issue 9 makes apply re-decide every planned
+    change on a fresh read (`remediator.facts.TargetedReads`). One targeted read per target user: its user
+    object and its roles; the token owner and its roles (an active super admin no change targets: what the
+    last-super-admin guardrail needs); the two System Log queries (role grants, session clears). The users
+    the plan targets are the admins whose sessions end (`session_clears`: every rotated or suspended admin is
+    one of them). The org-level states with changes read again what they read when planning, and each policy
+    or rule again before its `PUT` (`catch_all`, not binding); no admin list, no user page, no factor."""
+    calls: dict[str, int] = {}
+    _add(calls, "user_me", 1)
+    _add(calls, "user_by_id", s.session_clears)
+    _add(calls, "users", s.session_clears + 1)
+    _add(calls, "logs", pages(s.grant_events, EVENTS_PAGE) + pages(s.clear_events, EVENTS_PAGE))
+    _add(calls, "catch_all", 1                                         # the org (which tenant this is)
+         + 1 + 1 + pages(s.api_tokens, USERS_PAGE)                     # Okta Support, its cases, API tokens
+         + 1 + 3 + s.signon_policies + s.mfa_access_policies           # apps, policies of 3 types, their rules
+         + s.policy_writes)                                            # each policy or rule before its PUT
+    return calls
+
+
+def apply_calls(s: Scenario) -> dict[str, int]:
+    """The apply: its mandatory re-read (`apply_reread_calls`) and one write per change (`apply_write_calls`)."""
+    calls = dict(apply_write_calls(s))
+    for bucket, n in apply_reread_calls(s).items():
+        _add(calls, bucket, n)
     return calls
 
 

@@ -3,6 +3,7 @@
     python benchmarks/run.py            # full: 100,000 users, 1,000,000 events, 50 tenants (< 10 min)
     python benchmarks/run.py --quick    # CI: 1,000 users, 50,000 events, 10 tenants (< 1 min)
     python benchmarks/run.py --only playbooks   # just the plan (and apply) of each shipped playbook
+    python benchmarks/run.py --only plan_apply   # just the plan and apply of the main tenant (a few minutes)
 
 Starts the sandboxes (lapsus-2022 scenario, Enterprise limits with the default 50% token share,
 25 ms injected latency, `--time-scale`) in their own processes (benchmarks/serve.py), runs every
@@ -231,14 +232,43 @@ def bench_playbooks(boxes: Sandboxes, sizes: Sizes, work: Path, quick: bool) -> 
     return {p: results[p] for p, _, _ in PLAYBOOKS}
 
 
+def plan_apply(sizes: Sizes, ready: dict[str, Any], ready_file: str) -> dict[str, Any]:
+    """(a) plan and (c) apply of the main tenant, with the checks of the apply (repeated writes, second plan)."""
+    res, wall, cpu = measured(ready["pid"], lambda: run_worker(
+        workload("workloads.py", "plan", "--ready", ready_file, "--apply", "--dup-check", "--repeat-check",
+                 "--pause-before-apply"), sizes.worker_timeout))
+    return {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2),
+            "numbers": ready["tenants"][0]["numbers"]}
+
+
+def bench_plan_apply(sizes: Sizes, work: Path, out: dict[str, Any]) -> dict[str, Any]:
+    """`--only plan_apply`: the main tenant's sandbox alone, its plan and apply (the rows of report.py's (a), (c))."""
+    boxes = Sandboxes(work, sizes.time_scale)
+    try:
+        t_setup = time.perf_counter()
+        boxes.start("main", users=sizes.users, events=sizes.events, break_glass=True)
+        ready = boxes.ready("main")
+        out["setup_s"] = round(time.perf_counter() - t_setup, 1)
+        out["sandboxes"] = {"main": {"rss_mb": ready["rss_mb"], "generate_s": ready["generate_s"], "tenants": 1}}
+        out["log_delay"] = ready.get("log_delay")
+        out["load_before"] = os.getloadavg()
+        out["plan_apply"] = plan_apply(sizes, ready, str(work / "main.json"))
+        out["load_after"] = os.getloadavg()
+    finally:
+        boxes.stop()
+    return out
+
+
 def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any],
           fleet: tuple[int, int] | None = None, only: str | None = None) -> dict[str, Any]:
-    """Every workload in turn; `out` holds what was measured so far, even when one fails."""
+    """Every workload in turn (or `only` one); `out` holds what was measured so far, even when one fails."""
     ts = sizes.time_scale
     window = model.WINDOW_SECONDS / ts
     boxes = Sandboxes(work, ts)
     out |= {"time_scale": ts, "window_s": window, "latency": LATENCY, "quick": quick,
                            "sizes": sizes.__dict__, "machine": {"cpus": os.cpu_count()}}
+    if only == "plan_apply":
+        return bench_plan_apply(sizes, work, out)
     if only == "playbooks":
         try:
             out["load_before"] = os.getloadavg()
@@ -279,11 +309,7 @@ def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any],
         out["naive"] = {**naive, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2)}
 
         # (a) plan and (c) apply of the 100,000-user tenant
-        res, wall, cpu = measured(main_pid, lambda: run_worker(
-            workload("workloads.py", "plan", "--ready", files["main"], "--apply", "--dup-check", "--repeat-check",
-                     "--pause-before-apply"), sizes.worker_timeout))
-        out["plan_apply"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2),
-                             "numbers": ready["main"]["tenants"][0]["numbers"]}
+        out["plan_apply"] = plan_apply(sizes, ready["main"], files["main"])
 
         # (d) archive of the whole log, (e) hunt over it
         evidence = work / "evidence"
@@ -342,8 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-scale", type=float, default=None, help="a rate-limit minute lasts 60/X s")
     p.add_argument("--out", type=Path, default=None, help="results JSON (default benchmarks/results/<date>.json)")
     p.add_argument("--no-readme", action="store_true", help="do not rewrite the table in benchmarks/README.md")
-    p.add_argument("--only", choices=["playbooks"], default=None,
-                   help="run only these workloads (playbooks: each shipped playbook's plan and apply)")
+    p.add_argument("--only", choices=["playbooks", "plan_apply"], default=None,
+                   help="run only this workload: playbooks = each shipped playbook's plan and apply; plan_apply = the "
+                        "plan and apply of the main tenant (its own sandbox)")
     p.add_argument("--fleet", metavar="TENANTSxUSERS", default=None,
                    help="also plan that many tenants at once at 100 ms latency (issue 14: 500x2000; off by default: "
                         "minutes of generation and GBs of sandbox)")
