@@ -130,6 +130,28 @@ def test_spray_lookalikes_do_not_fire(events: list[dict[str, Any]]) -> None:
     assert correlated("credential-stuffing-2024", events) == {}
 
 
+def test_remediators_own_writes_and_events_outside_the_range_count_for_nothing() -> None:
+    rs = load_rule_set(["credential-stuffing-2024"])
+    engine = Engine(rs.rules, correlations=rs.correlations)
+    events = [fail(f"f{i}", i * 60, f"u{i}", "185.220.1.1") for i in range(5)]
+    events[0]["debugContext"]["debugData"]["requestId"] = "ours"
+    assert evaluate(engine, events, {}, "", FAR, frozenset({"ours"})).correlated == {}
+    assert evaluate(engine, events, {}, events[1]["published"], FAR, frozenset()).correlated == {}
+    assert len(evaluate(engine, events, {}, "", FAR, frozenset()).correlated) == 1
+
+
+def test_a_correlation_of_correlations_is_skipped(tmp_path: Path) -> None:
+    f = tmp_path / "rules.yml"
+    inner = {"title": "inner", "id": "inner", "correlation": {"type": "event_count", "rules": ["a"],
+                                                             "timespan": "5m", "condition": {"gte": 2}}}
+    outer = {"title": "outer", "id": "outer", "correlation": {"type": "event_count", "rules": ["inner"],
+                                                             "timespan": "5m", "condition": {"gte": 2}}}
+    f.write_text(yaml.safe_dump_all([*BASE, inner, outer]))
+    rs = load_rule_set([str(f)])
+    assert [c.id for c in rs.correlations] == ["inner"]
+    assert [(s.title, "correlation of correlations" in s.reason) for s in rs.skipped] == [("outer", True)]
+
+
 def test_user_names_count_case_insensitively() -> None:
     events = [fail(f"f{i}", i, "alice", "185.220.1.1") for i in range(5)]
     for i, e in enumerate(events):
