@@ -5,7 +5,8 @@ base rules) matched, per group (`group-by` fields, with `aliases` when the base 
 thing differently), within a `timespan`. Supported, as the spec defines them:
 - `event_count`: at least N base events in a group within the timespan (`condition: {gte: N}`);
 - `value_count`: at least N distinct values of `condition.field` in a group within the timespan
-  (password spraying: failures from one client IP for many distinct users);
+  (password spraying: failures from one client IP for many distinct users), compared case-insensitively
+  as Sigma compares values (Okta's logins are); group-by values are exact (Okta's ids are case-sensitive);
 - `temporal`: every base rule (or `gte: N` of them) matched in a group within the timespan, any order;
 - `temporal_ordered`: the base rules matched in the order listed, the whole chain within the timespan
   (an MFA reset of a user, then that user in the Admin Console).
@@ -150,11 +151,12 @@ def epoch_ms(published: str) -> int:
 
 
 def group_keys(event: dict[str, Any], paths: Sequence[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """The groups an event belongs to: one value per group-by field (case-folded); several values fan out;
-    an event without a value for a field belongs to no group (it cannot be counted per that field)."""
+    """The groups an event belongs to: one value per group-by field, as it is (Okta's ids are case-sensitive; a
+    backend's group-by is exact too); several values fan out; an event without a value for a field belongs to
+    no group (it cannot be counted per that field)."""
     values = []
     for path in paths:
-        found = list(dict.fromkeys(t.casefold() for v in resolve(event, path) if (t := as_text(v)) is not None))
+        found = list(dict.fromkeys(t for v in resolve(event, path) if (t := as_text(v)) is not None))
         if not found:
             return []
         values.append(found)

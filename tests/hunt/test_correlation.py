@@ -102,6 +102,11 @@ def test_reset_then_admin_console_lookalikes_do_not_fire(events: list[dict[str, 
     assert correlated("cross-tenant-2023", events) == {}
 
 
+def test_groups_are_exact_values_as_okta_ids_are_case_sensitive() -> None:
+    events = [event("r", 0, RESET, "hd", target="00uAbC"), event("a", 60, ADMIN, "00uabc")]
+    assert correlated("cross-tenant-2023", events) == {}
+
+
 def test_the_window_is_inclusive_and_a_new_reset_restarts_it() -> None:
     at_edge = [event("r", 0, RESET, "hd", target="alice"), event("a", 12 * 3600, ADMIN, "alice")]
     assert correlated("cross-tenant-2023", at_edge) == {SEQ: {"r", "a"}}
