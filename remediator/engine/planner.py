@@ -199,7 +199,7 @@ def _context(kind: Kind, session: TenantSession, planned: Sequence[Change] | Non
 async def _read_and_diff(kind: Kind, session: TenantSession,
                          ctx: TenantContext | None = None) -> tuple[list[Change | Finding], list[str]]:
     """The kind's decision on what it read (through `ctx`, the session's by default): changes and findings, and
-    the reasons of its no-ops (a kind that yields no no-ops yet explains itself with `explain`)."""
+    the reasons of its no-ops (`plan -v`)."""
     tenant = session.spec.name
     progress.state_started(tenant, kind.state)
     try:
@@ -208,8 +208,6 @@ async def _read_and_diff(kind: Kind, session: TenantSession,
         progress.state_done(tenant, kind.state)
     items = list(kind.diff(observed))
     decided = [i for i in items if isinstance(i, Change | Finding)]
-    if type(kind).explain is not Kind.explain:
-        return decided, list(kind.explain(observed))
     return decided, [i.reason for i in items if isinstance(i, NoOp)]
 
 

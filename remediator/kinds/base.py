@@ -110,7 +110,7 @@ class Kind(ABC):
 
     def explain(self, observed: Any) -> list[str]:
         """Why what is already in the desired state needs nothing (verbose output): the reasons of `diff`'s
-        no-ops. A kind whose `diff` yields no no-ops yet may still override this."""
+        no-ops. Not overridden (`register` refuses it): a second derivation could drift from `diff`."""
         return [item.reason for item in self.diff(observed) if isinstance(item, NoOp)]
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
@@ -179,6 +179,8 @@ def register(cls: type[Kind]) -> type[Kind]:
         raise ValueError(f"kind {cls.name!r} registered twice")
     if "scopes" in vars(cls) and cls.scopes != derive_scopes(cls.facts, cls.writes):
         raise TypeError(f"kind {cls.name!r}: scopes are derived from `facts` and `writes`, not typed by hand")
+    if cls.explain is not Kind.explain:
+        raise TypeError(f"kind {cls.name!r} overrides explain: `diff` yields its no-ops (`self.no_op`) instead")
     cls.scopes = derive_scopes(cls.facts, cls.writes)
     REGISTRY[cls.name] = cls
     return cls

@@ -1,36 +1,57 @@
-"""Kinds explain themselves in one place: `diff` yields, beside changes and findings, a NoOp with its reason
-from the very branch that decided "nothing to do", and `explain` is only the base class's reading of those.
-
-KINDS lists the kinds converted so far (walked from the registry, so a renamed kind fails here); the other
-kinds are converted separately and join the list as they are.
+"""A kind decides in one place: for what it looked at, `diff` yields a change, a finding or a NoOp with its
+reason, from the very branch that decided "nothing to do", and `plan -v`'s reasons are those no-ops
+(`Kind.explain`, never a second derivation). `register` refuses a kind that overrides `explain`; here every
+registered kind is checked, on its data files (observed in; changes, findings and no-ops out) and through
+the planner, which keeps no-ops out of the plan and shows them with -v.
 """
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, ClassVar
+
 import pytest
 
+from remediator.engine import planner
 from remediator.kinds import REGISTRY
-from remediator.kinds.base import Kind
+from remediator.kinds.base import Kind, register
 from remediator.plan import Change, Finding, NoOp, Target
 from tests.kinds import datafiles
 
-KINDS = {
-    "okta.admin_passwords": "admin_passwords", "okta.admin_sessions": "admin_sessions",
-    "okta.new_admins": "new_admins", "okta.org_settings": "org_settings", "okta.policy": "policy",
-    "okta.policy_rule": "policy_rule", "okta.support_access": "support_access",
-    "okta.threat_insight": "threat_insight", "okta.user_factors": "user_factors",
-    "okta.user_passwords": "user_passwords", "okta.user_sessions": "user_sessions",
-    "okta.user_status": "user_status", "okta.system_log_archive": "system_log_archive",
-    "okta.system_log_hunt": "system_log_hunt",
-}
+#: every registered kind -> its directory of data files (tests/kinds/data): a new kind without one fails
+KINDS = {name: name.removeprefix("okta.") for name in REGISTRY}
 #: the kinds whose data files follow `datafiles` (the System Log kinds' files have their own shape)
 DATAFILE_KINDS = {k: d for k, d in KINDS.items() if not d.startswith("system_log")}
 
 
 @pytest.mark.parametrize("name", sorted(KINDS))
 def test_explain_is_not_a_second_derivation(name: str) -> None:
-    assert name in REGISTRY, name
     assert REGISTRY[name].explain is Kind.explain, f"{name} overrides explain: yield NoOp items from diff instead"
+    assert datafiles.cases(KINDS[name]), f"{name}: no data files in tests/kinds/data/{KINDS[name]}"
+
+
+def test_register_refuses_a_kind_that_explains_itself_twice() -> None:
+    class Explains(Kind):
+        name: ClassVar[str] = "test.explains_twice"
+        schema: ClassVar[dict[str, Any]] = {"type": "object"}
+
+        async def read(self, ctx: Any) -> Any:
+            return {}
+
+        def diff(self, observed: Any) -> list[Change | Finding | NoOp]:
+            return []
+
+        async def apply(self, ctx: Any, change: Change) -> Any:
+            raise AssertionError
+
+        def explain(self, observed: Any) -> list[str]:
+            return ["a second derivation"]
+
+    with pytest.raises(TypeError, match="overrides explain"):
+        register(Explains)
+    assert "test.explains_twice" not in REGISTRY
 
 
 CASES = [(kind, path) for kind, directory in DATAFILE_KINDS.items() for path in datafiles.cases(directory)]
@@ -85,3 +106,31 @@ def test_the_last_super_admin_guard_keeps_no_ops() -> None:
     assert not [i for i in out if isinstance(i, Change)]
     assert [i.reason for i in out if isinstance(i, NoOp)] == [
         "selected 2 user(s): holders of SUPER_ADMIN (2)", "1 already SUSPENDED: old@acme.com"]
+
+
+@pytest.mark.parametrize(("kind", "path"), CASES, ids=lambda v: getattr(v, "stem", v))
+def test_the_planner_keeps_no_ops_out_of_the_plan_and_gives_their_reasons(kind: str, path: Path) -> None:
+    case = datafiles.load(path)
+    k = REGISTRY[kind](case.get("state", datafiles.STATE), case.get("args", {}))
+
+    async def read(ctx: Any) -> Any:
+        return case["observed"]
+
+    k.read = read  # type: ignore[method-assign]
+    session = SimpleNamespace(spec=SimpleNamespace(name="t"), ctx=None)  # what _read_and_diff uses of a session
+    decided, reasons = asyncio.run(planner._read_and_diff(k, session))  # type: ignore[arg-type]
+    assert all(isinstance(i, Change | Finding) for i in decided)
+    assert [i for i in decided if isinstance(i, Change)] == [i for i in k.diff(case["observed"])
+                                                             if isinstance(i, Change)]
+    assert reasons == case["expected"]["notes"]
+
+
+def test_a_pure_no_op_branch_from_data() -> None:
+    """One authenticator, already as wanted: no change, no finding, one no-op naming it, with its reason."""
+    kind = REGISTRY["okta.authenticator"]("s", {"key": "okta_verify", "status": "ACTIVE"})
+    out = kind.diff({"authenticators": [{"id": "aut1", "key": "okta_verify", "status": "ACTIVE"}]})
+    assert len(out) == 1 and isinstance(out[0], NoOp)
+    assert out[0].reason == "authenticator 'okta_verify' is already ACTIVE"
+    assert out[0].target is not None and out[0].target.id == "aut1"
+    out = kind.diff({"authenticators": [{"id": "aut1", "key": "okta_verify", "status": "INACTIVE"}]})
+    assert [type(i) for i in out] == [Change]
