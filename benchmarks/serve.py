@@ -85,7 +85,7 @@ async def serve(args: argparse.Namespace) -> None:
         scenario = args.scenario[i] if several else args.scenario[0]
         lapsus = scenario == "lapsus-2022"
         clock = DEFAULT_CLOCK if lapsus else SCENARIOS[scenario].clock
-        snap = (generate(args.users, seed, clock, log_events=args.log_events, compact_logs=True) if lapsus
+        snap = (generate(args.users, seed, clock, log_events=args.log_events, compact=True) if lapsus
                 else generate_scenario(scenario, args.users, seed, clock, log_events=args.log_events))
         glass = snap["scenario"]["planted"].get("break_glass_login")
         numbers = (scenario_numbers(snap, protected_logins=(glass,) if args.break_glass and glass else ())

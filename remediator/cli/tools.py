@@ -77,7 +77,9 @@ def sandbox_serve(
         "--log-events", min=0, max=10_000_000, help="Size of the scenario's generated System Log (default: 20 "
                                                     "events per user, within 2,000..200,000).")] = None,
 ) -> int:
-    """Serve a sandbox tenant on 127.0.0.1 until SIGTERM/SIGINT."""
+    """Serve a sandbox tenant on 127.0.0.1 until SIGTERM/SIGINT.
+
+    Once ready, one line on stderr gives its size, time to ready and peak RSS (the memory benchmark's figure)."""
     from remediator.sandbox.server import run_serve
 
     if (scenario is None) == (snapshot_file is None):
@@ -112,6 +114,7 @@ def sandbox_serve(
         faults=faults,
         log_delay=log_delay,
         log_events=log_events,
+        announce=lambda line: typer.echo(line, err=True),
     )
 
 

@@ -130,12 +130,20 @@ def page_of_users(store: Store, match: Match, after: str | None, limit: int,
     ids, users = (store.user_ids if candidates is None else candidates), store.users
     start = bisect.bisect_right(ids, after) if after else 0
     page: list[dict[str, Any]] = []
+    plain = match is _not_deprovisioned  # the plain list: decided on the stored status, nothing opened
     for index in range(start, len(ids)):
-        user = users[ids[index]]
-        if match(user):
-            if len(page) == limit:
-                return page, True
-            page.append(user)
+        uid = ids[index]
+        if plain:
+            if store.user_status(uid) == "DEPROVISIONED":
+                continue
+            user = None
+        else:
+            user = users[uid]
+            if not match(user):
+                continue
+        if len(page) == limit:
+            return page, True
+        page.append(users[uid] if user is None else user)
     return page, False
 
 
@@ -375,7 +383,7 @@ async def unenroll_factor(request: web.Request) -> web.StreamResponse:
     user = user_or_404(request)
     factor = _factor_or_404(request, user)
     store = tenant_of(request).store
-    store.factors[user["id"]] = [f for f in store.factors[user["id"]] if f is not factor]
+    store.factors[user["id"]] = [f for f in store.factors[user["id"]] if f.get("id") != factor.get("id")]
     syslog.record(request, "user.mfa.factor.deactivate", [syslog.user_target(user)],
                   {"factor": factor.get("factorType"), "factorId": factor.get("id")})
     return web.Response(status=204)

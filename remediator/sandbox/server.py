@@ -6,8 +6,11 @@ import asyncio
 import contextlib
 import json
 import os
+import resource
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from pathlib import Path
@@ -102,6 +105,12 @@ class ThreadedServer:
             self.thread.join(30)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (`ru_maxrss`: kilobytes on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
 def write_ready_file(path: str | os.PathLike[str], org_url: str, token: str) -> None:
     """Atomically, so a watcher never reads half a file."""
     target = Path(path)
@@ -115,8 +124,13 @@ def run_serve(*, scenario: str | None = None, snapshot: str | os.PathLike[str] |
               seed: int = 1, clock: str | None = None, port: int = 0, token: str | None = None,
               ready_file: str | os.PathLike[str] | None = None, rate_limits: str = "off",
               time_scale: float = 1.0, faults: str | None = None, on_ready: Callable[[str], Any] | None = None,
-              log_delay: float | None = None, log_events: int | None = None) -> int:
-    """`remediator sandbox serve`: serve until SIGTERM/SIGINT, then exit 0. Bad input raises InputError."""
+              log_delay: float | None = None, log_events: int | None = None,
+              announce: Callable[[str], Any] | None = None) -> int:
+    """`remediator sandbox serve`: serve until SIGTERM/SIGINT, then exit 0. Bad input raises InputError.
+
+    `announce` receives one line once requests are accepted: the tenant's size, the time and CPU it took
+    to be ready and the process's peak RSS, so the sandbox's memory is measured from the command line."""
+    started, cpu = time.perf_counter(), time.process_time()
     store, clock_obj, config = prepare(snapshot_path=snapshot, scenario=scenario, users=users, seed=seed,
                                        clock=clock, token=token, rate_limits=rate_limits,
                                        time_scale=time_scale, faults=faults, log_delay=log_delay,
@@ -136,6 +150,10 @@ def run_serve(*, scenario: str | None = None, snapshot: str | os.PathLike[str] |
                 write_ready_file(ready_file, tenant.public_url, config.token)
             if on_ready:
                 on_ready(tenant.public_url)
+            if announce:
+                announce(f"sandbox: serving {tenant.public_url}: {len(store.users):,} users, {len(store.logs):,} "
+                         f"System Log events; ready in {time.perf_counter() - started:.1f} s "
+                         f"({time.process_time() - cpu:.1f} s CPU), peak RSS {peak_rss_mb():,.0f} MB")
             await stop.wait()
         finally:
             await runner.cleanup()

@@ -17,6 +17,7 @@ import random
 from typing import Any
 
 from remediator.sandbox.eventlog import EventLog
+from remediator.sandbox.rows import RowMap, raw_values
 from remediator.sandbox.store import Store, new_id
 from remediator.timeutil import format_time, utcnow
 
@@ -72,17 +73,20 @@ def _load(data: dict[str, Any], copy_data: bool) -> Store:
         raise SnapshotError(f"org.okta_support_api must be one of {', '.join(OKTA_SUPPORT_APIS)}: "
                             f"{store.okta_support_api!r}")
     store.support_cases = list(data.get("support_cases") or [])
-    for user in data.get("users") or []:
-        if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+    users = {}
+    for user in raw_values(data.get("users") or []):  # compact rows (a generated tenant's) stay rows
+        uid = user.get("id") if isinstance(user, dict) else getattr(user, "id", None)
+        if not isinstance(uid, str):
             raise SnapshotError(f"a user without an id: {str(user)[:80]}")
-        store.users[user["id"]] = user
+        users[uid] = user
+    store.users = RowMap(users)
     store.reindex_users()
     store.groups = {g["id"]: g for g in data.get("groups") or []}
     store.group_members = dict(data.get("group_members") or {})
     store.reindex_groups()
     store.user_roles = dict(data.get("user_roles") or {})
     store.group_roles = dict(data.get("group_roles") or {})
-    store.factors = dict(data.get("factors") or {})
+    store.factors = RowMap(data.get("factors") or {})
     store.policies = list(data.get("policies") or [])
     store.policy_rules = dict(data.get("policy_rules") or {})
     store.api_tokens = list(data.get("api_tokens") or [])
@@ -96,7 +100,7 @@ def _load(data: dict[str, Any], copy_data: bool) -> Store:
     store.logs = EventLog(data.get("logs") or [])
     store.reindex_logs()
     operator = data.get("operator")
-    if operator not in store.users:
+    if not isinstance(operator, str) or operator not in store.users:
         raise SnapshotError(f"the snapshot's operator {operator!r} is not one of its users")
     store.operator = operator
     return store

@@ -1,6 +1,8 @@
 """The sandbox tenant's state: Okta's own JSON objects plus the indexes that make paging cheap.
 
-Objects are kept exactly as loaded (so a snapshot round-trips unchanged); indexes are derived:
+Objects are kept exactly as loaded (so a snapshot round-trips unchanged); users and factors may be
+compact rows that open as their JSON when read (`rows.RowMap`, for 100,000 users in little memory).
+Indexes are derived:
 users sorted by id (cursor = last id, bisect), logins, group membership both ways, and the
 System Log as a list sorted by `published` with a parallel list of keys for bisect.
 """
@@ -17,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from remediator.sandbox.eventlog import EventLog
+from remediator.sandbox.rows import RowMap, field
 from remediator.timeutil import format_time, parse_time, utcnow
 
 _ALNUM = string.ascii_letters + string.digits
@@ -73,7 +76,7 @@ class Store:
         #: "2021": the org-level grant/extend/revoke of the older recordings (snapshot `org.okta_support_api`).
         self.okta_support_api = "current"
         self.support_cases: list[dict[str, Any]] = []
-        self.users: dict[str, dict[str, Any]] = {}
+        self.users: RowMap = RowMap()  # id -> user (reads open compact rows as the user's JSON)
         self.user_ids: list[str] = []
         self.logins: dict[str, str] = {}
         self.user_text: dict[str, str] = {}  # id -> serialized user, so a 200-user page is a join
@@ -83,7 +86,7 @@ class Store:
         self.user_groups: dict[str, list[str]] = {}
         self.user_roles: dict[str, list[dict[str, Any]]] = {}
         self.group_roles: dict[str, list[dict[str, Any]]] = {}
-        self.factors: dict[str, list[dict[str, Any]]] = {}
+        self.factors: RowMap = RowMap()  # user id -> that user's factors (a list, once read)
         self.policies: list[dict[str, Any]] = []
         self.policy_rules: dict[str, list[dict[str, Any]]] = {}
         self.api_tokens: list[dict[str, Any]] = []
@@ -113,10 +116,14 @@ class Store:
     def reindex_users(self) -> None:
         self.user_ids = sorted(self.users)
         self.logins = {}
-        for uid, user in self.users.items():
-            login = (user.get("profile") or {}).get("login")
+        for uid, user in self.users.raw_items():
+            login = (user.get("profile") or {}).get("login") if type(user) is dict else user.login
             if login:
-                self.logins[login.lower()] = uid
+                self.logins[login if login.islower() else login.lower()] = uid  # one string, not a copy
+
+    def user_status(self, uid: str) -> Any:
+        """A user's `status` without building its JSON."""
+        return field(self.users.raw(uid), "status")
 
     def users_json(self, users: list[dict[str, Any]]) -> str:
         """`json.dumps(users)`, from a per-user cache (users are replaced, never edited, on writes)."""

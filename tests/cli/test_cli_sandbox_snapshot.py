@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -90,6 +91,12 @@ def test_serve_log_events_sets_the_size_of_the_generated_system_log(tmp_path: Pa
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=20)
     assert seen == 2345 and code == 0
+    # issue 14: the memory figure from the command line, on stderr once the tenant is served
+    line = proc.stderr.read().decode() if proc.stderr else ""
+    found = re.search(r"sandbox: serving http://127\.0\.0\.1:\d+: 60 users, 2,345 System Log events; ready in "
+                      r"[\d.]+ s \([\d.]+ s CPU\), peak RSS ([\d,]+) MB", line)
+    assert found, line
+    assert 20 < int(found.group(1).replace(",", "")) < 2_000
 
 
 def test_serve_log_events_is_for_a_scenario_not_a_snapshot(tmp_path: Path) -> None:

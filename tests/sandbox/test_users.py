@@ -125,6 +125,36 @@ def test_reset_factors_sessions_and_factor_unenroll(sb: Sandbox) -> None:
     assert (reply.status, reply.raw) == (204, b"")
 
 
+def test_generated_tenant_serves_compact_users_and_factors_like_plain_ones() -> None:
+    # a generated tenant keeps users and factors as compact rows that open on each read: reads, paging,
+    # and writes (unenroll one factor of two, suspend) behave as on plain objects
+    with Sandbox(scenario="lapsus-2022", users=80, seed=4) as sb:
+        store = sb.store
+        uid = next(u for u in store.user_ids if len(store.factors.get(u, ())) >= 2
+                   and store.users[u]["status"] == "ACTIVE" and u != store.operator)
+        assert not isinstance(store.factors.raw(uid), list) and not isinstance(store.users.raw(uid), dict)
+        first, second = call(sb, "GET", f"/api/v1/users/{uid}/factors").body[:2]
+        assert call(sb, "DELETE", f"/api/v1/users/{uid}/factors/{first['id']}").status == 204
+        left = [f["id"] for f in call(sb, "GET", f"/api/v1/users/{uid}/factors").body]
+        assert first["id"] not in left and second["id"] in left
+        listed = [u for page in _pages(sb, "/api/v1/users?limit=30") for u in page]
+        assert [u["id"] for u in listed] == [u for u in store.user_ids
+                                             if store.users[u]["status"] != "DEPROVISIONED"]
+        assert listed[0] == call(sb, "GET", f"/api/v1/users/{listed[0]['id']}").body | {"_links": listed[0]["_links"]}
+        assert call(sb, "POST", f"/api/v1/users/{uid}/lifecycle/suspend").status == 200
+        assert call(sb, "GET", f"/api/v1/users/{uid}").body["status"] == "SUSPENDED"
+        assert store.user_status(uid) == "SUSPENDED"
+
+
+def _pages(sb: Sandbox, path: str) -> Iterator[list[dict]]:
+    url: str | None = path
+    while url:
+        reply = call(sb, "GET", url)
+        assert reply.status == 200, reply.body
+        yield reply.body
+        url = reply.next_url()
+
+
 def test_wire_headers_on_every_response(sb: Sandbox) -> None:
     for reply in (call(sb, "GET", "/api/v1/users"), call(sb, "GET", "/api/v1/users/nobody"),
                   call(sb, "GET", "/api/v1/users", auth=None)):

@@ -43,4 +43,4 @@ def load(name: str, users: int, seed: int, clock: str, *, log_events: int | None
     """The scenario's snapshot to serve; `log_events` sizes its System Log (None: the scenario's default).
     Its `logs` may be compact (an `eventlog.EventLog`, lapsus-2022's): a sandbox serves them a page at a time."""
     module = importlib.import_module(scenario(name).module)
-    return module.generate(users, seed, clock, log_events=log_events, compact_logs=True)
+    return module.generate(users, seed, clock, log_events=log_events, compact=True)

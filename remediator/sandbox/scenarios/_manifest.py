@@ -6,7 +6,10 @@ from the generator's intentions, so manifest and data cannot drift apart. Lists 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+
+from remediator.sandbox.rows import RowMap, field, raw_values
 
 if TYPE_CHECKING:
     from remediator.sandbox.scenarios.lapsus_2022 import _Tenant
@@ -16,13 +19,16 @@ _GONE = ("DEPROVISIONED", "SUSPENDED")
 _AWAITING = ("RECOVERY", "PASSWORD_EXPIRED")
 
 
-def _active_factor(factors: list[dict] | None) -> bool:
-    return any(f.get("status") == "ACTIVE" for f in factors or ())
+def _active_factor(factors: Iterable[Any] | None) -> bool:
+    """Whether one of a user's stored factors (dicts or rows) is ACTIVE."""
+    return any(field(f, "status") == "ACTIVE" for f in factors or ())
 
 
 def manifest(t: _Tenant, snap: dict[str, Any], log_tags: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
-    users = {u["id"]: u for u in snap["users"]}
+    # users and factors as stored (compact rows stay rows): a user is opened only where its JSON is read
+    users = RowMap((field(u, "id"), u) for u in raw_values(snap["users"]))
     factors = snap["factors"]
+    factors = factors if isinstance(factors, RowMap) else RowMap(factors)
     holdings: dict[str, list[dict[str, Any]]] = {}
     late_grants: list[dict[str, Any]] = []
     for uid, roles in snap["user_roles"].items():
@@ -58,9 +64,9 @@ def manifest(t: _Tenant, snap: dict[str, Any], log_tags: dict[str, dict[str, lis
         elif u["created"] < BREACH:
             rotated.append(uid)
     new_admins = sorted(uid for uid in admins if users[uid]["created"] >= BREACH)
-    without = sorted(uid for uid in admins if not _active_factor(factors.get(uid)))
-    users_without = sorted(uid for uid, u in users.items() if u["status"] == "ACTIVE"
-                           and not _active_factor(factors.get(uid)))
+    without = sorted(uid for uid in admins if not _active_factor(factors.raw(uid)))
+    users_without = sorted(uid for uid, u in users.raw_items() if field(u, "status") == "ACTIVE"
+                           and not _active_factor(factors.raw(uid)))
     operator = snap["operator"]
     late_tokens = sorted(tk["id"] for tk in snap["api_tokens"] if tk["created"] >= BREACH)
     operator_tokens = sorted(tk["id"] for tk in snap["api_tokens"] if tk["userId"] == operator)

@@ -145,6 +145,30 @@ def factor(org: str, uid: str, fid: str, factor_type: str, status: str, *, creat
             "_links": links}
 
 
+class FactorRow:
+    """A generated factor, compactly (about 400 bytes against 1.9 KB as dicts); `open()` is `factor(...)`."""
+
+    __slots__ = ("created", "factor_type", "id", "org", "profile", "provider", "status", "uid", "updated")
+
+    def __init__(self, org: str, uid: str, fid: str, factor_type: str, status: str, *, created: int, updated: int,
+                 profile: dict[str, Any], provider: str = "OKTA") -> None:
+        self.org, self.uid, self.id, self.factor_type, self.status = org, uid, fid, factor_type, status
+        self.created, self.updated, self.profile, self.provider = created, updated, profile, provider
+
+    def open(self) -> dict[str, Any]:
+        return factor(self.org, self.uid, self.id, self.factor_type, self.status, created=self.created,
+                      updated=self.updated, profile=dict(self.profile), provider=self.provider)
+
+
+class FactorRows(tuple):
+    """One user's factors as rows; opens as the list `GET /users/{id}/factors` returns."""
+
+    __slots__ = ()
+
+    def open(self) -> list[dict[str, Any]]:
+        return [row.open() for row in self]
+
+
 # ---- groups -----------------------------------------------------------------------------------------
 _LOGOS = ("https://ok11static.oktacdn.com/assets/img/logos/groups/okta-medium.d7fb831bc4e7e1a5d8bd35dfaf405d9e.png",
           "https://ok11static.oktacdn.com/assets/img/logos/groups/okta-large.511fcb0de9da185b52589cb14d581c2c.png")

@@ -54,11 +54,11 @@ class _Plant(Planter):
     pack = NAME
 
     def build(self) -> dict[str, Any]:
-        snap, base = self.snap, self.base
+        snap = self.snap
         threats = "/api/v1/threats/configuration"
         snap["settings"] = {**snap["settings"], threats: {**snap["settings"][threats], "action": "audit",
                                                           "lastUpdated": "2023-02-06 10:12:40"}}
-        ordinary = [u for u in snap["users"] if u["id"] not in base["admins"] and u["status"] == "ACTIVE"]
+        ordinary = self.ordinary(TRIES + 2 + SCATTERED)
         sprayed, stuffed, locked = ordinary[:TRIES], ordinary[TRIES], ordinary[TRIES + 1]
         scattered = ordinary[TRIES + 2:TRIES + 2 + SCATTERED]
         tor_ip = self.ip("185.220")

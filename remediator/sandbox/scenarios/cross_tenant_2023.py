@@ -68,8 +68,7 @@ class _Plant(Planter):
                                      if a["status"] == "ACTIVE"
                                      and uid not in {victim["id"], help_desk["id"], rotator["id"]}
                                      and uid not in self.special_ids())]
-        ordinary = [u for u in snap["users"] if u["id"] not in base["admins"] and u["status"] == "ACTIVE"]
-        promoted, reset_user = ordinary[0], ordinary[1]
+        promoted, reset_user = self.ordinary(2)
         t = ms_of
         # the victim's factors were reset, the caller enrolled one of their own
         bad_factor = factor(org, victim["id"], self.ids.new("mbl"), "sms", "ACTIVE",
@@ -78,8 +77,8 @@ class _Plant(Planter):
         own_factor = factor(org, rotator["id"], self.ids.new("fwf"), "webauthn", "ACTIVE",
                             created=t("2023-08-10T09:02:03Z"), updated=t("2023-08-10T09:02:30Z"),
                            profile={"credentialId": "x2HbK7v4Qm1", "authenticatorName": "MacBook Touch ID"})
-        snap["factors"] = {**snap["factors"], victim["id"]: [bad_factor], reset_user["id"]: [],
-                           rotator["id"]: [*snap["factors"][rotator["id"]], own_factor]}
+        snap["factors"].update({victim["id"]: [bad_factor], reset_user["id"]: [],
+                                rotator["id"]: [*snap["factors"][rotator["id"]], own_factor]})
         grant = role(org, self.ids, "SUPER_ADMIN", assignee=promoted["id"], group=False,
                      created=t("2023-08-01T14:31:09Z"))
         snap["user_roles"] = {**snap["user_roles"], promoted["id"]: [grant]}

@@ -87,6 +87,7 @@ import random
 from typing import Any
 
 from remediator.errors import InputError
+from remediator.sandbox.rows import RowList, RowMap
 from remediator.sandbox.scenarios import _data, _people
 from remediator.sandbox.scenarios._config import make_config
 from remediator.sandbox.scenarios._logplan import plan_logs
@@ -96,12 +97,12 @@ from remediator.sandbox.scenarios._settings import make_apps, make_idps, make_po
 from remediator.sandbox.scenarios._shapes import (
     DAY_MS,
     HOUR_MS,
+    FactorRows,
     Ids,
     group,
     iso_s,
     ms_of,
     role,
-    user,
 )
 
 NAME = "lapsus-2022"
@@ -125,11 +126,12 @@ def default_log_events(users: int) -> int:
 
 
 def generate(users: int = 200, seed: int = 1, clock: str = DEFAULT_CLOCK, *, log_events: int | None = None,
-             oauth_clients: list[dict[str, Any]] | None = None, compact_logs: bool = False) -> dict[str, Any]:
+             oauth_clients: list[dict[str, Any]] | None = None, compact: bool = False) -> dict[str, Any]:
     """The tenant snapshot of scenario `lapsus-2022` (see the module docstring for what is planted).
 
-    `compact_logs`: `logs` is an `eventlog.EventLog` of compact rows (what a sandbox serves from: about a
-    fifth of the memory at a million events) instead of a JSON-ready list of dicts (same events)."""
+    `compact`: what a sandbox serves from, a third of the memory of dicts at 100,000 users and a million
+    events: `users` is a `rows.RowList`, `factors` a `rows.RowMap` and `logs` an `eventlog.EventLog`, each of
+    compact rows that open as the same objects. Otherwise JSON-ready lists and dicts (same content)."""
     if not isinstance(users, int) or users < MIN_USERS:
         raise ScenarioError(f"lapsus-2022 needs at least {MIN_USERS} users, got {users!r}", "--users")
     try:
@@ -146,7 +148,8 @@ def generate(users: int = 200, seed: int = 1, clock: str = DEFAULT_CLOCK, *, log
     gc.disable()
     try:
         snapshot = _Tenant(users, seed, now, events_wanted, oauth_clients).build()
-        if not compact_logs:
+        if not compact:
+            snapshot["users"], snapshot["factors"] = list(snapshot["users"]), dict(snapshot["factors"].items())
             snapshot["logs"] = list(snapshot["logs"])
         return snapshot
     finally:
@@ -337,7 +340,7 @@ class _Tenant:
         s["victim"].factors = []  # reset by system@okta.com
         s["rogue_direct"].factors = enroll(rng, ids, org, s["rogue_direct"], ms_of("2022-01-22T03:00:00Z"),
                                            kinds=("sms",))
-        s["rogue_direct"].factors[0]["profile"]["phoneNumber"] = f"+4477009{rng.randrange(10000, 100000)}"
+        s["rogue_direct"].factors[0].profile["phoneNumber"] = f"+4477009{rng.randrange(10000, 100000)}"
         s["rogue_group"].factors = []
         for key, kinds in (("late_grant", ("push",)), ("deprovisioned", ("push",)), ("suspended", ("sms",)),
                            ("password_expired", ("push", "token:software:totp"))):
@@ -388,11 +391,13 @@ class _Tenant:
         support, cases = make_support(self)
         apps = [(self.ids.new("0oa"), label, mode) for label, mode in _data.APPS]
         logs, log_tags = plan_logs(self, apps)
-        users_json = [user(self.org, p.uid, p.status, created=p.created, activated=p.activated,
-                           status_changed=p.status_changed, last_login=p.last_login,
-                           password_changed=p.password_changed, type_id=self.type_id,
-                           profile=p.profile(self.organization)) for p in self.people]
-        factors = {p.uid: p.factors for p in self.people if p.factors is not None}
+        tenant = (self.org, self.organization, self.type_id)
+        factors = RowMap()
+        for p in self.people:  # each person is the compact row of its user, its factors those of its factors
+            p.tenant = tenant
+            if p.factors is not None:
+                p.factors = factors[p.uid] = FactorRows(p.factors)
+        users_json = RowList(self.people)
         org_id = self.ids.new("00o")
         apps_json = make_apps(self, apps, org_id)
         snapshot: dict[str, Any] = {

@@ -28,8 +28,11 @@ from __future__ import annotations
 import copy
 import random
 import uuid
+from itertools import islice
 from typing import Any
 
+from remediator.sandbox.eventlog import EventLog
+from remediator.sandbox.rows import RowMap, field, raw_values
 from remediator.sandbox.scenarios import lapsus_2022
 from remediator.sandbox.scenarios._shapes import Ids, api_token, app, iso_ms, iso_s, ms_of, role
 from remediator.sandbox.scenarios._syslog import actor_of, auth_context, make_context, target_user
@@ -84,9 +87,11 @@ class Planter:
         self.rng = random.Random(f"{self.pack}:{seed}")
         self.org = snap["org_url"]
         self.ids = Ids(self.rng, snap["operator"][-3:])
-        self.users = {u["id"]: u for u in snap["users"]}
+        # users as stored (compact rows stay rows until one is read), the log's times without opening events
+        self.users = RowMap((field(u, "id"), u) for u in raw_values(snap["users"]))
         self.events: list[dict[str, Any]] = []
-        self.taken = {e["published"] for e in snap["logs"]}
+        logs = snap["logs"]
+        self.taken = set(logs.published() if isinstance(logs, EventLog) else (e["published"] for e in logs))
         self.hunt: dict[str, list[str]] = {}
         self.lookalike: list[str] = []
         self.lookalike_by_rule: dict[str, list[str]] = {}
@@ -117,6 +122,12 @@ class Planter:
                           "login": login, "email": login, "title": title}
         out["_links"] = {"self": {"href": f"{self.org}/api/v1/users/{uid}"}}
         return out
+
+    def ordinary(self, count: int) -> list[dict[str, Any]]:
+        """The first `count` ACTIVE users holding no role, in the snapshot's order (opening only those)."""
+        admins = self.base["admins"]
+        return list(islice((u for u in self.snap["users"] if u["id"] not in admins and u["status"] == "ACTIVE"),
+                           count))
 
     def special_ids(self) -> set[str]:
         base = self.base
@@ -222,11 +233,11 @@ class _Plant(Planter):
                                 ms_of("2023-10-02T02:31:12Z"), "Service Account")
         hire = self.user_like(template, "dana.whitfield", "Dana", "Whitfield", ms_of("2023-10-09T15:12:40Z"),
                                "Financial Analyst")
-        snap["users"] = [*snap["users"], rogue, hire]
+        snap["users"].extend((rogue, hire))  # in place: the snapshot is this generator's own
         grant = role(org, self.ids, "SUPER_ADMIN", assignee=rogue["id"], group=False,
                      created=ms_of("2023-10-02T02:33:05Z"))
         snap["user_roles"] = {**snap["user_roles"], rogue["id"]: [grant]}
-        snap["factors"] = {**snap["factors"], rogue["id"]: [], hire["id"]: []}
+        snap["factors"].update({rogue["id"]: [], hire["id"]: []})
         everyone = next(g["id"] for g in snap["groups"] if g["profile"]["name"] == "Everyone")
         snap["group_members"] = {**snap["group_members"],
                                  everyone: [*snap["group_members"][everyone], rogue["id"], hire["id"]]}
