@@ -60,7 +60,8 @@ def wall_vs_floor(wall: float, calls: Mapping[str, int], ts: float) -> tuple[flo
 
 def targets(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
     """Every row of the run: the LAPSUS$ workloads (unless `--only playbooks`), then each shipped playbook's."""
-    rows = main_rows(raw, quick=quick) if "plan_apply" in raw else []
+    rows = (main_rows(raw, quick=quick) if "plan_apply" in raw  # else `--only playbooks|shard|fleet`
+            else fleet_rows(raw, quick=quick) + shard_rows(raw, quick=quick))
     for playbook, measured in (raw.get("playbooks") or {}).items():
         rows += playbook_rows(playbook, measured, raw["time_scale"], quick=quick)
     return rows
@@ -200,29 +201,7 @@ def main_rows(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
          "wall / max(one tenant's wall, CPU needed / cores left to it)",
          mu["plan_wall_s"] / max(mu["single_wall_s"], bound), "<=", 1.5, quick, note=note)
 
-    # (h) the fleet: hundreds of tenants at 100 ms latency (only with --fleet)
-    fl = raw.get("fleet")
-    if fl:
-        m = fl["plan_tenants"]
-        label = f"plan, {m} tenants x {fl['users']:,} users at once, {fl['latency']}"
-        bound, note = multi_cpu_bound(fl)
-        _row(rows, "fleet.cpu_bound", label, "wall / max(one tenant's wall, CPU needed / cores left to it)",
-             fl["plan_wall_s"] / max(fl["single_wall_s"], bound), "<=", 1.5, quick,
-             note=note + f"; errors {fl['plan']['errors']}; sandbox generated in {fl['generate_s']:.0f} s")
-        _row(rows, "fleet.cpu_per_tenant", label, "client CPU per tenant plan, ms", 1000 * fl["plan_cpu_s"] / m,
-             "<=", 30, quick, note=f"client CPU {fl['plan_cpu_s']:.1f} s for {m} tenants, "
-                                   f"{fl['plan_stats']['requests']:,} calls")
-
-    # (g) --shard K/4: each shard alone against the unsharded run
-    sh = raw.get("shard")
-    if sh:
-        worst = max(sh["shards"], key=lambda x: x["wall_s"])
-        _row(rows, "shard.wall", f"plan, {sh['tenants']} tenants, --shard K/4", "slowest shard's wall / unsharded wall",
-             worst["wall_s"] / max(1e-9, sh["unsharded_wall_s"]), "<=", 0.3, quick, gated=not quick,
-             note=f"unsharded {sh['unsharded_wall_s']:.2f} s; shards (each alone) "
-                  + ", ".join(f"{x['shard']} {x['tenants']} tenants {x['wall_s']:.2f} s" for x in sh["shards"])
-                  + ("; not gated in --quick: at its size a shard's wall is one tenant's chain of round trips"
-                     if quick else ""))
+    rows += fleet_rows(raw, quick=quick) + shard_rows(raw, quick=quick)
 
     # the sandbox must not be the bottleneck
     shares = {k: raw[k]["sandbox_cpu_s"] / max(1e-9, raw[k]["process_wall_s"])
@@ -266,6 +245,47 @@ def _apply_rows(rows: list[dict[str, Any]], pa: dict[str, Any], numbers: model.S
     _row(rows, "apply.failed", f"apply, {size}", "failed changes", failed, "<=", 0, quick)
     second = (pa.get("second_plan") or {}).get("changes")
     _row(rows, "apply.converged", f"apply, {size}", "changes left in a second plan", second, "<=", 0, quick)
+
+
+def fleet_rows(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
+    """(h) hundreds of tenants at once at 100 ms latency (`run.py --fleet 500x2000`): a full run without it says
+    so in the table rather than leaving the rows out."""
+    rows: list[dict[str, Any]] = []
+    fl = raw.get("fleet")
+    if not fl:
+        if not quick and "plan_apply" in raw:
+            for rid, metric, target in (("fleet.cpu_bound", "wall / max(one tenant's wall, CPU needed / cores)", 1.5),
+                                        ("fleet.cpu_per_tenant", "client CPU per tenant plan, ms", 30)):
+                _row(rows, rid, "plan, 500 tenants x 2,000 users at once, latency:100ms", metric, None, "<=", target,
+                     quick, gated=False, note="not measured in this run: `benchmarks/run.py --fleet 500x2000` "
+                                              "(or `--only fleet --fleet 500x2000`) measures it")
+        return rows
+    m = fl["plan_tenants"]
+    label = f"plan, {m} tenants x {fl['users']:,} users at once, {fl['latency']}"
+    bound, note = multi_cpu_bound(fl)
+    rss = f", {fl['sandbox_peak_rss_mb']:,.0f} MB peak RSS" if fl.get("sandbox_peak_rss_mb") else ""
+    _row(rows, "fleet.cpu_bound", label, "wall / max(one tenant's wall, CPU needed / cores left to it)",
+         fl["plan_wall_s"] / max(fl["single_wall_s"], bound), "<=", 1.5, quick,
+         note=note + f"; errors {fl['plan']['errors']}; sandbox generated in {fl['generate_s']:.0f} s{rss}")
+    _row(rows, "fleet.cpu_per_tenant", label, "client CPU per tenant plan, ms", 1000 * fl["plan_cpu_s"] / m,
+         "<=", 30, quick, note=f"client CPU {fl['plan_cpu_s']:.1f} s for {m} tenants, "
+                               f"{fl['plan_stats']['requests']:,} calls")
+    return rows
+
+
+def shard_rows(raw: dict[str, Any], *, quick: bool) -> list[dict[str, Any]]:
+    """(g) `--shard K/4`: each shard alone against the unsharded run (the split of `remediator.shard`)."""
+    rows: list[dict[str, Any]] = []
+    sh = raw.get("shard")
+    if sh:
+        worst = max(sh["shards"], key=lambda x: x["wall_s"])
+        _row(rows, "shard.wall", f"plan, {sh['tenants']} tenants, --shard K/4", "slowest shard's wall / unsharded wall",
+             worst["wall_s"] / max(1e-9, sh["unsharded_wall_s"]), "<=", 0.3, quick, gated=not quick,
+             note=f"unsharded {sh['unsharded_wall_s']:.2f} s; shards (each alone) "
+                  + ", ".join(f"{x['shard']} {x['tenants']} tenants {x['wall_s']:.2f} s" for x in sh["shards"])
+                  + ("; not gated in --quick: at its size a shard's wall is one tenant's chain of round trips"
+                     if quick else ""))
+    return rows
 
 
 def multi_cpu_bound(mu: Mapping[str, Any]) -> tuple[float, str]:

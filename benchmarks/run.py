@@ -4,6 +4,9 @@
     python benchmarks/run.py --quick    # CI: 1,000 users, 50,000 events, 10 tenants (< 1 min)
     python benchmarks/run.py --only playbooks   # just the plan (and apply) of each shipped playbook
     python benchmarks/run.py --only plan_apply   # just the plan and apply of the main tenant (a few minutes)
+    python benchmarks/run.py --fleet 500x2000   # full, and issue 14's fleet row (its own sandbox, minutes, GBs)
+    python benchmarks/run.py --only shard       # just the --shard K/4 row (51 tenants at full size)
+    python benchmarks/run.py --only fleet --fleet 500x2000   # just the fleet rows
 
 Starts the sandboxes (lapsus-2022 scenario, Enterprise limits with the default 50% token share,
 25 ms injected latency, `--time-scale`) in their own processes (benchmarks/serve.py), runs every
@@ -278,6 +281,8 @@ def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any],
         finally:
             boxes.stop()
         return out
+    if only in ("shard", "fleet"):
+        return bench_only(sizes, work, out, only, fleet)
     try:
         t_setup = time.perf_counter()
         if quick:  # small tenants: generated while the others are (a full run starts them once those are done)
@@ -327,10 +332,7 @@ def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any],
         out["multi"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2)}
 
         # (g) the same tenants unsharded, then each of 4 shards alone (`--shard K/4`)
-        res, wall, cpu = measured(multi_pid, lambda: run_worker(
-            workload("workloads.py", "shard", "--ready", files["multi"], "--count", str(sizes.tenants + 1),
-                     "--shards", "4"), sizes.worker_timeout))
-        out["shard"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2)}
+        out["shard"] = shard(sizes, ready["multi"], files["multi"])
         out["sandbox_peak_rss_mb"] = {name: round(peak_rss_mb(r["pid"]), 1) for name, r in ready.items()}
 
         # (i) each shipped playbook on its own scenario's tenant
@@ -339,14 +341,49 @@ def bench(sizes: Sizes, work: Path, quick: bool, out: dict[str, Any],
         out["playbooks"] = bench_playbooks(boxes, sizes, work, quick)
 
         if fleet:  # (h) hundreds of tenants at 100 ms latency: its own sandbox, started once the others are done
-            tenants, users = fleet
-            boxes.start("fleet", users=users, tenants=tenants + 1, events=2_000, latency=FLEET_LATENCY)
-            fleet_ready = boxes.ready("fleet", timeout=READY_TIMEOUT * 2)
-            res, wall, cpu = measured(fleet_ready["pid"], lambda: run_worker(
-                workload("workloads.py", "plan", "--ready", str(work / "fleet.json"), "--count", str(tenants + 1),
-                         "--single-first"), sizes.worker_timeout * 2))
-            out["fleet"] = {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2),
-                            "latency": FLEET_LATENCY, "users": users, "generate_s": fleet_ready["generate_s"]}
+            out["fleet"] = run_fleet(sizes, work, boxes, fleet)
+        out["load_after"] = os.getloadavg()
+    finally:
+        boxes.stop()
+    return out
+
+
+def shard(sizes: Sizes, ready: dict[str, Any], ready_file: str) -> dict[str, Any]:
+    """(g) the multi-tenant sandbox's tenants planned unsharded, then each `--shard K/4` of them alone, as
+    `remediator.shard` splits them today."""
+    res, wall, cpu = measured(ready["pid"], lambda: run_worker(
+        workload("workloads.py", "shard", "--ready", ready_file, "--count", str(sizes.tenants + 1),
+                 "--shards", "4"), sizes.worker_timeout))
+    return {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2)}
+
+
+def run_fleet(sizes: Sizes, work: Path, boxes: Sandboxes, fleet: tuple[int, int]) -> dict[str, Any]:
+    """(h) `tenants` tenants of `users` users planned at once at 100 ms latency, after one of them alone."""
+    tenants, users = fleet
+    boxes.start("fleet", users=users, tenants=tenants + 1, events=2_000, latency=FLEET_LATENCY)
+    ready = boxes.ready("fleet", timeout=READY_TIMEOUT * 2)
+    res, wall, cpu = measured(ready["pid"], lambda: run_worker(
+        workload("workloads.py", "plan", "--ready", str(work / "fleet.json"), "--count", str(tenants + 1),
+                 "--single-first"), sizes.worker_timeout * 2))
+    return {**res, "sandbox_cpu_s": round(cpu, 2), "process_wall_s": round(wall, 2), "latency": FLEET_LATENCY,
+            "users": users, "generate_s": ready["generate_s"], "sandbox_rss_mb": ready["rss_mb"],
+            "sandbox_peak_rss_mb": round(peak_rss_mb(ready["pid"]), 1)}
+
+
+def bench_only(sizes: Sizes, work: Path, out: dict[str, Any], only: str,
+               fleet: tuple[int, int] | None) -> dict[str, Any]:
+    """`--only shard` (the multi-tenant sandbox alone, row (g)) or `--only fleet` (row (h), with `--fleet`)."""
+    boxes = Sandboxes(work, sizes.time_scale)
+    try:
+        out["load_before"] = os.getloadavg()
+        if only == "shard":
+            boxes.start("multi", users=sizes.tenant_users, tenants=sizes.tenants + 1, events=2_000)
+            ready = boxes.ready("multi")
+            out["shard"] = shard(sizes, ready, str(work / "multi.json"))
+        elif fleet:
+            out["fleet"] = run_fleet(sizes, work, boxes, fleet)
+        else:
+            raise BenchError("--only fleet needs --fleet TENANTSxUSERS (issue 14: 500x2000)")
         out["load_after"] = os.getloadavg()
     finally:
         boxes.stop()
@@ -368,9 +405,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-scale", type=float, default=None, help="a rate-limit minute lasts 60/X s")
     p.add_argument("--out", type=Path, default=None, help="results JSON (default benchmarks/results/<date>.json)")
     p.add_argument("--no-readme", action="store_true", help="do not rewrite the table in benchmarks/README.md")
-    p.add_argument("--only", choices=["playbooks", "plan_apply"], default=None,
+    p.add_argument("--only", choices=["playbooks", "plan_apply", "shard", "fleet"], default=None,
                    help="run only this workload: playbooks = each shipped playbook's plan and apply; plan_apply = the "
-                        "plan and apply of the main tenant (its own sandbox)")
+                        "plan and apply of the main tenant (its own sandbox); shard = --shard K/4 over the "
+                        "multi-tenant sandbox; fleet = --fleet's tenants at once")
     p.add_argument("--fleet", metavar="TENANTSxUSERS", default=None,
                    help="also plan that many tenants at once at 100 ms latency (issue 14: 500x2000; off by default: "
                         "minutes of generation and GBs of sandbox)")
