@@ -14,7 +14,7 @@ counts the model uses, so the sandbox process can publish them and tests can che
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -71,6 +71,13 @@ def pages(items: int, size: int) -> int:
     return max(1, math.ceil(items / size))
 
 
+def types_and_times(logs: Iterable[Any]) -> Iterable[tuple[str, str]]:
+    """(eventType, published) of each event: a served tenant's compact `EventLog` without opening its events."""
+    if hasattr(logs, "event_types") and hasattr(logs, "published"):
+        return zip(logs.event_types(), logs.published(), strict=True)
+    return ((e["eventType"], e["published"]) for e in logs)
+
+
 def scenario_numbers(snapshot: Mapping[str, Any], *, protected_logins: tuple[str, ...] = ()) -> Scenario:
     """The model's inputs from a lapsus-2022 snapshot (its data and its `scenario.planted` manifest).
 
@@ -88,8 +95,11 @@ def scenario_numbers(snapshot: Mapping[str, Any], *, protected_logins: tuple[str
     breach = planted["breach_date"]
     logs = snapshot.get("logs") or []
     grant_types = ("user.account.privilege.grant", "group.privilege.grant")
-    grants = sum(1 for e in logs if e["eventType"] in grant_types and e["published"] >= breach)
-    clears = sum(1 for e in logs if e["eventType"] == "user.session.clear" and e["published"] >= breach)
+    grants = clears = 0
+    for kind, published in types_and_times(logs):
+        if published >= breach:
+            grants += kind in grant_types
+            clears += kind == "user.session.clear"
     operator = planted["operator_id"]
     protected = {login.lower() for login in protected_logins}
     rotations = sum(1 for uid in planted["admins_needing_rotation"]

@@ -19,11 +19,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from benchmarks.model import ASSIGNEES_PAGE, EVENTS_PAGE, GROUP_MEMBERS_PAGE, pages
+from benchmarks.model import ASSIGNEES_PAGE, EVENTS_PAGE, GROUP_MEMBERS_PAGE, pages, types_and_times
 from remediator.facts import endpoints as ep
 from remediator.facts.endpoints import Endpoint
 from remediator.kinds.org_settings import SETTINGS
 from remediator.okta.buckets import bucket_for
+from remediator.sandbox import rows
 from remediator.timeutil import format_time, parse_time
 
 APPS_PAGE = 200
@@ -69,22 +70,23 @@ class TenantCounts:
 
 
 def tenant_counts(snapshot: Mapping[str, Any]) -> TenantCounts:
-    """The counts of a scenario snapshot (its `logs` may be a compact `EventLog`: only tracked types are kept)."""
-    users = {u["id"]: u for u in snapshot.get("users") or ()}
+    """The counts of a scenario snapshot (its `logs` may be a compact `EventLog`: only tracked types are kept).
+    Users and events are read as stored: a served tenant's compact rows are not opened."""
+    users = {rows.field(u, "id"): u for u in rows.raw_values(snapshot.get("users") or ())}
     group_roles = snapshot.get("group_roles") or {}
     members = snapshot.get("group_members") or {}
-    admins = {uid: users[uid]["status"] for uid, roles in (snapshot.get("user_roles") or {}).items()
+    admins = {uid: rows.field(users[uid], "status") for uid, roles in (snapshot.get("user_roles") or {}).items()
               if roles and uid in users}
     role_groups = {}
     for gid, roles in group_roles.items():
         held = [uid for uid in members.get(gid) or () if uid in users]
         if roles and held:
             role_groups[gid] = len(held)
-            admins.update((uid, users[uid]["status"]) for uid in held)
+            admins.update((uid, rows.field(users[uid], "status")) for uid in held)
     events: dict[str, list[str]] = {t: [] for t in TRACKED_EVENTS}
-    for event in snapshot.get("logs") or ():
-        if event["eventType"] in events:
-            events[event["eventType"]].append(event["published"])
+    for event_type, published in types_and_times(snapshot.get("logs") or ()):
+        if event_type in events:
+            events[event_type].append(published)
     apps = [{"name": a.get("name"), "label": a.get("label"), "status": a.get("status"),
              "policy": _policy_of(a)} for a in snapshot.get("apps") or ()]
     return TenantCounts(
