@@ -25,7 +25,6 @@ from remediator.facts import ADMINS, GROUP, ME
 from remediator.facts import endpoints as ep
 from remediator.kinds.base import Applied, TenantContext, Verdict, register
 from remediator.kinds.common import (
-    active_super_admins,
     admins_view,
     is_admin_role,
     login,
@@ -84,7 +83,7 @@ class AdminRoles(UserKind):
         return {"admins": admins, "protected": protected_view(me, ctx.protected_logins),
                 "groups": {g: str(((grp or {}).get("profile") or {}).get("name", g)) for g, grp in zip(gids, groups,
                                                                                                      strict=True)},
-                "active_super_admins": active_super_admins(admins)}
+                "active_super_admins": sorted(await ctx.reads.active_super_admins())}
 
     def _allowed(self, role_type: str, user: dict[str, Any] | None, group_name: str | None) -> bool:
         names = {str(x).lower() for x in (self.args.get("allowed") or {}).get(role_type, [])}

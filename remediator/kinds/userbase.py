@@ -33,10 +33,21 @@ SELECTION_FACTS = (USERS, ADMINS, GROUP_NAMED, GROUP_MEMBERS, ME)
 
 
 class UserKind(Kind):
-    """A kind acting on the users its `users` selector picks (minus `exclude`)."""
+    """A kind acting on the users its `users` selector picks (minus `exclude`).
+
+    Targeted at apply (`Kind.targeted`): whether a user is selected is a conjunction of tests on that user
+    alone (holds a role, is a member of the group, matches the search, the local keys, not excluded), each
+    of which the narrowed reads answer exactly for a planned target (the admin list narrowed to the targets
+    read by id; a search's users among the targets; a group's members in full); what a kind then decides
+    for a selected user depends on that user, who is protected and the active super admins (a set, exact
+    for the targets plus one no change targets). The rest is findings and no-ops, which apply never writes.
+    A bound on how many users a read may cost (`user_factors`' `max_users`) counts the planned targets at
+    apply: it bounds requests, it decides nothing about a user.
+    """
 
     #: read the admin list so that `diff` can keep the last active super admin
     guards_super_admins = True
+    targeted = True
 
     async def observe(self, ctx: TenantContext) -> dict[str, Any]:
         selection = await select(ctx, self.args["users"], self.args.get("exclude") or ())

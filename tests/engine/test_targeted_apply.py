@@ -168,3 +168,28 @@ async def test_one_super_admin_left_outside_the_plan_is_found_without_reading_ev
     assert tenant.count("GET", "/api/v1/iam/assignees/users") == 1
     assert tenant.count("GET", "/api/v1/groups/", "/users") == 0  # found before any group is expanded
     assert keep in tenant.reads("roles")
+
+
+async def test_a_selector_kind_rereads_its_targets_only(tmp_path: Path) -> None:
+    """okta.user_factors on `users: {admins: true}` (the cross-tenant playbook): planning reads every admin's
+    factors; its apply reads the factors, user and roles of the planned targets alone, and no admin list."""
+    requests: list[tuple[str, str]] = []
+
+    @web.middleware
+    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
+        requests.append((request.method, request.path))
+        return await handler(request)
+
+    playbook = SHIPPED.parent / "okta-cross-tenant-impersonation-2023.yml"
+    with Sandbox(scenario="cross-tenant-2023", users=1000, seed=3, middlewares=[record], log_delay=0) as sb:
+        tenant = Tenant(sb, requests, tmp_path)
+        requests.clear()
+        planned = await tenant.plan(playbook, CONTAIN | {"review"})
+        factor_reads_planning = sum(1 for m, p in requests if m == "GET" and p.endswith("/factors"))
+        targets = _user_targets(planned)
+        assert targets and factor_reads_planning > len(targets)
+        recap = await tenant.apply(planned)
+        assert recap.error is None and recap.failed == 0, recap.error
+        assert set(tenant.reads("factors")) == targets and set(tenant.reads("")) == targets
+        assert set(tenant.reads("roles")) - targets <= {tenant.planted.get("operator_id")}
+        assert tenant.count("GET", "/api/v1/iam/assignees/users") == 0
