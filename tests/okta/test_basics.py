@@ -12,6 +12,7 @@ from remediator.errors import InputError
 from remediator.okta import PER_MINUTE, OktaClient, SswsAuth, bucket_for
 from remediator.okta.buckets import BUCKETS
 from remediator.okta.client import parse_link_header
+from tests.support import FakeClock
 
 TESTS = Path(__file__).resolve().parents[1]
 AUTH = SswsAuth("placeholder-token")
@@ -95,9 +96,12 @@ def test_same_mapping_as_the_sandbox():
 
 
 def test_server_now_follows_the_date_header():
-    okta = OktaClient("https://acme.okta.com", AUTH, tenant="t", wall_clock=lambda: 1_800_000_000.0)
+    clock = FakeClock(wall=1_800_000_000.0)
+    okta = OktaClient("https://acme.okta.com", AUTH, tenant="t", **clock.client_options())
     okta._note_date({"Date": "Fri, 21 Jan 2022 00:00:10 GMT"})
     assert okta.server_now() == datetime(2022, 1, 21, 0, 0, 10, tzinfo=UTC)
+    clock.advance(2.5)  # the local clock moves on: the tenant's with it, from the same offset
+    assert okta.server_now() == datetime(2022, 1, 21, 0, 0, 12, 500000, tzinfo=UTC)
 
 
 PLACEHOLDERS = {"placeholder", "placeholder-token", "myAPIToken", "REDACTED", "<redacted>", "xxx"}
