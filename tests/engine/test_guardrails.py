@@ -7,6 +7,7 @@ import pytest
 from remediator.errors import GuardrailError
 from remediator.guardrails import Protected, check_max_changes, protect
 from remediator.plan import Change, Target
+from tests.support import FakeClient, api_error, context
 
 
 def _change(action: str, uid: str, login: str) -> Change:
@@ -60,16 +61,12 @@ async def test_protection_names_the_client_id_of_the_session() -> None:
     from types import SimpleNamespace
 
     from remediator.engine.planner import protection
+    from remediator.facts.endpoints import ROLE_ASSIGNEES
 
-    class Reads:
-        async def me(self) -> dict:
-            return {}
-
-        async def active_super_admins(self) -> frozenset:
-            return frozenset()
-
-    session = SimpleNamespace(client=SimpleNamespace(client_id="0oaself"),
-                              ctx=SimpleNamespace(reads=Reads(), protected_logins=frozenset()))
+    # a service app: Okta answers 404 for /users/me (no user behind the token); nobody holds a role here
+    client = FakeClient({("GET", "/api/v1/users/me"): api_error(404), ("GET", ROLE_ASSIGNEES.path()): {"value": []}},
+                        client_id="0oaself")
+    session = SimpleNamespace(client=client, ctx=context(client))
     guard = await protection(session)  # type: ignore[arg-type]
     assert guard.app_ids == {"0oaself"} and guard.user_ids == frozenset()
 
@@ -80,14 +77,9 @@ async def test_app_changes_alone_read_no_user() -> None:
 
     from remediator.engine.planner import protection
 
-    class Reads:
-        async def me(self) -> dict:
-            raise AssertionError("read /users/me")
-
-        admins = active_super_admins = me
-
     own = Change("s", "okta.apps", "deactivate", Target("app", "0oaself", "me"), {}, {}, "r")
-    session = SimpleNamespace(client=SimpleNamespace(client_id="0oaself"),
-                              ctx=SimpleNamespace(reads=Reads(), protected_logins=frozenset()))
+    client = FakeClient(client_id="0oaself")
+    session = SimpleNamespace(client=client, ctx=context(client))
     guard = await protection(session, [own])  # type: ignore[arg-type]
     assert guard.app_ids == {"0oaself"}
+    assert client.calls == []  # neither /users/me nor the admins were read

@@ -3,8 +3,8 @@ the fake clock and the fake Okta server. Copies used to grow beside the tests th
 clients, two clocks and a virtual time); this fails as soon as another one is defined under tests/.
 
 A double is recognised by its name (`Fake*`, `*Clock`, `VirtualTime`) or by what it does: a class that
-answers `server_now` is a tenant client, one with `sleep` and `__call__` is a clock. Subclassing the
-support doubles (a specialised tenant) is fine; defining a new one is not.
+answers `server_now`, `get_json` or `paginate` is a tenant client, one with `sleep` and `__call__` is a
+clock. Subclassing the support doubles (a specialised tenant) is fine; defining a new one is not.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parents[1]
 SUPPORT = TESTS / "support"
 DOUBLE_NAME = re.compile(r"^_*(Fake\w*|\w*Clock|VirtualTime)$")
+#: methods only a tenant client has (a subclass overriding `request` or `pages` to count or stream is fine)
+CLIENT_METHODS = {"server_now", "get_json", "paginate"}
 
 
 def doubles(source: str) -> list[str]:
@@ -25,7 +27,7 @@ def doubles(source: str) -> list[str]:
         if not isinstance(node, ast.ClassDef):
             continue
         methods = {f.name for f in node.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)}
-        if DOUBLE_NAME.match(node.name) or "server_now" in methods or {"sleep", "__call__"} <= methods:
+        if DOUBLE_NAME.match(node.name) or methods & CLIENT_METHODS or {"sleep", "__call__"} <= methods:
             found.append(node.name)
     return found
 
@@ -33,6 +35,7 @@ def doubles(source: str) -> list[str]:
 def test_the_detector_sees_a_copy() -> None:
     assert doubles("class FakeClient:\n    pass\n") == ["FakeClient"]
     assert doubles("def f():\n    class TenantStub:\n        def server_now(self): ...\n") == ["TenantStub"]
+    assert doubles("class Tenant:\n    async def get_json(self, path): ...\n") == ["Tenant"]
     assert doubles("class Ticks:\n    def __call__(self): ...\n    async def sleep(self, s): ...\n") == ["Ticks"]
     assert doubles("class StreamingTenant(FakeClient):\n    async def pages(self): ...\n") == []
 
