@@ -26,7 +26,7 @@ from remediator.locks import LockBusy
 from remediator.org import OrgIdentity
 from remediator.plan import Change, Target
 from tests.e2e.harness import cli
-from tests.kinds.test_system_log_hunt import Reads
+from tests.kinds.test_system_log_hunt import tenant
 from tests.support import FakeClient, context, spread
 
 NOW = "2022-03-22T12:00:00.000Z"
@@ -132,7 +132,7 @@ async def test_an_archive_made_for_another_org_is_refused(tmp_path: Path) -> Non
         await kind.apply(ctx, change)  # type: ignore[arg-type]
     hunt = SystemLogHunt("hunt", {"since": SINCE, "until": "2022-03-22T10:00:00.000Z", "rules": ["lapsus-2022"],
                                   "dir": str(tmp_path / "ev")})
-    hunting = context(FakeClient(events=_events(), now=NOW), reads=Reads())
+    hunting = context(tenant(_events()))
     hunting.org = ACME
     with pytest.raises(InputError, match="another org"):
         await hunt.read(hunting)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +10,12 @@ import pytest
 import yaml
 
 from remediator.evidence import ChunkWriter, Manifest, load_manifest
-from remediator.facts import TenantReads
+from remediator.facts.endpoints import ROLE_ASSIGNEES
 from remediator.kinds.base import REGISTRY
 from remediator.kinds.system_log_hunt import SystemLogHunt
 from remediator.plan import Change, Finding, NoOp
 from tests.conftest import REFERENCE
-from tests.support import FakeClient, context, event
+from tests.support import FakeClient, admin_org, context, event, role, user
 
 DATA = Path(__file__).parent / "data" / "system_log_hunt"
 SIGMA = REFERENCE / "sigma"
@@ -65,24 +64,13 @@ def test_registered_not_writing_with_valid_example() -> None:
     jsonschema.validate(example[0]["okta.system_log_hunt"], SystemLogHunt.schema)
 
 
-@dataclass
-class Admin:
-    user: dict[str, Any]
-    roles: tuple = ()
-
-
-class Reads(TenantReads):
-    """The real reads of the fake client, with a canned admin list."""
-
-    def __init__(self, *ids: str) -> None:
-        super().__init__(None)  # type: ignore[arg-type]  (the context binds the client)
-        self.ids = ids
-        self.calls = 0
-
-    async def admins(self) -> list[Admin]:
-        self.calls += 1
-        return [Admin({"id": i, "created": "2022-03-05T00:00:00.000Z" if i == "00unew" else "2020-01-01T00:00:00.000Z"})
-                for i in self.ids]
+def tenant(events: list[dict[str, Any]], *admins: str) -> FakeClient:
+    """A tenant whose System Log holds `events` and whose admins (ORG_ADMIN) are `admins`, read through the
+    real TenantReads; `00unew` was created in the hunted range. The token's owner holds no role."""
+    users = [user(uid, f"{uid}@acme.com", created="2022-03-05T00:00:00.000Z" if uid == "00unew" else
+                  "2020-01-01T00:00:00.000Z") for uid in admins]
+    roles = {uid: [role(f"ra-{uid}", "ORG_ADMIN")] for uid in admins}
+    return admin_org([*users, user("00uops", "ops@acme.com")], roles, "00uops", events=events, now=NOW)
 
 
 def traces() -> list[dict[str, Any]]:
@@ -106,17 +94,17 @@ def archive(root: Path, events: list[dict[str, Any]], until: str) -> None:
     w.close()
 
 
-async def hunt(args: dict[str, Any], client: FakeClient, reads: Reads) -> tuple[dict, list[str]]:
+async def hunt(args: dict[str, Any], client: FakeClient) -> tuple[dict, list[str]]:
     kind = SystemLogHunt("hunt", {"since": SINCE, "rules": ["lapsus-2022"], **args})
-    observed = await kind.read(context(client, reads=reads, own_request_ids=frozenset({"req-own"})))
+    observed = await kind.read(context(client, own_request_ids=frozenset({"req-own"})))
     json.dumps(observed)  # the observed state is plain data (plans are reproducible from it)
     found = [f for f in kind.diff(observed) if isinstance(f, Finding)]
     return observed, [e["uuid"] for f in found for e in f.evidence.get("events", ())]
 
 
 async def test_reads_the_api_when_there_is_no_archive(tmp_path: Path) -> None:
-    client = FakeClient(events=traces(), now=NOW)
-    observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
+    client = tenant(traces(), "00uadmin")
+    observed, hits = await hunt({"dir": str(tmp_path)}, client)
     assert hits == ["at-since", "mfa", "token", "idp"]  # one finding: impersonation + system@okta.com actor
     assert observed["sources"] == [{"source": "api", "since": SINCE, "until": NOW}]
     assert observed["own_request_ids"] == ["req-own"] and "own" in [e["uuid"] for e in observed["events"]]
@@ -126,8 +114,8 @@ async def test_reads_the_api_when_there_is_no_archive(tmp_path: Path) -> None:
 async def test_reads_the_archive_and_only_the_uncovered_tail_from_the_api(tmp_path: Path) -> None:
     events = traces()
     archive(tmp_path, events[:5], "2022-03-15T00:00:00.000Z")
-    client = FakeClient(events=[events[5]], now=NOW)  # the API only has what came after the archive
-    observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
+    client = tenant([events[5]], "00uadmin")  # the API only has what came after the archive
+    observed, hits = await hunt({"dir": str(tmp_path)}, client)
     assert hits == ["at-since", "mfa", "token", "idp"]
     assert [s["source"] for s in observed["sources"]] == ["archive", "api"]
     assert client.log_queries[0]["since"] == "2022-03-15T00:00:00.000Z"
@@ -140,8 +128,8 @@ async def test_archive_starting_after_since_is_completed_by_the_api_before_it(tm
     for e in events[4:]:
         w.add(e)
     w.close()
-    client = FakeClient(events=events[:4], now=NOW)
-    observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
+    client = tenant(events[:4], "00uadmin")
+    observed, hits = await hunt({"dir": str(tmp_path)}, client)
     assert hits == ["at-since", "mfa", "token", "idp"]
     assert [(s["source"], s["since"], s["until"]) for s in observed["sources"]] == [
         ("archive", "2022-03-05T00:00:00.000Z", NOW), ("api", SINCE, "2022-03-05T00:00:00.000Z")]
@@ -149,13 +137,13 @@ async def test_archive_starting_after_since_is_completed_by_the_api_before_it(tm
 
 async def test_fully_archived_range_makes_no_api_call(tmp_path: Path) -> None:
     archive(tmp_path, traces(), NOW)
-    client = FakeClient(events=[], now=NOW)
-    _, hits = await hunt({"dir": str(tmp_path), "until": "2022-03-15T00:00:00Z"}, client, Reads("00uadmin"))
+    client = tenant([], "00uadmin")
+    _, hits = await hunt({"dir": str(tmp_path), "until": "2022-03-15T00:00:00Z"}, client)
     assert hits == ["at-since", "mfa", "token"] and client.log_queries == []  # no log query (one GET reads the clock)
 
 
 async def test_admin_rules_need_the_admin_list(tmp_path: Path) -> None:
-    _, hits = await hunt({}, FakeClient(events=traces(), now=NOW), Reads())  # nobody is an admin
+    _, hits = await hunt({}, tenant(traces()))  # nobody is an admin
     assert "mfa" not in hits
 
 
@@ -167,8 +155,8 @@ async def test_admins_created_in_the_range_have_every_action_listed(tmp_path: Pa
     events.sort(key=lambda e: e["published"])
     if archived:
         archive(tmp_path, events, NOW)
-    client = FakeClient(events=[] if archived else events, now=NOW)
-    observed, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin", "00unew"))
+    client = tenant([] if archived else events, "00uadmin", "00unew")
+    observed, hits = await hunt({"dir": str(tmp_path)}, client)
     assert observed["new_admins"] == ["00unew"] and observed["admins"] == ["00uadmin", "00unew"]
     assert "new-1" in hits and "new-2" in hits and "old-admin" not in hits
 
@@ -177,10 +165,10 @@ async def test_reference_sigma_rules_run_and_report_skipped_ones(tmp_path: Path)
     if not SIGMA.is_dir():
         pytest.skip("../shared/okta-reference is not beside the repository")
     kind = SystemLogHunt("hunt", {"since": SINCE, "rules": [str(SIGMA)]})
-    reads = Reads()
-    observed = await kind.read(context(FakeClient(events=traces(), now=NOW), reads=reads))
+    client = tenant(traces())
+    observed = await kind.read(context(client))
     out = [f for f in kind.diff(observed) if isinstance(f, Finding)]
-    assert reads.calls == 0  # no Sigma rule needs the admin list
+    assert client.calls_to("GET", ROLE_ASSIGNEES.path()) == []  # no Sigma rule needs the admin list
     skipped = [f for f in out if f.severity == "info" and f.target.type == "hunt_rule"]
     assert [f.evidence["reason"] for f in skipped] == [
         "'actor.alternateId|contains|expand' is a placeholder to fill in for your environment (|expand)"]
@@ -201,7 +189,7 @@ async def test_an_event_the_archive_got_late_is_hunted_from_the_archive(tmp_path
     from remediator.kinds.system_log_archive import SystemLogArchive
 
     events = traces()
-    client = FakeClient(events=events[:4], now=NOW)
+    client = tenant(events[:4], "00uadmin")
     archive_kind = SystemLogArchive("archive", {"since": SINCE, "dir": str(tmp_path)})
     for late in ([events[4]], []):
         ctx = context(client)
@@ -212,7 +200,7 @@ async def test_an_event_the_archive_got_late_is_hunted_from_the_archive(tmp_path
         client.now = client.now.replace(minute=30)
     assert [c.events for c in load_manifest(tmp_path / "acme").late] == [1]
     client.events = []  # the API has nothing: what the hunt finds comes from the archive
-    _, hits = await hunt({"dir": str(tmp_path)}, client, Reads("00uadmin"))
+    _, hits = await hunt({"dir": str(tmp_path)}, client)
     assert hits == ["at-since", "mfa", "token"]
 
 
