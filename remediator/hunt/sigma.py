@@ -143,6 +143,20 @@ def _get(obj: dict[str, Any], key: str) -> Any:
 
 def resolve(event: dict[str, Any], path: tuple[str, ...]) -> list[Any]:
     """Every value at a dotted path; lists on the way (and at the end) fan out; absent/null give nothing."""
+    obj: Any = event  # the usual case first, with no list built on the way: each name an exact key of a dict
+    for key in path:
+        if type(obj) is not dict:
+            return _resolve_any(event, path)
+        obj = obj.get(key, _MISSING)
+        if obj is None:
+            return []
+        if obj is _MISSING:
+            return _resolve_any(event, path)
+    return [x for x in obj if x is not None] if isinstance(obj, list) else [obj]
+
+
+def _resolve_any(event: dict[str, Any], path: tuple[str, ...]) -> list[Any]:
+    """`resolve` through lists on the way and names in another case."""
     current: list[Any] = [event]
     for key in path:
         nxt: list[Any] = []

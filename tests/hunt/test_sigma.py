@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
 import yaml
 
 from remediator.hunt.rules import load_file
-from remediator.hunt.sigma import Unsupported, compile_rule
+from remediator.hunt.sigma import Unsupported, compile_rule, resolve
 
 EVENT: dict[str, Any] = {
     "eventType": "user.session.impersonation.grant",
@@ -152,3 +153,38 @@ def test_requirements_let_the_engine_skip_lines() -> None:
     many = {"s": {"a": [str(i) * 3 for i in range(10)], "b": [f"b{i}" for i in range(10)]}, "condition": "s"}
     # 100 alternatives collapse into one implied requirement; numbers never stand as substrings (1E3 is 1000.0)
     assert req(many) == ((("needles", frozenset(f"b{i}" for i in range(10))),),)
+
+
+def test_resolve_is_the_walk_through_lists_and_any_case() -> None:
+    """`resolve` takes a shortcut for exact keys of nested dicts: on random nested data (lists on the way and at
+    the end, nulls, keys in another case, an exact key next to one in another case) it gives what the
+    straightforward walk gives."""
+    def get(obj: dict[str, Any], key: str) -> Any:
+        if key in obj:
+            return obj[key]
+        return next((v for k, v in obj.items() if k.lower() == key.lower()), None)
+
+    def walk(event: dict[str, Any], path: tuple[str, ...]) -> list[Any]:
+        current: list[Any] = [event]
+        for key in path:
+            objs = [o for c in current for o in (c if isinstance(c, list) else [c]) if isinstance(o, dict)]
+            current = [v for v in (get(o, key) for o in objs) if v is not None]
+        return [x for v in current for x in (v if isinstance(v, list) else [v]) if x is not None]
+
+    rnd = random.Random(5)
+
+    def data(depth: int) -> Any:
+        pick = rnd.random()
+        if depth > 3 or pick < 0.3:
+            return rnd.choice([None, 1, "x", True, 2.5, [], [None, "y"], [1, [2]]])
+        if pick < 0.5:
+            return [data(depth + 1) for _ in range(rnd.randint(0, 3))]
+        return {rnd.choice("aAbBc"): data(depth + 1) for _ in range(rnd.randint(0, 4))}
+
+    tried = 0
+    while tried < 20_000:
+        event = data(0)
+        if isinstance(event, dict):
+            path = tuple(rnd.choice("abAc") for _ in range(rnd.randint(1, 3)))
+            assert resolve(event, path) == walk(event, path), (event, path)
+            tried += 1
