@@ -9,7 +9,9 @@ the largest page the API allows. Nothing here looks at what the client did.
 
 Pure functions only: `tenant_counts(snapshot)` reduces a scenario snapshot to `TenantCounts` (the sandbox
 process publishes them); `plan_reads(states, counts)` and `plan_calls(...)` give the plan's model;
-`apply_calls(changes)` the writes an apply makes for a plan's changes.
+`apply_calls(writes)` the writes an apply makes for a plan's changes, `apply_reread_calls(...)` the re-read it
+must make first (issue 9: apply re-decides every planned change on a fresh read; the kinds that opt in,
+`Kind.targeted`, re-read only the planned targets, `remediator.facts.TargetedReads`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from benchmarks.model import ASSIGNEES_PAGE, EVENTS_PAGE, GROUP_MEMBERS_PAGE, pages, types_and_times
 from remediator.facts import endpoints as ep
 from remediator.facts.endpoints import Endpoint
+from remediator.kinds import REGISTRY
 from remediator.kinds.org_settings import SETTINGS
 from remediator.okta.buckets import bucket_for
 from remediator.sandbox import rows
@@ -60,6 +63,8 @@ class TenantCounts:
     idps: int
     log_streams: int
     events: dict[str, list[str]] = field(default_factory=dict)  # tracked eventType -> published times, sorted
+    operator: str = ""                         # the token owner's id
+    super_admins: list[str] = field(default_factory=list)  # ACTIVE users holding SUPER_ADMIN (directly or a group)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,12 +82,14 @@ def tenant_counts(snapshot: Mapping[str, Any]) -> TenantCounts:
     members = snapshot.get("group_members") or {}
     admins = {uid: rows.field(users[uid], "status") for uid, roles in (snapshot.get("user_roles") or {}).items()
               if roles and uid in users}
+    supers = {uid for uid, roles in (snapshot.get("user_roles") or {}).items() if _super(roles)}
     role_groups = {}
     for gid, roles in group_roles.items():
         held = [uid for uid in members.get(gid) or () if uid in users]
         if roles and held:
             role_groups[gid] = len(held)
             admins.update((uid, rows.field(users[uid], "status")) for uid in held)
+            supers.update(held if _super(roles) else ())
     events: dict[str, list[str]] = {t: [] for t in TRACKED_EVENTS}
     for event_type, published in types_and_times(snapshot.get("logs") or ()):
         if event_type in events:
@@ -96,7 +103,12 @@ def tenant_counts(snapshot: Mapping[str, Any]) -> TenantCounts:
                   for p in snapshot.get("policies") or ()],
         zones=len(snapshot.get("network_zones") or ()), api_tokens=len(snapshot.get("api_tokens") or ()),
         idps=len(snapshot.get("idps") or ()), log_streams=len(snapshot.get("log_streams") or ()),
-        events={t: sorted(v) for t, v in events.items()})
+        events={t: sorted(v) for t, v in events.items()}, operator=str(snapshot.get("operator") or ""),
+        super_admins=sorted(uid for uid in supers if uid in users and rows.field(users[uid], "status") == "ACTIVE"))
+
+
+def _super(roles: Iterable[Mapping[str, Any]]) -> bool:
+    return any(r.get("type") == "SUPER_ADMIN" and r.get("status", "ACTIVE") == "ACTIVE" for r in roles)
 
 
 def _policy_of(app: Mapping[str, Any]) -> str | None:
@@ -151,6 +163,25 @@ def admin_reads(c: TenantCounts) -> list[Read]:
     return out
 
 
+@dataclass(frozen=True)
+class AdminView:
+    """The admins a kind sees and what reading them costs: the whole admin list when planning, the state's
+    planned targets read by id when apply re-decides a targeted kind (`TargetedReads.admins`)."""
+
+    reads: list[Read]
+    ids: list[str]
+
+
+def full_admins(c: TenantCounts) -> AdminView:
+    return AdminView(admin_reads(c), list(c.admins))
+
+
+def targeted_admins(c: TenantCounts, targets: Iterable[str]) -> AdminView:
+    targets = sorted(set(targets))
+    reads = [r for uid in targets for r in (_one(ep.USER, uid), _one(ep.USER_ROLES, uid))]
+    return AdminView(reads, [uid for uid in targets if uid in c.admins])
+
+
 def event_reads(c: TenantCounts, types: tuple[str, ...], since: str) -> list[Read]:
     """One filtered System Log query from max(since, now - 90 days) to now, 1,000 events a page."""
     now = parse_time(c.now)
@@ -162,8 +193,8 @@ def event_reads(c: TenantCounts, types: tuple[str, ...], since: str) -> list[Rea
     return [_list(ep.LOGS, n, EVENTS_PAGE, key=("events", types, lo))]
 
 
-def _live_admins(c: TenantCounts) -> list[str]:
-    return [uid for uid, status in c.admins.items() if status != "DEPROVISIONED"]
+def _live(c: TenantCounts, ids: Iterable[str]) -> list[str]:
+    return [uid for uid in ids if c.admins.get(uid) != "DEPROVISIONED"]
 
 
 def _policies(c: TenantCounts, type_: str) -> list[dict[str, Any]]:
@@ -198,37 +229,37 @@ def _active_apps(c: TenantCounts) -> Read:
 
 
 # ---- each kind ------------------------------------------------------------------------------------------------
-def _selector(c: TenantCounts, users: Mapping[str, Any]) -> tuple[list[Read], list[str]]:
-    """A user selector's reads and the users it selects; the shipped playbooks select `admins: true`."""
+def _selector(users: Mapping[str, Any], view: AdminView) -> list[Read]:
+    """A user selector's reads; the shipped playbooks select `admins: true` (the admins the view holds)."""
     if set(users) != {"admins"} or users["admins"] is not True:
         raise ValueError(f"selector {dict(users)!r}: the playbook model covers `admins: true` only "
                          "(model.selector_calls counts the others)")
-    return admin_reads(c), list(c.admins)
+    return view.reads
 
 
-def state_reads(kind: str, args: Mapping[str, Any], c: TenantCounts) -> list[Read]:
-    """The fewest reads planning one state needs (before memoisation across states)."""
+def state_reads(kind: str, args: Mapping[str, Any], c: TenantCounts, view: AdminView | None = None) -> list[Read]:
+    """The fewest reads deciding one state needs (before memoisation across states), seeing the admins of
+    `view` (default: every admin, as planning does)."""
+    view = view or full_admins(c)
     if kind in ("manual", *EXCLUDED_KINDS):
         return []
     if kind == "okta.support_access":
         return [_one(ep.ORG_SUPPORT), _one(ep.SUPPORT_CASES)]
     if kind in ("okta.admin_passwords",):
-        return [*admin_reads(c), *me_reads()]
+        return [*view.reads, *me_reads()]
     if kind == "okta.new_admins":
-        return [*admin_reads(c), *me_reads(), *event_reads(c, GRANTS, args["created_after"])]
+        return [*view.reads, *me_reads(), *event_reads(c, GRANTS, args["created_after"])]
     if kind == "okta.admin_sessions":
-        return [*admin_reads(c), *me_reads(), *event_reads(c, CLEARS, args["cleared_after"])]
+        return [*view.reads, *me_reads(), *event_reads(c, CLEARS, args["cleared_after"])]
     if kind == "okta.user_sessions":
-        reads, _ = _selector(c, args["users"])
-        return [*reads, *me_reads(), *event_reads(c, CLEARS, args["cleared_after"])]
+        return [*_selector(args["users"], view), *me_reads(), *event_reads(c, CLEARS, args["cleared_after"])]
     if kind == "okta.user_factors":
-        reads, _ = _selector(c, args["users"])
-        reads += [_one(ep.USER_FACTORS, uid) for uid in _live_admins(c)]
+        reads = [*_selector(args["users"], view), *(_one(ep.USER_FACTORS, uid) for uid in _live(c, view.ids))]
         if args.get("only_after_reset"):
             reads += event_reads(c, RESETS, args["enrolled_after"])
         return [*reads, *me_reads()]
     if kind == "okta.admin_roles":
-        return [*admin_reads(c), *me_reads(), *(_one(ep.GROUP, gid) for gid in c.role_groups)]
+        return [*view.reads, *me_reads(), *(_one(ep.GROUP, gid) for gid in c.role_groups)]
     if kind == "okta.api_tokens":
         zones = [_list(ep.ZONES, c.zones, ZONES_PAGE)] if args.get("network") else []
         return [_list(ep.API_TOKENS, c.api_tokens, LIST_PAGE), *me_reads(), *zones]
@@ -256,11 +287,11 @@ def state_reads(kind: str, args: Mapping[str, Any], c: TenantCounts) -> list[Rea
     if kind == "okta.log_streams":
         return [_list(ep.LOG_STREAMS, c.log_streams, LIST_PAGE)]
     if kind == "okta.mfa":
-        return _mfa_reads(args, c)
+        return _mfa_reads(args, c, view)
     raise ValueError(f"{kind}: not in the playbook model")
 
 
-def _mfa_reads(args: Mapping[str, Any], c: TenantCounts) -> list[Read]:
+def _mfa_reads(args: Mapping[str, Any], c: TenantCounts, view: AdminView) -> list[Read]:
     out: list[Read] = []
     if args.get("enrollment_required"):
         out.append(_policy_list(c, "MFA_ENROLL"))
@@ -275,26 +306,116 @@ def _mfa_reads(args: Mapping[str, Any], c: TenantCounts) -> list[Read]:
             out.append(_policy_list(c, "ACCESS_POLICY"))
             out += _rules(p["id"] for p in _policies(c, "ACCESS_POLICY") if p["id"] in linked)
     if args.get("admins_require_factor", True):
-        out += [*admin_reads(c), *me_reads(), *(_one(ep.USER_FACTORS, uid) for uid in c.admins)]
+        out += [*view.reads, *me_reads(), *(_one(ep.USER_FACTORS, uid) for uid in view.ids)]
     if args.get("audit_all_users"):
         raise ValueError("okta.mfa audit_all_users: lists every user; not in the playbook model")
     return out
 
 
-def plan_reads(states: Iterable[tuple[str, Mapping[str, Any]]], c: TenantCounts) -> list[Read]:
-    """Every read a plan of these (kind, args) states needs, each memoised read once."""
+def _once(reads: Iterable[Read]) -> list[Read]:
+    """Each memoised read once (the facts layer's memo: one run reads an endpoint with a key once)."""
     seen: dict[Hashable, Read] = {}
-    for read in [*session_reads(), *(r for kind, args in states for r in state_reads(kind, args, c))]:
+    for read in reads:
         seen.setdefault(read.key, read)
     return list(seen.values())
 
 
-def plan_calls(states: Iterable[tuple[str, Mapping[str, Any]]], c: TenantCounts) -> dict[str, int]:
-    """Fewest calls per rate-limit bucket for the plan of these states."""
+def by_bucket(reads: Iterable[Read]) -> dict[str, int]:
     calls: dict[str, int] = {}
-    for read in plan_reads(states, c):
+    for read in reads:
         calls[read.bucket] = calls.get(read.bucket, 0) + read.calls
     return calls
+
+
+def plan_reads(states: Iterable[tuple[str, Mapping[str, Any]]], c: TenantCounts) -> list[Read]:
+    """Every read a plan of these (kind, args) states needs, each memoised read once."""
+    return _once([*session_reads(), *(r for kind, args in states for r in state_reads(kind, args, c))])
+
+
+def plan_calls(states: Iterable[tuple[str, Mapping[str, Any]]], c: TenantCounts) -> dict[str, int]:
+    """Fewest calls per rate-limit bucket for the plan of these states."""
+    return by_bucket(plan_reads(states, c))
+
+
+# ---- the apply's re-read (issue 9) -------------------------------------------------------------------------
+#: The read each change of (kind, action) makes just before its write: a `PUT` replaces the whole object, so the
+#: policy, rule or setting is read again then (`kinds/policies.replace`, `org_settings`, `threat_insight`).
+PRE_WRITE: dict[str, Endpoint | None] = {
+    "okta.policy:replace_policy": ep.POLICY,
+    "okta.mfa:replace_policy": ep.POLICY,
+    "okta.policy_rule:replace_rule": ep.POLICY_RULE,
+    "okta.mfa:replace_rule": ep.POLICY_RULE,
+    "okta.threat_insight:update_configuration": ep.THREAT_INSIGHT,
+    "okta.org_settings:update_setting": None,  # the setting the change names: one `catch_all` read too
+}
+#: Users read at once while looking for a super admin no change targets (`facts.reads.WITNESS_BATCH`).
+WITNESS_BATCH = 10
+
+
+def _targeted(kind: str) -> bool:
+    return bool(getattr(REGISTRY[kind], "targeted", False))
+
+
+def _reads_super_admins(kind: str) -> bool:
+    """The kinds whose `read` asks for the active super admins (the last-super-admin check)."""
+    return kind in ("okta.new_admins", "okta.group_members") or bool(
+        getattr(REGISTRY[kind], "guards_super_admins", False))
+
+
+def witness_reads(c: TenantCounts, planned: set[str]) -> list[Read]:
+    """The active super admins at apply (`TargetedReads.active_super_admins`): each planned user target by id,
+    then a super admin no change targets: the token owner (its roles), else the role holders read by id
+    `WITNESS_BATCH` at a time until one is found, else the whole admin list."""
+    out = [*me_reads(), *targeted_admins(c, planned).reads]
+    supers = set(c.super_admins)
+    if c.operator and c.operator not in planned:
+        out.append(_one(ep.USER_ROLES, c.operator))
+        if c.operator in supers:
+            return out
+    rest = [uid for uid in c.admins if uid not in planned and uid != c.operator]
+    out.append(_list(ep.ROLE_ASSIGNEES, len(c.admins), ASSIGNEES_PAGE))
+    for start in range(0, len(rest), WITNESS_BATCH):
+        batch = rest[start:start + WITNESS_BATCH]
+        out += targeted_admins(c, batch).reads
+        if supers & set(batch):
+            return out
+    return out + admin_reads(c)
+
+
+def apply_reread(states: Iterable[tuple[str, str, Mapping[str, Any]]], changes: Iterable[Iterable[str]],
+                 c: TenantCounts) -> list[Read]:
+    """What apply must read before writing: the org, then each state with a planned change decided again (a
+    targeted kind seeing only its planned user targets, by id), the active super admins when a decision or a
+    guardrail needs them, and the read each change makes just before its write.
+
+    `states`: (name, kind, args) as planned; `changes`: (state, kind, action, target type, target id)."""
+    changes = [tuple(ch) for ch in changes]
+    planned = {ch[4] for ch in changes if ch[3] == "user"}
+    out = session_reads()
+    guard = any(w.lockout for ch in changes for w in WRITES.get(f"{ch[1]}:{ch[2]}", ()) if ch[3] == "user")
+    for name, kind, args in states:
+        mine = [ch for ch in changes if ch[0] == name]
+        if not mine:
+            continue
+        targeted = _targeted(kind)
+        view = targeted_admins(c, {ch[4] for ch in mine if ch[3] == "user"}) if targeted else None
+        out += state_reads(kind, args, c, view)
+        guard |= targeted and _reads_super_admins(kind)
+    if guard:
+        out += witness_reads(c, planned)
+    reread = _once(out)
+    for ch in changes:
+        action = f"{ch[1]}:{ch[2]}"
+        if action in PRE_WRITE:
+            endpoint = PRE_WRITE[action] or ep.USER_LOCKOUT  # every org setting is a `catch_all` singleton
+            reread.append(_one(endpoint, *([_SAMPLE_ID] * endpoint.template.count("{")), key=("fresh", ch)))
+    return reread
+
+
+def apply_reread_calls(states: Iterable[tuple[str, str, Mapping[str, Any]]], changes: Iterable[Iterable[str]],
+                       c: TenantCounts) -> dict[str, int]:
+    """The apply's mandatory re-read per rate-limit bucket (`apply_reread`)."""
+    return by_bucket(apply_reread(states, changes, c))
 
 
 # ---- apply -------------------------------------------------------------------------------------------------------

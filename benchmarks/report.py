@@ -74,7 +74,7 @@ def playbook_rows(playbook: str, pb: dict[str, Any], ts: float, *, quick: bool) 
     counts = playbook_model.TenantCounts.from_json(pb["counts"])
     rid, label = f"pb.{playbook.removesuffix('.yml')}", f"{playbook}: plan, {counts.users:,} users, " \
                                                         f"{len(counts.admins)} admins"
-    want = playbook_model.plan_calls([(kind, args) for kind, args in pb["states"]], counts)
+    want = playbook_model.plan_calls([(kind, args) for kind, args, *_ in pb["states"]], counts)
     stats = pb["plan_stats"]
     ratio, fl, windows = wall_vs_floor(pb["plan_wall_s"], want, ts)
     pb["plan_model"], pb["plan_floor"] = want, fl.to_json()
@@ -91,16 +91,19 @@ def playbook_rows(playbook: str, pb: dict[str, Any], ts: float, *, quick: bool) 
     if not pb.get("applied"):
         return rows
     label = label.replace(": plan,", ": apply,")
-    want_apply = playbook_model.apply_calls(pb["writes_planned"])
+    written = playbook_model.apply_calls(pb["writes_planned"])
+    reread = playbook_model.apply_reread_calls([(n, k, a) for k, a, n in pb["states"]], pb["changes"], counts)
+    want_apply = {b: written.get(b, 0) + reread.get(b, 0) for b in written.keys() | reread.keys()}
     astats = pb["apply_stats"]
     ratio, fl, windows = wall_vs_floor(pb["apply_wall_s"], want_apply, ts)
     pb["apply_model"], pb["apply_floor"] = want_apply, fl.to_json()
-    _row(rows, f"{rid}.apply.wall_floor", label, "wall / floor (one write per change)", ratio, "<=", 1.2, quick,
-         gated=windows >= 2, note=_floor_note(fl, windows, pb["apply_wall_s"]) + "; calls "
-         + _calls_note(astats["calls"], want_apply) + f"; 429s {astats['throttled']}" + load)
+    _row(rows, f"{rid}.apply.wall_floor", label, "wall / floor (re-read + one write per change)", ratio, "<=", 1.2,
+         quick, gated=windows >= 2, note=_floor_note(fl, windows, pb["apply_wall_s"]) + "; calls/model "
+         + _calls_note(astats["calls"], want_apply) + f" (writes {_total(written)}); 429s {astats['throttled']}"
+         + load)
     writes = pb.get("writes") or {}
     _row(rows, f"{rid}.apply.repeated", label, "writes repeated (System Log)", writes.get("repeated"), "<=", 0,
-         quick, note=f"{writes.get('events')} write events for {_total(want_apply)} writes planned; repeated e.g. "
+         quick, note=f"{writes.get('events')} write events for {_total(written)} writes planned; repeated e.g. "
                      f"{', '.join(list(writes.get('repeated_examples') or {})[:2]) or 'none'}")
     failed = sum(r["failed"] for r in pb["apply_recap"]) + sum(1 for r in pb["apply_recap"] if r["error"])
     second = (pb.get("second_plan") or {}).get("changes")

@@ -223,7 +223,9 @@ async def run_plan(args: argparse.Namespace) -> dict[str, Any]:
     result["plan"] = summarize_plan(planned)
     result["plan_tenants"] = len(specs)
     if args.playbook:  # the model's inputs: the states as rendered, the writes the changes name
-        result["states"] = [[s.kind, s.args] for s in planned.tenants[0].states]
+        result["states"] = [[s.kind, s.args, s.name] for s in planned.tenants[0].states]
+        result["changes"] = [[c.state, c.kind, c.action, c.target.type, c.target.id]
+                             for c in planned.tenants[0].changes]
         result["writes_planned"] = planned_writes(planned)
     if args.apply:
         rec.reset()

@@ -1,6 +1,7 @@
 """The playbook model (`benchmarks/playbook_model.py`, issue 14) holds for every shipped playbook: planning it on
 its scenario's tenant makes exactly the calls the model derives from the states and the tenant's counts, and
-applying that plan makes exactly one write per change (and per follow-up step), never one twice."""
+applying that plan makes exactly the re-read the model derives (issue 9's re-decision) and one write per change
+(and per follow-up step), never one twice."""
 
 from __future__ import annotations
 
@@ -64,6 +65,9 @@ async def test_plan_makes_the_modelled_calls_and_apply_one_write_per_change(
         outcome = await apply(planned, [spec], Journal(common["journal_path"]), ApplySettings(**common))
         assert not any(r.failed or r.error for r in outcome.tenants)
         assert dict(writes) == playbook_model.apply_calls(planned_writes(planned))
+        changes = [(c.state, c.kind, c.action, c.target.type, c.target.id) for c in tenant.changes]
+        assert dict(reads) == playbook_model.apply_reread_calls(
+            [(s.name, s.kind, s.args) for s in tenant.states], changes, counts)
 
 
 def test_the_model_never_lists_every_user_and_grows_with_admins_only() -> None:
