@@ -16,6 +16,12 @@ With `only_after_reset: true` a factor is suspect only when someone else reset a
 bounded System Log query) before it was enrolled: the help-desk reset an attacker talks their way into,
 while an admin who rotated her own factor keeps it (Okta's cross-tenant impersonation advisory of
 2023-08-31: https://sec.okta.com/articles/2023/08/cross-tenant-impersonation-prevention-and-detection).
+
+Targeted at apply (`Kind.targeted`): whether one user's factors go depends only on that user (selected still,
+status, its factors), the resets of its factors (the System Log query is read in full), who is protected and
+the active super admins (`TenantReads.active_super_admins`, exact for every planned target plus one super admin
+no change targets), so re-reading the planned users by id re-decides them exactly: deleting one admin's factor
+reads that admin's factors again, not every admin's.
 """
 
 from __future__ import annotations
@@ -82,6 +88,7 @@ class UserFactors(UserKind):
                              "description": "only factors enrolled after someone else reset the user's factors"},
     }, required=("enrolled_after",))
     facts = (*SELECTION_FACTS, FACTORS, ep.USER_FACTORS, EVENTS)
+    targeted = True
     writes = (ep.UNENROLL_FACTOR,)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:

@@ -11,6 +11,11 @@ Okta's own default is true on Identity Engine, so it is always sent explicitly).
 DEPROVISIONED users need nothing. The token owner is left out, as an info finding (a responder signed
 in as that user would be thrown out mid-incident); `break_glass` accounts are cleared (ending sessions
 locks nobody out).
+
+Targeted at apply (`Kind.targeted`): whether one user's sessions need clearing depends only on that user
+(selected still, status), its own clear events and journal records (the System Log query is read in full, as
+when planning) and the token owner, so re-reading the planned users by id re-decides them exactly; with
+`admins: true`, 500 admins' clears re-read 500 admins, not the admin list and every admin again.
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ class UserSessions(SessionClears, UserKind):
     facts = (*SELECTION_FACTS, EVENTS)
     writes = (ep.CLEAR_SESSIONS,)
     guards_super_admins = False  # ending sessions locks nobody out
+    targeted = True
 
     def __init__(self, state: str, args: dict[str, Any]) -> None:
         super().__init__(state, args)
