@@ -9,6 +9,7 @@ sandbox itself (a middleware), not by the client."""
 from __future__ import annotations
 
 import os
+import random
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ import pytest
 from aiohttp import web
 
 from remediator.engine import ApplySettings, PlanSettings, apply, jobs_for, plan, playbook_ref
+from remediator.engine.applier import checked_kinds
+from remediator.engine.planner import decide
+from remediator.engine.session import TenantSession, scopes_of
 from remediator.inventory import TenantSpec
 from remediator.journal import Journal, read_records
 from remediator.playbook import load_playbook, parse_extra_vars
@@ -193,3 +197,46 @@ async def test_a_selector_kind_rereads_its_targets_only(tmp_path: Path) -> None:
         assert set(tenant.reads("factors")) == targets and set(tenant.reads("")) == targets
         assert set(tenant.reads("roles")) - targets <= {tenant.planted.get("operator_id")}
         assert tenant.count("GET", "/api/v1/iam/assignees/users") == 0
+
+
+async def _held(planned: Any, spec: TenantSpec, journal: Path, narrow: bool) -> set[str]:
+    """Ids of the planned changes a fresh decision holds unchanged, on the full read or the narrowed one."""
+    tenant_plan = planned.tenants[0]
+    kinds = checked_kinds(tenant_plan)
+    ordered = [kinds[s.name] for s in tenant_plan.states if s.name in kinds]
+    async with TenantSession(spec, ApplySettings(journal_path=journal), variables=tenant_plan.vars,
+                             protected_logins=tenant_plan.protected_logins,
+                             scopes=scopes_of(k.name for k in ordered)) as session:
+        decision = await decide(ordered, session, tenant_plan.changes if narrow else None)
+    fresh = {c.key: c for c in decision.changes}
+    return {c.id for c in tenant_plan.changes
+            if c.key in fresh and kinds[c.state].same_change(c, fresh[c.key])}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_the_narrow_decision_keeps_exactly_what_the_full_one_keeps(tenant: Tenant, seed: int) -> None:
+    """The same pure diffs on a narrower observation: whatever others did to the planned admins between plan
+    and apply (suspended, demoted, reset, sessions cleared, a super admin removed), the planned changes the
+    fresh decision still holds are the same with the narrowed read as with the full one."""
+    planned = await tenant.plan(SHIPPED, CONTAIN)
+    rng = random.Random(seed)
+    admins = sorted(set(tenant.planted["admins"]) - {tenant.planted["operator_id"]})  # its token must keep working
+    if seed == 3:
+        tenant.demote(tenant.planted["operator_id"])  # no witness for free: the role holders are searched
+    for uid in rng.sample(admins, 6):
+        info = tenant.planted["admins"][uid]
+        what = rng.choice(["suspend", "demote", "reset", "clear"])
+        if what == "suspend" and info["status"] == "ACTIVE":
+            call(tenant.sb, "POST", f"/api/v1/users/{uid}/lifecycle/suspend")
+        elif what == "demote":
+            for r in info["roles"]:
+                if r["via"] == "USER":
+                    call(tenant.sb, "DELETE", f"/api/v1/users/{uid}/roles/{r['role_id']}")
+        elif what == "reset" and info["status"] == "ACTIVE":
+            call(tenant.sb, "POST", f"/api/v1/users/{uid}/lifecycle/reset_password?sendEmail=false")
+        elif what == "clear":
+            call(tenant.sb, "DELETE", f"/api/v1/users/{uid}/sessions")
+    full = await _held(planned, tenant.spec(), tenant.journal, narrow=False)
+    narrow = await _held(planned, tenant.spec(), tenant.journal, narrow=True)
+    assert narrow == full
+    assert full < {c.id for c in planned.tenants[0].changes}  # the moves made some planned changes stale
