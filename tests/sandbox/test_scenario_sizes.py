@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from remediator.errors import InputError
 from remediator.sandbox.scenarios import SCENARIOS, load
 
 
@@ -25,3 +26,26 @@ def test_cross_tenant_plants_its_reset_at_benchmark_sizes(users: int) -> None:
 def test_every_scenario_generates_at_the_quick_benchmark_size(name: str) -> None:
     snap = load(name, 1000, 1, SCENARIOS[name].clock)
     assert len(snap["users"]) >= 1000 and snap["scenario"]["planted"]
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+@pytest.mark.parametrize("users", [40, 60, 80])
+def test_small_sizes_generate_or_are_refused_in_one_line(name: str, users: int) -> None:
+    """credential-stuffing-2024 crashed (IndexError) at 40 to ~70 users, which lapsus-2022 accepts: it needs 40
+    ordinary ACTIVE users for its spray and look-alikes. A size a scenario cannot honour is a user mistake."""
+    for seed in (1, 2, 3, 7):
+        try:
+            snap = load(name, users, seed, SCENARIOS[name].clock)
+        except InputError as err:
+            assert err.where == "--users"
+            continue
+        assert snap["scenario"]["planted"]
+
+
+def test_credential_stuffing_names_its_smallest_size() -> None:
+    from remediator.sandbox.scenarios.credential_stuffing_2024 import MIN_USERS
+
+    with pytest.raises(InputError, match=f"at least {MIN_USERS} users"):
+        load("credential-stuffing-2024", MIN_USERS - 1, 1, SCENARIOS["credential-stuffing-2024"].clock)
+    for seed in range(1, 13):
+        assert load("credential-stuffing-2024", MIN_USERS, seed, SCENARIOS["credential-stuffing-2024"].clock)

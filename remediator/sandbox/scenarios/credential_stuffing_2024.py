@@ -42,11 +42,16 @@ _CLOUD = ("Ashburn", "Virginia", "United States", "20147", 39.0438, -77.4874,
 _SPRAY_AGENT = ("python-requests/2.31.0", "Unknown", "UNKNOWN", "Unknown")
 TRIES = 30
 SCATTERED = 8  # users failing once each from their own address (look-alikes of a spray)
+#: the spray, the stuffed and the locked-out user and the scattered look-alikes are distinct ordinary ACTIVE users
+#: (TRIES + 2 + SCATTERED = 40); the lapsus-2022 org has that many from about 70 users, whatever the seed
+MIN_USERS = 80
 
 
 def generate(users: int = 200, seed: int = 1, clock: str = DEFAULT_CLOCK, **kw: Any) -> dict[str, Any]:
     """The tenant snapshot of scenario `credential-stuffing-2024` (see the module docstring)."""
     Planter.check_clock(NAME, clock, _EARLIEST_CLOCK, "2024-04-27")
+    if not isinstance(users, int) or users < MIN_USERS:
+        raise lapsus_2022.ScenarioError(f"{NAME} needs at least {MIN_USERS} users, got {users!r}", "--users")
     return _Plant(lapsus_2022.generate(users, seed, clock, **kw), seed).build()
 
 
@@ -59,6 +64,9 @@ class _Plant(Planter):
         snap["settings"] = {**snap["settings"], threats: {**snap["settings"][threats], "action": "audit",
                                                           "lastUpdated": "2023-02-06 10:12:40"}}
         ordinary = self.ordinary(TRIES + 2 + SCATTERED)
+        if len(ordinary) < TRIES + 2 + SCATTERED:
+            raise lapsus_2022.ScenarioError(f"{NAME}: too few ordinary users ({len(ordinary)}) for its spray and "
+                                            f"look-alikes; use more --users", "--users")
         sprayed, stuffed, locked = ordinary[:TRIES], ordinary[TRIES], ordinary[TRIES + 1]
         scattered = ordinary[TRIES + 2:TRIES + 2 + SCATTERED]
         tor_ip = self.ip("185.220")
