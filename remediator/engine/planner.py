@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from remediator import progress, triage
+from remediator.engine.heap import fewer_collections
 from remediator.engine.session import PlanSettings, TenantSession, scopes_of
 from remediator.errors import RemediatorError
 from remediator.facts import TargetedReads, TenantReads
@@ -73,7 +74,8 @@ async def plan(jobs: Sequence[TenantJob], settings: PlanSettings) -> Plan:
                 progress.tenant_done(job.spec.name)
 
     progress.tenants(len(jobs))
-    tenants = await asyncio.gather(*(one(job) for job in jobs))
+    with fewer_collections():
+        tenants = await asyncio.gather(*(one(job) for job in jobs))
     return Plan(created_at=format_time(utcnow()), playbook=settings.playbook, tenants=tuple(tenants))
 
 
