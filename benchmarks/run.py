@@ -381,6 +381,7 @@ def bench_only(sizes: Sizes, work: Path, out: dict[str, Any], only: str,
             ready = boxes.ready("multi")
             out["shard"] = shard(sizes, ready, str(work / "multi.json"))
         elif fleet:
+            out["latency"] = FLEET_LATENCY  # the run's only workload: the header says its latency
             out["fleet"] = run_fleet(sizes, work, boxes, fleet)
         else:
             raise BenchError("--only fleet needs --fleet TENANTSxUSERS (issue 14: 500x2000)")
