@@ -72,6 +72,8 @@ class Recap:
 class _Todo:
     change: Change
     resume: tuple[str, ...] | None = None  # the further writes still to make of a change already in effect
+    write_as: Change | None = None  # this change with the paths of the later ones folded into it (`Kind.folds`)
+    leader: str | None = None  # the id of the earlier change whose one write makes this one too
 
 
 async def apply(plan: Plan, tenants: Sequence[Any], journal: Journal, settings: ApplySettings) -> Recap:
@@ -285,16 +287,58 @@ async def _write_all(
     by_state: dict[str, list[_Todo]] = {s.name: [] for s in tenant.states}
     for item in todo:
         by_state[item.change.state].append(item)
+    by_state = _fold(by_state, kinds)
     gate = asyncio.Semaphore(max(1, width))
+    written: dict[str, str | None] = {}  # a leader's change id -> its request id once applied
 
     async def write(item: _Todo) -> str:
+        if item.leader is not None and item.leader in written:
+            run.record(item.change, "applied", request_id=written[item.leader],
+                       detail={"written_with": item.leader})
+            return "applied"
         async with gate:
-            return await _write_one(item, kinds[item.change.state], session, run)
+            outcome = await _write_one(item, kinds[item.change.state], session, run)
+        if outcome == "applied":
+            written[item.change.id] = next((r.get("request_id") for r in reversed(run.recap.results)
+                                            if r["change"] == item.change.id), None)
+        return outcome
 
     for group in by_state.values():
         outcomes = Counter(await asyncio.gather(*(write(item) for item in group)))
         run.recap.changed += outcomes["applied"]
         run.recap.failed += outcomes["failed"]
+
+
+def _fold(by_state: dict[str, list[_Todo]], kinds: Mapping[str, Kind]) -> dict[str, list[_Todo]]:
+    """Changes of a folding action (`Kind.folds`) on one target, from several states: the first one writes
+    every state's paths at once (the later ones' values win, as if written in turn), and the later ones are
+    made by that write. Okta replaces the whole object on each PUT, so one PUT is the same end-state with
+    one write instead of several (the STIG playbook has one state per rule, several on one password policy).
+    If the first write fails, each later change is written on its own."""
+    leaders: dict[tuple[str, str, str, str], _Todo] = {}
+    merged: dict[str, dict[str, Any]] = {}
+    out: dict[str, list[_Todo]] = {}
+    for name, group in by_state.items():
+        out[name] = []
+        for item in group:
+            change = item.change
+            if item.resume is not None or change.action not in kinds[change.state].folds:
+                out[name].append(item)
+                continue
+            where = (change.kind, change.action, change.target.type, change.target.id)
+            leader = leaders.get(where)
+            if leader is None:
+                leaders[where] = item
+                merged[change.id] = dict(change.after)
+                out[name].append(item)
+            else:
+                merged[leader.change.id].update(change.after)
+                out[name].append(replace(item, leader=leader.change.id))
+    for name, group in out.items():
+        out[name] = [replace(i, write_as=replace(i.change, after=merged[i.change.id]))
+                     if i.leader is None and i.change.id in merged and merged[i.change.id] != i.change.after
+                     else i for i in group]
+    return out
 
 
 async def _write_one(item: _Todo, kind: Kind, session: TenantSession, run: _Run) -> str:
@@ -304,7 +348,7 @@ async def _write_one(item: _Todo, kind: Kind, session: TenantSession, run: _Run)
         run.journal.append({**run.base, "change": change.to_json(), "result": "pending", "request_id": None,
                             "error": None})
         try:
-            applied = await kind.apply(ctx, change)  # type: ignore[arg-type]
+            applied = await kind.apply(ctx, item.write_as or change)  # type: ignore[arg-type]
         except RemediatorError as exc:
             run.record(change, "failed", request_id=getattr(exc, "request_id", None), error=str(exc))
             return "failed"

@@ -86,6 +86,9 @@ class Kind(ABC):
     #: non-user facts, the token owner and the active super admins): apply then gives `read` the reads
     #: narrowed to the state's planned user targets (`remediator.facts.TargetedReads`), not every admin.
     targeted: ClassVar[bool] = False
+    #: Actions that set paths of one object and PUT it whole (`after` maps paths to values): two states'
+    #: changes of such an action on one target are made as one write (the first, with both states' paths).
+    folds: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, state: str, args: dict[str, Any]) -> None:
         self.state = state

@@ -44,6 +44,7 @@ class Policy(Kind):
     """
 
     name = "okta.policy"
+    folds = frozenset({"replace_policy"})
     schema = {
         "type": "object",
         "required": ["type", "name", "set"],

@@ -104,6 +104,7 @@ class PolicyRule(Kind):
     """
 
     name = "okta.policy_rule"
+    folds = frozenset({"replace_rule"})
     schema = {
         "type": "object",
         "required": ["policy", "rule", "set"],

@@ -36,10 +36,6 @@ PLAYBOOKS = {  # playbook -> the scenario written for it
 SCENARIOS = ["lapsus-2022", "support-har-2023", "cross-tenant-2023", "credential-stuffing-2024"]
 #: after every playbook's breach date, so that any playbook's archive range lies before the tenant's now
 LATEST = "2024-05-02T12:00:00Z"
-#: (eventType, target ids) that one STIG run writes several times by design: one state per rule id, and several
-#: rules set fields of the same password policy or sign-in rule, each re-read and replaced whole (see README)
-SHARED_TARGET_EVENTS = frozenset({"policy.lifecycle.update", "policy.rule.update"})
-
 
 def _inventory(tmp: Path, sb: Sandbox, mp: pytest.MonkeyPatch) -> list[Any]:
     planted = (sb.snapshot().get("scenario") or {}).get("planted") or {}
@@ -79,8 +75,7 @@ def rehearse_elsewhere(tmp: Path, playbook: str, scenario: str | None, users: in
             assert applied.exit_code == 0 and "failed=0" in applied.output, applied.output
             second = cli("plan", path, *common, "--detailed-exitcode", "--json")
             assert second.exit_code == 0, _changes(second)
-            keys = Counter((e["eventType"], tuple(t["id"] for t in e.get("target") or ())) for e in sb.logs[before:]
-                           if e["eventType"] not in SHARED_TARGET_EVENTS or playbook != "disa-okta-idaas-stig.yml")
+            keys = Counter((e["eventType"], tuple(t["id"] for t in e.get("target") or ())) for e in sb.logs[before:])
             assert not [k for k, n in keys.items() if n > 1]
     finally:
         mp.undo()
