@@ -6,7 +6,9 @@ maps dotted paths (`settings.password.lockout.maxAttempts`, or with a list selec
 checked by `validate` against what Okta lets a client set on that type (kinds/policy_model.py): an
 unknown or read-only attribute is refused with its file and line, before any tenant is read. Each
 policy that differs is one change: its policy re-read and replaced whole (`PUT /api/v1/policies/{id}`).
-A named policy that does not exist is a finding.
+A named policy that does not exist is a finding. A path under an object only some editions have
+(`settings.password.breachedProtection`, `policy_model.EDITION_FEATURES`) on a policy read without that
+object is a finding "not available in this org's edition", not a write that the org would refuse.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from remediator.facts import POLICIES
 from remediator.facts import endpoints as ep
 from remediator.kinds import policies
 from remediator.kinds.base import Applied, Kind, TenantContext, register
-from remediator.kinds.policy_model import POLICY_TYPES, READ_ONLY_TYPES, policy_tree
+from remediator.kinds.paths import get_path
+from remediator.kinds.policy_model import EDITION_FEATURES, POLICY_TYPES, READ_ONLY_TYPES, policy_tree
 from remediator.plan import Change, Finding, NoOp, Target
 
 FIELDS = ("id", "name", "type", "status", "priority", "system", "description", "conditions", "settings")
@@ -82,15 +85,32 @@ class Policy(Kind):
                                        {"policies": [p.get("name") for p in observed.get("policies", [])]})]
         out: list[Change | Finding | NoOp] = []
         for policy in selected:
-            before, after = policies.differences(policy, self.args["set"])
+            wanted, missing = self._available(policy)
+            out.extend(missing)
+            before, after = policies.differences(policy, wanted)
             if after:
                 out.append(self.change("replace_policy", _target(policy), before, after,
                                        f"{policy.get('type')} policy {policy.get('name')!r}: "
                                        f"{policies.shown(before, after)}."))
-            else:
+            elif not missing:
                 out.append(self.no_op(f"{self.args['type']} policy {policy.get('name')!r} already has the declared "
                                       "values", _target(policy)))
         return out
+
+    def _available(self, policy: dict[str, Any]) -> tuple[dict[str, Any], list[Change | Finding | NoOp]]:
+        """The paths of `set` this policy can take, and a finding per edition feature it was read without."""
+        wanted, findings = dict(self.args["set"]), []
+        for feature, label in EDITION_FEATURES.get(str(policy.get("type")), {}).items():
+            under = sorted(p for p in wanted if p == feature or p.startswith(feature + "."))
+            if not under or get_path(policy, feature) is not None:
+                continue
+            for path in under:
+                del wanted[path]
+            findings.append(self.finding(
+                "medium", f"{policy.get('type')} policy {policy.get('name')!r}: {label} is not available in this "
+                          "org's edition", _target(policy),
+                {"policy": policy.get("name"), "missing": feature, "paths": under}))
+        return wanted, findings
 
     async def current(self, ctx: TenantContext, change: Change) -> dict[str, Any]:
         return await policies.current(ctx, ep.POLICY, (change.target.id,), change.before)

@@ -36,6 +36,12 @@ READ_ONLY_KEYS = frozenset({"id", "created", "lastUpdated", "_links", "_embedded
 #: The names Okta gives the default (system) rules: "Default Rule", and "Catch-all Rule" in app sign-in policies.
 SYSTEM_RULE_NAMES = frozenset({"Default Rule", "Catch-all Rule"})
 PERSISTENT_COOKIE = "actions.signon.session.usePersistentCookie"
+#: Per policy type, the objects only some editions have, and the feature's name. A policy read without the
+#: object (the spec leaves it optional) belongs to an org without the feature: setting below it is a finding,
+#: never a write. Recordings of orgs with it: terraform-provider-okta TestAccResourceOktaPolicyPassword_crud.
+EDITION_FEATURES: dict[str, dict[str, str]] = {
+    "PASSWORD": {"settings.password.breachedProtection": "breached-password protection"},
+}
 
 _GROUPS = {"include": LEAF, "exclude": LEAF}
 PEOPLE = {"groups": _GROUPS, "users": {"include": LEAF, "exclude": LEAF}}

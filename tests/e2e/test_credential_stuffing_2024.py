@@ -34,9 +34,14 @@ def test_plan_finds_every_planted_item_and_nothing_else(run: dict[str, Any]) -> 
     assert [c["action"] for c in changes["okta.network_zone"]] == ["create"]
     assert planted["lockout_unknown_devices"] is False
     assert len(changes["okta.org_settings"]) == 1
-    assert targets(changes["okta.policy"]) == planted["weak_password_policies"]
-    assert {s["target"]["id"] for s in findings["manual"]} == {
-        "breached-password-protection", "passwordless", "stuffed-accounts", "bot-protection"}
+    assert planted["breached_unprotected_policies"] and not planted["breached_unavailable_policies"]
+    assert targets(changes["okta.policy"]) == sorted(
+        set(planted["weak_password_policies"]) | set(planted["breached_unprotected_policies"]))
+    breached = [c for c in changes["okta.policy"]
+                if "settings.password.breachedProtection.expireAfterDays" in c["after"]]
+    assert targets(breached) == planted["breached_unprotected_policies"]
+    assert "okta.policy" not in findings
+    assert {s["target"]["id"] for s in findings["manual"]} == {"passwordless", "stuffed-accounts", "bot-protection"}
     assert {k for k, v in changes.items() if v} == {
         "okta.system_log_archive", "okta.threat_insight", "okta.network_zone", "okta.org_settings", "okta.policy"}
     assert set(findings) <= {"okta.system_log_hunt", "manual"}
@@ -60,6 +65,10 @@ def test_apply_reaches_the_end_state(run: dict[str, Any]) -> None:
     assert (blocked["type"], blocked["usage"], blocked["status"]) == ("DYNAMIC_V2", "BLOCKLIST", "ACTIVE")
     assert end["settings"]["/attack-protection/api/v1/user-lockout-settings"][
         "preventBruteForceLockoutFromUnknownDevices"] is True
+    for policy in end["policies"]:
+        if policy["id"] in planted["breached_unprotected_policies"]:
+            assert policy["settings"]["password"]["breachedProtection"] == {
+                "expireAfterDays": 0, "logoutEnabled": True, "delegatedWorkflowId": None}
     check_no_write_twice(run)
 
 

@@ -12,6 +12,7 @@ import pytest
 from remediator.errors import OktaApiError
 from remediator.kinds import REGISTRY
 from remediator.sandbox import Sandbox
+from remediator.sandbox.scenarios import lapsus_2022
 from tests.kinds import datafiles, live
 
 KINDS = {"policy": "okta.policy", "policy_rule": "okta.policy_rule"}
@@ -83,3 +84,44 @@ async def test_an_app_without_a_policy_is_a_finding(lapsus):
     _, findings = await live.plan(lapsus, "okta.policy_rule", {"policy": {"app": "No such app"}, "rule": "*",
                                                                "set": {"actions.appSignOn.access": "ALLOW"}})
     assert [f.title for f in findings] == ["no policy for app 'No such app'"]
+
+
+BREACHED = {"settings.password.breachedProtection.expireAfterDays": 0,
+            "settings.password.breachedProtection.logoutEnabled": True}
+
+
+async def test_breached_password_protection_is_served_and_set():
+    """The sandbox serves `breachedProtection` as an org with the feature returns it (terraform-provider-okta
+    test/fixtures/vcr/idaas/TestAccResourceOktaPolicyPassword_crud/oie-00.yaml line 100:
+    {"expireAfterDays":null,"logoutEnabled":false,"delegatedWorkflowId":null}); the state sets it once."""
+    args = {"type": "PASSWORD", "name": "*", "set": BREACHED}
+    with Sandbox(scenario="lapsus-2022", users=60, seed=2) as sb:
+        (served,) = [p for p in sb.snapshot()["policies"] if p["type"] == "PASSWORD"]
+        assert served["settings"]["password"]["breachedProtection"] == {
+            "expireAfterDays": None, "logoutEnabled": False, "delegatedWorkflowId": None}
+        changes, findings = await live.plan(sb, "okta.policy", args)
+        assert [c.after for c in changes] == [BREACHED] and findings == []
+        await live.apply(sb, "okta.policy", args, changes)
+        assert await live.plan(sb, "okta.policy", args) == ([], [])
+
+
+async def test_an_org_without_breached_password_protection_gets_a_finding_and_no_write():
+    """A snapshot whose password policy has no `breachedProtection` (optional in Okta's spec,
+    PasswordPolicyPasswordSettings, management-minimal.yaml line 77842): an org whose edition lacks the
+    feature. The breached paths are one finding; the common-password path of the same state is still set."""
+    snapshot = lapsus_2022.generate(60, 2)
+    for policy in snapshot["policies"]:
+        if policy["type"] == "PASSWORD":
+            del policy["settings"]["password"]["breachedProtection"]
+    args = {"type": "PASSWORD", "name": "*",
+            "set": {**BREACHED, "settings.password.complexity.dictionary.common.exclude": True}}
+    with Sandbox(snapshot) as sb:
+        changes, findings = await live.plan(sb, "okta.policy", args)
+        assert [c.after for c in changes] == [{"settings.password.complexity.dictionary.common.exclude": True}]
+        assert [f.title for f in findings] == [
+            "PASSWORD policy 'Default Policy': breached-password protection is not available in this org's edition"]
+        await live.apply(sb, "okta.policy", args, changes)
+        again, findings = await live.plan(sb, "okta.policy", args)
+        assert again == [] and len(findings) == 1
+        (policy,) = [p for p in sb.snapshot()["policies"] if p["type"] == "PASSWORD"]
+        assert "breachedProtection" not in policy["settings"]["password"]

@@ -107,7 +107,12 @@ def make_policies(t: _Tenant) -> tuple[list[dict], dict[str, list[dict]]]:
                                     "dictionary": {"common": {"exclude": False}}, "excludeAttributes": []},
                      "age": {"maxAgeDays": 0, "expireWarnDays": 0, "minAgeMinutes": 0, "historyCount": 4},
                      "lockout": {"maxAttempts": 10, "autoUnlockMinutes": 0, "userLockoutNotificationChannels": [],
-                                 "showLockoutFailures": False}},
+                                 "showLockoutFailures": False},
+                     # as an org with the feature returns it (terraform-provider-okta
+                     # TestAccResourceOktaPolicyPassword_crud/oie-00.yaml); a snapshot without it is an org
+                     # whose edition lacks breached-password protection
+                     "breachedProtection": {"expireAfterDays": None, "logoutEnabled": False,
+                                            "delegatedWorkflowId": None}},
         "recovery": {"factors": {"recovery_question": {"status": "ACTIVE",
                                                        "properties": {"complexity": {"minLength": 4}}},
                                  "okta_email": {"status": "ACTIVE",

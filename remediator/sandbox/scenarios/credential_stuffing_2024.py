@@ -11,7 +11,10 @@ Planted (`snapshot["scenario"]["planted"]`, computed from the data):
     source: what `password-spray-single-source` counts per client IP), flagged by ThreatInsight, then one
     success through a residential proxy (`stuffed_user`);
   - `threat_insight` (the configuration before), `lockout_unknown_devices`, `weak_password_policies`
-    (policy ids without the common-password check), `exempt_zone` (the office zone to exempt);
+    (policy ids without the common-password check), `breached_unprotected_policies` (breached-password
+    protection not expiring at once with sessions ended), `breached_unavailable_policies` (policies read
+    without `breachedProtection`: the org's edition lacks it; none by default),
+    `exempt_zone` (the office zone to exempt);
   - `hunt`: rule id of the `credential-stuffing-2024` pack -> uuids of the planted events it must report;
   - look-alikes (`lookalike_log_uuids`): a burst of failures from one user at her usual address ending in
     a lockout (one IP, one user), `scattered_lookalike_users` failing once each from an address of their
@@ -105,6 +108,13 @@ class _Plant(Planter):
         weak = sorted(p["id"] for p in snap["policies"] if p["type"] == "PASSWORD"
                       and not ((p.get("settings") or {}).get("password", {}).get("complexity", {})
                                .get("dictionary", {}).get("common", {}).get("exclude")))
+        # breached-password protection as the playbook wants it: expire at once, end the sessions; a policy
+        # without the object belongs to an org whose edition lacks the feature (a finding, not a change)
+        password = [p for p in snap["policies"] if p["type"] == "PASSWORD"]
+        breached = {p["id"]: (p.get("settings") or {}).get("password", {}).get("breachedProtection")
+                    for p in password}
+        unprotected = sorted(i for i, b in breached.items()
+                             if b is not None and (b.get("expireAfterDays") != 0 or b.get("logoutEnabled") is not True))
         return self.finish(BREACH_DATE, HUNT_SINCE, {
             "spray_ip": tor_ip, "spray_users": sorted(u["id"] for u in sprayed), "stuffed_user": stuffed["id"],
             "locked_lookalike_user": locked["id"], "scattered_lookalike_users": sorted(u["id"] for u in scattered),
@@ -114,4 +124,6 @@ class _Plant(Planter):
             "lockout_unknown_devices": snap["settings"]["/attack-protection/api/v1/user-lockout-settings"][
                 "preventBruteForceLockoutFromUnknownDevices"],
             "weak_password_policies": weak,
+            "breached_unprotected_policies": unprotected,
+            "breached_unavailable_policies": sorted(i for i, b in breached.items() if b is None),
         })
