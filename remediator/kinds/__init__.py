@@ -16,6 +16,7 @@ _MODULES = (
     "admin_sessions",
     "api_tokens",
     "identity_providers",
+    "idp_reach",
     "system_log_archive",
     "system_log_hunt",
     "manual",

@@ -52,11 +52,26 @@ def test_plan_finds_every_planted_item_and_nothing_else(run: dict[str, Any]) -> 
     assert targets(findings["okta.admin_roles"]) == planted["unallowed_role_holders"]
     assert targets(changes["okta.policy_rule"]) == planted["admin_console_rules"]
 
+    # the caller's IdP links anyone and assigns into a SUPER_ADMIN group: one finding each, with evidence
+    reach = {(f["target"]["id"], "provisions" if "provisions" in f["title"] else "links"): f
+             for f in findings["okta.idp_reach"]}
+    assert sorted(reach) == sorted((i, {"accountLink": "links", "provisioning": "provisions"}[what])
+                                   for i, whats in planted["idp_reach"].items() for what in whats)
+    assert len(findings["okta.idp_reach"]) == len(reach)
+    for (_, what), finding in reach.items():
+        assert finding["severity"] == "high"
+        if what == "provisions":
+            (group,) = finding["evidence"]["admin_groups"]
+            assert group["id"] == planted["idp_reach_admin_group"] and "SUPER_ADMIN" in group["roles"]
+        else:
+            assert finding["evidence"]["accountLink"] == {"filter": None, "action": "AUTO"}
+
     everything = {i["target"]["id"] for i in plan["changes"] + plan["findings"]}
-    for key in ("lookalike_apps", "lookalike_idps", "lookalike_factors"):
+    for key in ("lookalike_apps", "lookalike_idps", "lookalike_factors", "idp_reach_lookalike_idps",
+                "idp_reach_lookalike_rules"):
         assert not everything & set(planted[key]), key
     assert {s["target"]["id"] for s in findings["manual"]} == {
-        "help-desk-verification", "idp-routing-review", "admin-reset-restriction", "new-device-alerts"}
+        "help-desk-verification", "admin-reset-restriction", "new-device-alerts"}
     assert {k for k, v in changes.items() if v} == {
         "okta.system_log_archive", "okta.identity_providers", "okta.apps", "okta.user_factors",
                             "okta.policy_rule"}

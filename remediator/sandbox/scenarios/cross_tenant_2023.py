@@ -10,6 +10,11 @@ Planted (`snapshot["scenario"]["planted"]`, computed from the data):
     2023-08-01; the caller enrolled an SMS factor (`attacker_factors`) from an anonymizing VPN, reached the
     Admin Console, created and activated a SAML IdP (`rogue_idps`), an Org2Org app (`rogue_apps`),
     weakened an Admin Console rule and granted SUPER_ADMIN to an old account (`unallowed_role_holders`);
+  - `idp_reach`: the caller's IdP (ACTIVE) links any Okta user (accountLink AUTO, no group filter) and
+    assigns its users to a SUPER_ADMIN group (`idp_reach_admin_group`); look-alikes: the partner IdP links
+    only a group without roles, the 2022 IdP does not link (`idp_reach_lookalike_idps`), an IdP routing rule
+    sends only a partner domain no admin's login ends with, the default rule sends to Okta
+    (`idp_reach_lookalike_rules`);
   - `hunt`: rule id of the `cross-tenant-2023` pack -> uuids of the planted events it must report;
   - look-alikes: an admin who rotated her own factor (`lookalike_factors`, no reset before it), the help
     desk resetting an ordinary user's MFA and then reaching the Admin Console herself (a reset, then an
@@ -26,7 +31,7 @@ import copy
 from typing import Any
 
 from remediator.sandbox.scenarios import lapsus_2022
-from remediator.sandbox.scenarios._shapes import app, factor, ms_of, role, saml_idp
+from remediator.sandbox.scenarios._shapes import app, factor, ms_of, policy, role, rule, saml_idp
 from remediator.sandbox.scenarios._syslog import make_context
 from remediator.sandbox.scenarios.support_har_2023 import _AGENT, _HOME, _VPN, Planter, admin_console_rules
 
@@ -88,6 +93,7 @@ class _Plant(Planter):
                                                 sso_url="https://federation-hub.okta.com/app/saml/sso",
                                                 kid=f"{self.rng.getrandbits(128):032x}",
                                                 created=t("2023-08-01T14:40:22Z"))]
+        reach = self._plant_idp_reach(rogue_idp)
         kid, org_id = snap["apps"][0]["credentials"]["signing"]["kid"], snap["org"]["id"]
         policy_id = self.default_app_policy()
         snap["apps"] = [*snap["apps"],
@@ -164,4 +170,43 @@ class _Plant(Planter):
             "rogue_idps": [rogue_idp], "lookalike_idps": sorted(i["id"] for i in snap["idps"] if i["id"] != rogue_idp),
             "rogue_apps": [rogue_app], "lookalike_apps": [old_app],
             "admin_console_rules": admin_console_rules(snap, phishing_resistant=True),
+            **reach,
         })
+
+    def _plant_idp_reach(self, rogue_idp: str) -> dict[str, Any]:
+        """The caller's IdP links any user and provisions into an admin group; look-alikes: the partner IdP
+        links only a non-admin group, the 2022 IdP does not link, a routing rule sends only a partner domain.
+
+        Shapes: the IdP policy as recorded (okta-sdk-python test_identity_providers cassettes), the default
+        routing policy as recorded (terraform-provider-okta TestAccDataSourceOktaDefaultPolicy_readIdpPolicy),
+        its rules per the spec (`IdpPolicyRuleAction`, `UserIdentifierPolicyRuleCondition`)."""
+        snap, org, t = self.snap, self.org, ms_of
+        admin_group = next(g for g, roles in sorted(self.base["admin_groups"].items()) if "SUPER_ADMIN" in roles)
+        plain = next(g["id"] for g in snap["groups"] if g.get("type") == "OKTA_GROUP"
+                     and g["id"] not in self.base["admin_groups"] and not snap["group_roles"].get(g["id"]))
+        by_id = {i["id"]: i for i in snap["idps"]}
+        rogue = by_id[rogue_idp]["policy"]
+        rogue["provisioning"]["groups"] = {"action": "ASSIGN", "assignments": [admin_group]}
+        partner = next(i for i in snap["idps"] if i["name"] == "Partner SSO - ADFS")
+        partner["policy"]["accountLink"] = {"action": "AUTO", "filter": {"groups": {"include": [plain]}}}
+        for idp in snap["idps"]:
+            if idp["id"] not in {rogue_idp, partner["id"]}:
+                idp["policy"]["accountLink"] = {"action": "DISABLED", "filter": None}
+        pid, default_rule, partner_rule = self.ids.new("00p"), self.ids.new("0pr"), self.ids.new("0pr")
+        born = t("2019-10-07T13:40:00Z")
+        snap["policies"] = [*snap["policies"], policy(org, pid, "IDP_DISCOVERY", "Idp Discovery Policy",
+                                                      "The default IdP Discovery Policy", priority=1, system=True,
+                                                      conditions=None, created=born, updated=born)]
+        snap["policy_rules"] = {**snap["policy_rules"], pid: [
+            rule(org, pid, partner_rule, "IDP_DISCOVERY", "Partners sign in at their ADFS", priority=1, system=False,
+                 conditions={"network": {"connection": "ANYWHERE"},
+                             "userIdentifier": {"type": "IDENTIFIER",
+                                                "patterns": [{"matchType": "SUFFIX", "value": "@partner.example"}]}},
+                 actions={"idp": {"providers": [{"type": "SAML2", "id": partner["id"]}]}}, created=born,
+                 updated=born),
+            rule(org, pid, default_rule, "IDP_DISCOVERY", "Default Rule", priority=2, system=True,
+                 conditions={"network": {"connection": "ANYWHERE"}},
+                 actions={"idp": {"providers": [{"type": "OKTA"}]}}, created=born, updated=born)]}
+        return {"idp_reach": {rogue_idp: ["accountLink", "provisioning"]}, "idp_reach_admin_group": admin_group,
+                "idp_reach_lookalike_idps": sorted(i for i in by_id if i != rogue_idp),
+                "idp_reach_lookalike_rules": [f"{pid}/{partner_rule}", f"{pid}/{default_rule}"]}
