@@ -99,7 +99,8 @@ class Policy(Kind):
 
     def _available(self, policy: dict[str, Any]) -> tuple[dict[str, Any], list[Change | Finding | NoOp]]:
         """The paths of `set` this policy can take, and a finding per edition feature it was read without."""
-        wanted, findings = dict(self.args["set"]), []
+        wanted: dict[str, Any] = dict(self.args["set"])
+        findings: list[Change | Finding | NoOp] = []
         for feature, label in EDITION_FEATURES.get(str(policy.get("type")), {}).items():
             under = sorted(p for p in wanted if p == feature or p.startswith(feature + "."))
             if not under or get_path(policy, feature) is not None:
