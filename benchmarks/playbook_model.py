@@ -65,6 +65,8 @@ class TenantCounts:
     events: dict[str, list[str]] = field(default_factory=dict)  # tracked eventType -> published times, sorted
     operator: str = ""                         # the token owner's id
     super_admins: list[str] = field(default_factory=list)  # ACTIVE users holding SUPER_ADMIN (directly or a group)
+    idp_groups: list[str] = field(default_factory=list)    # groups ACTIVE IdPs link or provision into (okta.idp_reach)
+    idp_routes_out: bool = False                           # an ACTIVE IdP routing rule names an IdP other than Okta
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,12 +101,36 @@ def tenant_counts(snapshot: Mapping[str, Any]) -> TenantCounts:
     return TenantCounts(
         users=len(users), now=str(snapshot["scenario"]["clock"]), admins=dict(sorted(admins.items())),
         role_groups=role_groups, apps=apps,
-        policies=[{"id": p["id"], "type": p.get("type"), "name": p.get("name")}
+        policies=[{"id": p["id"], "type": p.get("type"), "name": p.get("name"), "status": p.get("status")}
                   for p in snapshot.get("policies") or ()],
         zones=len(snapshot.get("network_zones") or ()), api_tokens=len(snapshot.get("api_tokens") or ()),
         idps=len(snapshot.get("idps") or ()), log_streams=len(snapshot.get("log_streams") or ()),
         events={t: sorted(v) for t, v in events.items()}, operator=str(snapshot.get("operator") or ""),
-        super_admins=sorted(uid for uid in supers if uid in users and rows.field(users[uid], "status") == "ACTIVE"))
+        super_admins=sorted(uid for uid in supers if uid in users and rows.field(users[uid], "status") == "ACTIVE"),
+        idp_groups=_idp_groups(snapshot), idp_routes_out=_idp_routes_out(snapshot))
+
+
+def _idp_groups(snapshot: Mapping[str, Any]) -> list[str]:
+    """The groups ACTIVE IdPs name: `accountLink.filter.groups.include`, and `provisioning.groups` `assignments`
+    (ASSIGN) or `filter` (APPEND, SYNC)."""
+    out: set[str] = set()
+    for idp in snapshot.get("idps") or ():
+        if idp.get("status") != "ACTIVE":
+            continue
+        policy = idp.get("policy") or {}
+        out.update((((policy.get("accountLink") or {}).get("filter") or {}).get("groups") or {}).get("include") or ())
+        groups = (policy.get("provisioning") or {}).get("groups") or {}
+        key = {"ASSIGN": "assignments", "APPEND": "filter", "SYNC": "filter"}.get(str(groups.get("action")))
+        out.update(groups.get(key) or () if key else ())
+    return sorted(out)
+
+
+def _idp_routes_out(snapshot: Mapping[str, Any]) -> bool:
+    active = {p["id"] for p in snapshot.get("policies") or ()
+              if p.get("type") == "IDP_DISCOVERY" and p.get("status") == "ACTIVE"}
+    return any(r.get("status") == "ACTIVE" and p.get("type") != "OKTA"
+               for pid in active for r in (snapshot.get("policy_rules") or {}).get(pid) or ()
+               for p in ((r.get("actions") or {}).get("idp") or {}).get("providers") or ())
 
 
 def _super(roles: Iterable[Mapping[str, Any]]) -> bool:
@@ -265,6 +291,11 @@ def state_reads(kind: str, args: Mapping[str, Any], c: TenantCounts, view: Admin
         return [_list(ep.API_TOKENS, c.api_tokens, LIST_PAGE), *me_reads(), *zones]
     if kind == "okta.identity_providers":
         return [_list(ep.IDPS, c.idps, LIST_PAGE)]
+    if kind == "okta.idp_reach":
+        routing = [p["id"] for p in _policies(c, "IDP_DISCOVERY") if p.get("status") == "ACTIVE"]
+        reads = [_list(ep.IDPS, c.idps, LIST_PAGE), _policy_list(c, "IDP_DISCOVERY"), *_rules(routing)]
+        reads += [r for gid in c.idp_groups for r in (_one(ep.GROUP, gid), _one(ep.GROUP_ROLES, gid))]
+        return [*reads, *(view.reads if c.idp_routes_out else ())]
     if kind == "okta.apps":
         return [_active_apps(c)]
     if kind == "okta.org_settings":
