@@ -15,7 +15,8 @@
    otherwise stale: then the tenant's plan is refused whole and nothing is written.
 4. Write: states in plan order, each change journalled `pending` before its writes and with its
    result after; a change that makes several writes journals each (`type: step`), so a rerun
-   completes the ones an interrupted run did not make.
+   completes the ones an interrupted run did not make. Changes of a folding action (`Kind.folds`: PUT
+   an object whole) on one target from several states are one write, the first, with every state's paths.
 """
 
 from __future__ import annotations

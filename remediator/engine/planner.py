@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from remediator import progress, triage
 from remediator.engine.heap import fewer_collections
@@ -27,6 +27,8 @@ from remediator.plan import Change, Finding, NoOp, Plan, PlannedState, PlaybookR
 from remediator.playbook import render_states
 from remediator.timeutil import format_time, utcnow
 from remediator.validation import SECRET_KEYS
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +125,8 @@ async def decide(kinds: Sequence[Kind], session: TenantSession, planned: Sequenc
 
     `planned`: re-deciding these changes of a saved plan (apply), not planning: the kinds that opt in and
     the guardrails read only what those changes' targets need (`targeted_reads`)."""
-    outcomes = await asyncio.gather(*(_read_and_diff(kind, session, _context(kind, session, planned))
-                                      for kind in kinds))
+    outcomes = await _all_or_none([_read_and_diff(kind, session, _context(kind, session, planned))
+                                   for kind in kinds])
     items = [item for found, _ in outcomes for item in found]
     notes = {kind.state: tuple(why) for kind, (_, why) in zip(kinds, outcomes, strict=True) if why}
     changes = drop_covered_session_clears([i for i in items if isinstance(i, Change)])
@@ -196,6 +198,19 @@ def _context(kind: Kind, session: TenantSession, planned: Sequence[Change] | Non
     assert session.ctx is not None
     narrow = targeted_reads(session, planned, kind.state) if kind.targeted else None
     return session.ctx if narrow is None else replace(session.ctx, reads=narrow)
+
+
+async def _all_or_none(coros: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
+    """Every result, or the first error once the others are cancelled: a read left running would go on
+    after the session closed its client (and open an HTTP session nobody closes)."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def _read_and_diff(kind: Kind, session: TenantSession,
