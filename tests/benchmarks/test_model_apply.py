@@ -6,35 +6,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
-
-from aiohttp import web
 
 from benchmarks import model
 from remediator.engine import ApplySettings, PlanSettings, apply, jobs_for, plan, playbook_ref
 from remediator.inventory import TenantSpec
 from remediator.journal import Journal
-from remediator.okta.buckets import bucket_for
 from remediator.playbook import load_playbook, parse_extra_vars
 from remediator.sandbox import Sandbox
+from tests.support.requests import bucket_counter
 
 PLAYBOOK = Path(__file__).resolve().parents[2] / "playbooks" / "okta-lapsus-2022.yml"
 TAGS = {"contain", "review", "harden", "manual"}  # the benchmark's: all but the archive and the hunt
 
 
-def _counter(calls: dict[str, int]) -> Any:
-    @web.middleware
-    async def count(request: web.Request, handler: Any) -> web.StreamResponse:
-        bucket = bucket_for(request.method, request.path)
-        calls[bucket] = calls.get(bucket, 0) + 1
-        return await handler(request)
-
-    return count
-
-
 async def test_the_apply_makes_exactly_the_modelled_calls(tmp_path: Path) -> None:
     calls: dict[str, int] = {}
-    with Sandbox(scenario="lapsus-2022", users=300, seed=5, middlewares=[_counter(calls)]) as sb:
+    with Sandbox(scenario="lapsus-2022", users=300, seed=5, middlewares=[bucket_counter(calls)]) as sb:
         snap = sb.snapshot()
         glass = snap["scenario"]["planted"]["break_glass_login"]
         os.environ["TEST_MODEL_APPLY_TOKEN"] = sb.token

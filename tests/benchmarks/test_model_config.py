@@ -6,28 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from benchmarks import model
-from remediator.okta.buckets import bucket_for
 from remediator.sandbox import Sandbox
 from tests.kinds import live
-
-
-def _counter(calls: dict[str, int]) -> Any:
-    @web.middleware
-    async def count(request: web.Request, handler: Any) -> web.StreamResponse:
-        bucket = bucket_for(request.method, request.path)
-        calls[bucket] = calls.get(bucket, 0) + 1
-        return await handler(request)
-
-    return count
+from tests.support.requests import bucket_counter
 
 
 @pytest.fixture(scope="module")
 def tenant() -> Any:
     calls: dict[str, int] = {}
-    with Sandbox(scenario="lapsus-2022", users=200, seed=3, middlewares=[_counter(calls)]) as sb:
+    with Sandbox(scenario="lapsus-2022", users=200, seed=3, middlewares=[bucket_counter(calls)]) as sb:
         yield sb, calls
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from remediator.engine import ApplySettings, PlanSettings, apply, jobs_for, plan, playbook_ref
 from remediator.engine.applier import checked_kinds
@@ -27,6 +26,7 @@ from remediator.playbook import load_playbook, parse_extra_vars
 from remediator.sandbox import Sandbox
 from tests.e2e.harness import write_playbook
 from tests.sandbox.fixtures import call
+from tests.support.requests import recorder
 
 SHIPPED = Path(__file__).resolve().parents[2] / "playbooks" / "okta-lapsus-2022.yml"
 CONTAIN = {"contain", "harden"}  # the states that write to the tenant (not the archive, hunt or manual steps)
@@ -93,12 +93,7 @@ class Tenant:
 def tenant(tmp_path: Path) -> Any:
     requests: list[tuple[str, str]] = []
 
-    @web.middleware
-    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
-        requests.append((request.method, request.path))
-        return await handler(request)
-
-    with Sandbox(scenario="lapsus-2022", users=300, seed=7, middlewares=[record]) as sb:
+    with Sandbox(scenario="lapsus-2022", users=300, seed=7, middlewares=[recorder(requests)]) as sb:
         yield Tenant(sb, requests, tmp_path)
 
 
@@ -179,13 +174,8 @@ async def test_a_selector_kind_rereads_its_targets_only(tmp_path: Path) -> None:
     factors; its apply reads the factors, user and roles of the planned targets alone, and no admin list."""
     requests: list[tuple[str, str]] = []
 
-    @web.middleware
-    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
-        requests.append((request.method, request.path))
-        return await handler(request)
-
     playbook = SHIPPED.parent / "okta-cross-tenant-impersonation-2023.yml"
-    with Sandbox(scenario="cross-tenant-2023", users=1000, seed=3, middlewares=[record], log_delay=0) as sb:
+    with Sandbox(scenario="cross-tenant-2023", users=1000, seed=3, middlewares=[recorder(requests)], log_delay=0) as sb:
         tenant = Tenant(sb, requests, tmp_path)
         requests.clear()
         planned = await tenant.plan(playbook, CONTAIN | {"review"})

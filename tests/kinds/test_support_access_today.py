@@ -13,7 +13,6 @@ Sources (../shared/okta-reference/okta-management-openapi-spec/dist/current/mana
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from remediator.sandbox.snapshot import minimal
 from tests.e2e.harness import cli, write_inventory, write_playbook
 from tests.kinds import live
 from tests.sandbox import okta_reference
+from tests.support.requests import recorder
 
 KIND = "okta.support_access"
 REVOKE = "/api/v1/org/privacy/oktaSupport/revoke"
@@ -41,14 +41,6 @@ def _snapshot(support: dict[str, Any], *cases: dict[str, Any]) -> dict[str, Any]
 def _case(number: str, status: str, assigned: str = "NOT_REQUIRED", expiration: str | None = None) -> dict[str, Any]:
     return {"caseNumber": number, "subject": f"case {number}",
             "impersonation": {"status": status, "expiration": expiration}, "selfAssigned": {"status": assigned}}
-
-
-def _recorder(seen: list[tuple[str, str]]) -> Callable[..., Awaitable[web.StreamResponse]]:
-    @web.middleware
-    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
-        seen.append((request.method, request.path))
-        return await handler(request)
-    return record
 
 
 def test_the_spec_documents_only_a_301_for_the_retired_operations() -> None:
@@ -75,7 +67,7 @@ async def test_access_through_a_case_is_closed_on_the_case_and_the_org_reads_dis
     seen: list[tuple[str, str]] = []
     snap = _snapshot({"support": "DISABLED", "expiration": None},
                      _case("00042", "ENABLED", expiration="2022-03-23T12:00:00.000Z"), _case("00043", "REQUESTED"))
-    with Sandbox(snap, clock="2022-03-22T12:00:00Z", middlewares=[_recorder(seen)]) as sb:
+    with Sandbox(snap, clock="2022-03-22T12:00:00Z", middlewares=[recorder(seen)]) as sb:
         from tests.sandbox.fixtures import call
 
         org = call(sb, "GET", "/api/v1/org/privacy/oktaSupport").body
@@ -93,7 +85,7 @@ async def test_access_through_a_case_is_closed_on_the_case_and_the_org_reads_dis
 async def test_an_org_level_grant_without_a_revoke_link_is_a_finding_never_a_call() -> None:
     seen: list[tuple[str, str]] = []
     snap = _snapshot({"support": "ENABLED", "expiration": "2022-03-22T20:00:00.000Z"})
-    with Sandbox(snap, clock="2022-03-22T12:00:00Z", middlewares=[_recorder(seen)]) as sb:
+    with Sandbox(snap, clock="2022-03-22T12:00:00Z", middlewares=[recorder(seen)]) as sb:
         changes, findings = await live.plan(sb, KIND, {"enabled": False})
     assert changes == []
     [finding] = findings

@@ -7,6 +7,7 @@
   System Log with Okta's query semantics), every request recorded; `context` makes a kind's TenantContext.
 - `FakeOkta` (okta_server.py): the one fake transport, a scripted HTTP server for the real client's tests.
 - tenant.py: Okta-shaped users, roles, an admin org and System Log events for the fake client.
+- requests.py: sandbox middlewares recording the requests made, or counting them per rate-limit bucket.
 """
 
 from tests.support.client import Call, FakeClient, Interrupted, answer, api_error, context
