@@ -18,9 +18,10 @@ Rules it keeps:
 - every write is sent exactly once: aiohttp's own resend of a PUT/DELETE on a dropped keep-alive
   connection is off; reads are retried on 5xx, timeouts and dropped connections with bounded
   exponential backoff and full jitter; a write that may have reached the server is retried only
-  when the caller's `recheck()` says it is not in effect; a 401 renews the access token and re-sends
-  a read once, and any request refused with a DPoP nonce challenge (RFC 9449 section 9: refused
-  unprocessed) is re-sent once with that nonce, never twice;
+  when the caller's `recheck()` says it is not in effect; a 401 (refused unprocessed: RFC 9110
+  section 15.5.2) renews the access token and re-sends the request once, and any request refused
+  with a DPoP nonce challenge (RFC 9449 section 9: refused unprocessed) is re-sent once with that
+  nonce, never twice;
 - each attempt has a timeout (`timeout`), a request meets at most two timeouts, and a tenant has a
   deadline (`deadline`, seconds from the first request): a tenant that accepts connections and never
   answers fails in well under a minute, and every later request of it fails at once;
@@ -426,9 +427,10 @@ class OktaClient:
                     auth_retried = True  # a DPoP nonce the server asks for: the request was not processed
                     self.stats.retries += 1
                     continue
-                if resp.status == 401 and method in SAFE and not auth_renewed and hasattr(self.auth, "invalidate"):
-                    auth_renewed = True  # an access token may have been revoked or expired early (reads only:
-                    # a write is re-sent only when the server says it refused it unprocessed, as for a nonce)
+                if resp.status == 401 and not auth_renewed and hasattr(self.auth, "invalidate"):
+                    # an access token may have been revoked or expired early; a 401 means the request "has not
+                    # been applied" (RFC 9110 section 15.5.2), so a write too is re-sent, once, with a new token
+                    auth_renewed = True
                     self.auth.invalidate()
                     self.stats.retries += 1
                     continue

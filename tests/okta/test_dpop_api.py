@@ -136,12 +136,23 @@ async def test_a_write_refused_twice_for_a_nonce_is_not_sent_a_third_time(fake_o
     'DPoP error="invalid_token", error_description="The access token is invalid"',
     "",  # Okta's own E0000011 answer has no challenge
 ])
-async def test_a_write_refused_for_another_reason_is_not_sent_again(fake_okta, key_pem, challenge) -> None:
+async def test_a_write_refused_for_another_reason_is_sent_again_once_with_a_new_token(fake_okta, key_pem,
+                                                                                      challenge) -> None:
+    """Any other 401 renews the access token (it may have been revoked or expired early) and re-sends the
+    request once, a write included: RFC 9110 section 15.5.2, "The 401 (Unauthorized) status code indicates that
+    the request has not been applied because it lacks valid authentication credentials"
+    (https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2), so nothing was written. Never a third time."""
     path = "/api/v1/groups/00g1/users/00u1"
     headers = {"DPoP-Nonce": "rs-nonce-z", **({"WWW-Authenticate": challenge} if challenge else {})}
-    fake_okta.script("PUT", path, answer({"errorCode": "E0000011", "errorSummary": "Invalid token provided"}, 401,
-                                         headers=headers), answer({}))
+    refused = answer({"errorCode": "E0000011", "errorSummary": "Invalid token provided"}, 401, headers=headers)
+    fake_okta.script("PUT", path, refused, answer({}, 204))
+    async with client(fake_okta, key_pem) as okta:
+        tokens_before = fake_okta.count("POST", "/oauth2/v1/token")
+        await okta.request("PUT", path, ok=(204,))
+        assert fake_okta.count("PUT", path) == 2
+        assert fake_okta.count("POST", "/oauth2/v1/token") > tokens_before  # renewed before re-sending
+    fake_okta.script("PUT", path, refused, refused, answer({}, 204))
     async with client(fake_okta, key_pem) as okta:
         with pytest.raises(OktaApiError, match="acme"):
             await okta.request("PUT", path, ok=(204,))
-    assert fake_okta.count("PUT", path) == 1
+    assert fake_okta.count("PUT", path) == 4  # two more: sent, renewed and sent again, then the error
