@@ -88,7 +88,6 @@ class UserFactors(UserKind):
                              "description": "only factors enrolled after someone else reset the user's factors"},
     }, required=("enrolled_after",))
     facts = (*SELECTION_FACTS, FACTORS, ep.USER_FACTORS, EVENTS)
-    targeted = True
     writes = (ep.UNENROLL_FACTOR,)
 
     async def read(self, ctx: TenantContext) -> dict[str, Any]:

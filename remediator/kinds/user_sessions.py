@@ -85,7 +85,6 @@ class UserSessions(SessionClears, UserKind):
     facts = (*SELECTION_FACTS, EVENTS)
     writes = (ep.CLEAR_SESSIONS,)
     guards_super_admins = False  # ending sessions locks nobody out
-    targeted = True
 
     def __init__(self, state: str, args: dict[str, Any]) -> None:
         super().__init__(state, args)
